@@ -1,0 +1,52 @@
+"""Command line: ``python -m ivan_core tutorial --profile tutorial`` and ``... benchmark``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ivan_core.profiles import PROFILES
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m ivan_core`` and the ``ivan`` script."""
+    parser = argparse.ArgumentParser(prog="python -m ivan_core", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    tut = sub.add_parser("tutorial", help="run every notebook headless and write a results summary")
+    tut.add_argument("--profile", choices=sorted(PROFILES), default="tutorial")
+    tut.add_argument("--out", type=Path, default=None, help="output folder (default runs/<profile>)")
+    tut.add_argument("--only", nargs="*", default=None, help="notebook prefixes to run, e.g. 00 02")
+    bench = sub.add_parser("benchmark", help="measure training throughput (images/s)")
+    bench.add_argument("--sizes", type=int, nargs="+", default=[128, 256])
+    bench.add_argument("--models", nargs="+", default=["tutorial", "paper"], choices=sorted(PROFILES),
+                       help="profiles whose n_blocks/hidden to time")
+    bench.add_argument("--batch-size", type=int, default=4)
+    bench.add_argument("--steps", type=int, default=3)
+    bench.add_argument("--out", type=Path, default=None, help="write the rows as JSON here")
+    args = parser.parse_args(argv)
+
+    if args.command == "tutorial":
+        from ivan_core.runner import run_all
+
+        run_all(args.profile, args.out, args.only)
+        return 0
+    from ivan_core.benchmark import training_throughput
+    from ivan_core.io import write_json
+
+    rows = []
+    for name in args.models:
+        p = PROFILES[name]
+        for size in args.sizes:
+            row = {"model": name, **training_throughput(size=size, n_blocks=p.n_blocks, hidden=p.hidden,
+                                                        batch_size=args.batch_size, steps=args.steps)}
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+    if args.out:
+        write_json(args.out, rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

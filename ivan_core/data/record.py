@@ -1,0 +1,88 @@
+"""The record every data source returns: one subject's registered slices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: Modalities whose arrays carry a trailing colour axis, ``(S, H, W, 3)``.
+COLOUR_SUFFIX = "_rgb"
+
+
+def is_colour(modality: str) -> bool:
+    """Return True for colour modalities (name ends in ``_rgb``), stored as ``(S, H, W, 3)``."""
+    return modality.endswith(COLOUR_SUFFIX)
+
+
+@dataclass
+class Subject:
+    """Registered slices of one subject (one phantom, one atlas case, one scan).
+
+    Parameters
+    ----------
+    name : str
+        Unique name, used for subject-level splits (``"phantom-007"``, ``"aanlib-CT-MRI-16"``).
+    images : dict of str to ndarray
+        Modality name to slices, float32 in [0, 1]: grey ``(S, H, W)``, colour
+        (name ending in ``_rgb``) ``(S, H, W, 3)``. All share ``S, H, W``.
+    mask : ndarray of bool, shape (S, H, W)
+        Head (foreground) mask, used to compute metrics inside the head.
+    labels : ndarray of uint8, shape (S, H, W), optional
+        Tissue labels where known (the phantom); None for real scans.
+    meta : dict
+        Free-form provenance (source, seed, slice indices, file names, affine ...).
+
+    Examples
+    --------
+    >>> subject["T1"].shape  # doctest: +SKIP
+    (24, 128, 128)
+    """
+
+    name: str
+    images: dict[str, np.ndarray]
+    mask: np.ndarray
+    labels: np.ndarray | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.images:
+            raise ValueError(f"subject {self.name!r} has no images")
+        shape = self.mask.shape
+        if len(shape) != 3:
+            raise ValueError(f"subject {self.name!r}: mask must be (S, H, W), got {shape}")
+        for key, arr in self.images.items():
+            want = shape + (3,) if is_colour(key) else shape
+            if arr.shape != want:
+                raise ValueError(
+                    f"subject {self.name!r}: modality {key!r} has shape {arr.shape}, "
+                    f"expected {want} to match the mask"
+                )
+            if not np.isfinite(arr).all():
+                raise ValueError(f"subject {self.name!r}: modality {key!r} contains NaN or inf")
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        """Return ``images[key]``, or the ``"mask"`` / ``"labels"`` arrays."""
+        if key == "mask":
+            return self.mask
+        if key == "labels":
+            if self.labels is None:
+                raise KeyError(f"subject {self.name!r} has no tissue labels")
+            return self.labels
+        try:
+            return self.images[key]
+        except KeyError:
+            raise KeyError(
+                f"subject {self.name!r} has no modality {key!r}; it has {sorted(self.images)}"
+            ) from None
+
+    @property
+    def modalities(self) -> list[str]:
+        """Names of the modalities this subject holds."""
+        return list(self.images)
+
+    @property
+    def n_slices(self) -> int:
+        """Number of slices ``S``."""
+        return int(self.mask.shape[0])

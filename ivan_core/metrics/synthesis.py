@@ -1,0 +1,82 @@
+"""Synthesis metrics (the paper's Eq. 11-13): PSNR, SSIM and NMSE.
+
+All take a reference and an estimate as numpy arrays of the same shape, grey
+``(H, W)`` or colour ``(H, W, 3)`` (``(S, H, W)`` stacks are scored as a volume), in a
+stated ``data_range`` (images in this project are in [0, 1], so the default is 1).
+An optional boolean ``mask`` (``(H, W)`` or matching the leading axes) restricts the
+score to the head; without it the full image counts, background included.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from skimage import metrics as skm
+
+
+def _check(ref: np.ndarray, est: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    ref, est = np.asarray(ref, dtype=np.float64), np.asarray(est, dtype=np.float64)
+    if ref.shape != est.shape:
+        raise ValueError(f"reference {ref.shape} and estimate {est.shape} differ in shape")
+    for label, arr in (("reference", ref), ("estimate", est)):
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{label} contains NaN or inf")
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != ref.shape[: mask.ndim]:
+            raise ValueError(f"mask {mask.shape} does not match the leading axes of {ref.shape}")
+        if not mask.any():
+            raise ValueError("mask is empty")
+    return ref, est
+
+
+def _masked(arr: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    return arr if mask is None else arr[np.asarray(mask, dtype=bool)]
+
+
+def psnr(ref: np.ndarray, est: np.ndarray, data_range: float = 1.0, mask: np.ndarray | None = None) -> float:
+    """Peak signal-to-noise ratio in dB, ``10 log10(data_range^2 / MSE)``.
+
+    Uses :func:`skimage.metrics.peak_signal_noise_ratio` on the full image; inside a
+    mask the MSE is taken over masked pixels only. Identical images give ``inf``.
+    """
+    ref, est = _check(ref, est, mask)
+    if mask is None:
+        with np.errstate(divide="ignore"):
+            return float(skm.peak_signal_noise_ratio(ref, est, data_range=data_range))
+    mse = float(np.mean((_masked(ref, mask) - _masked(est, mask)) ** 2))
+    return float("inf") if mse == 0 else float(10 * np.log10(data_range**2 / mse))
+
+
+def ssim(ref: np.ndarray, est: np.ndarray, data_range: float = 1.0, mask: np.ndarray | None = None) -> float:
+    """Structural similarity (Wang et al. 2004), mean of the SSIM map.
+
+    Uses :func:`skimage.metrics.structural_similarity` with its default 7x7 window
+    (``channel_axis=-1`` for colour ``(..., 3)``); inside a mask the SSIM map is
+    averaged over masked pixels. Stacks ``(S, H, W)`` are scored slice by slice and averaged.
+    """
+    ref, est = _check(ref, est, mask)
+    colour = ref.ndim >= 3 and ref.shape[-1] == 3
+    plane = 3 if colour else 2
+    if ref.ndim > plane:
+        masks = [None] * len(ref) if mask is None else list(mask)
+        keep = [i for i, m in enumerate(masks) if m is None or m.any()]
+        return float(np.mean([ssim(ref[i], est[i], data_range, masks[i]) for i in keep]))
+    _, smap = skm.structural_similarity(
+        ref, est, data_range=data_range, full=True, channel_axis=-1 if colour else None
+    )
+    if colour:
+        smap = smap.mean(axis=-1)
+    return float(np.mean(_masked(smap, mask)))
+
+
+def nmse(ref: np.ndarray, est: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """Normalised mean squared error ``||ref - est||^2 / ||ref||^2``.
+
+    Equals the square of :func:`skimage.metrics.normalized_root_mse` with
+    ``normalization="euclidean"``; inside a mask both norms use masked pixels only.
+    """
+    ref, est = _check(ref, est, mask)
+    if mask is None:
+        return float(skm.normalized_root_mse(ref, est, normalization="euclidean") ** 2)
+    r, e = _masked(ref, mask), _masked(est, mask)
+    return float(np.sum((r - e) ** 2) / np.sum(r**2))

@@ -1,0 +1,1 @@
+"""Figures and interactive viewers for the notebooks."""

@@ -1,0 +1,79 @@
+"""Run profiles: one set of sizes for data, model and training per use.
+
+* ``smoke``: seconds, used by the test suite (results are meaningless).
+* ``tutorial``: minutes per notebook on a laptop CPU, meaningful results on the phantom.
+* ``paper``: the paper's settings (300 epochs, Adam, lr 1e-4 halved every 50 epochs,
+  8 invertible blocks, 256x256 images), for a GPU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Sizes for one run.
+
+    Parameters
+    ----------
+    name : str
+    n_subjects, size, n_slices : int
+        Phantom subjects (split train/val/test by subject), image side, slices per subject.
+    split : tuple of int
+        Subjects for (train, val, test).
+    n_blocks, hidden : int
+        Model depth and dense-block growth channels.
+    epochs, batch_size : int
+    patch : int or None
+        Train on random ``patch x patch`` crops (the network is fully convolutional,
+        so it is evaluated on whole images); None trains on whole images.
+    lr, lr_step, lr_gamma : float, int, float
+        Adam learning rate, multiplied by ``lr_gamma`` every ``lr_step`` epochs.
+    max_steps_per_epoch : int or None
+        Cap on optimiser steps per epoch (keeps CPU profiles short).
+    """
+
+    name: str
+    n_subjects: int
+    size: int
+    n_slices: int
+    split: tuple[int, int, int]
+    n_blocks: int
+    hidden: int
+    epochs: int
+    batch_size: int
+    patch: int | None
+    lr: float
+    lr_step: int
+    lr_gamma: float = 0.5
+    max_steps_per_epoch: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form, for results files."""
+        return asdict(self)
+
+
+PROFILES: dict[str, Profile] = {
+    "smoke": Profile("smoke", n_subjects=4, size=48, n_slices=3, split=(2, 1, 1), n_blocks=2,
+                     hidden=8, epochs=2, batch_size=4, patch=None, lr=1e-3, lr_step=1,
+                     max_steps_per_epoch=2),
+    "tutorial": Profile("tutorial", n_subjects=20, size=128, n_slices=12, split=(14, 2, 4),
+                        n_blocks=4, hidden=16, epochs=12, batch_size=8, patch=64, lr=1e-3,
+                        lr_step=4, max_steps_per_epoch=25),
+    "paper": Profile("paper", n_subjects=24, size=256, n_slices=32, split=(16, 4, 4), n_blocks=8,
+                     hidden=32, epochs=300, batch_size=4, patch=None, lr=1e-4, lr_step=50),
+}
+
+
+def get_profile(name: str | Profile, **overrides: Any) -> Profile:
+    """Return profile ``name`` with optional field overrides (e.g. ``epochs=5``)."""
+    if isinstance(name, Profile):
+        profile = name
+    else:
+        try:
+            profile = PROFILES[name]
+        except KeyError:
+            raise ValueError(f"unknown profile {name!r}; choose one of {sorted(PROFILES)}") from None
+    return replace(profile, **overrides) if overrides else profile

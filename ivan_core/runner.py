@@ -1,0 +1,59 @@
+"""The main job: run every tutorial notebook headless with papermill and summarise."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from ivan_core.io import write_json
+from ivan_core.profiles import get_profile
+from ivan_core.results import collect
+
+#: The notebooks folder of a source checkout.
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def find_notebooks(folder: str | Path = NOTEBOOKS, only: list[str] | None = None) -> list[Path]:
+    """Numbered notebooks in ``folder`` (``NN_name.ipynb``), optionally those whose name starts with one of ``only``."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no notebooks folder at {folder}; run from a source checkout of iVAN")
+    books = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        books = [p for p in books if any(p.stem.startswith(o) for o in only)]
+    if not books:
+        raise FileNotFoundError(f"no notebooks matching {only or 'NN_*.ipynb'} in {folder}")
+    return books
+
+
+def run_all(profile: str, out: str | Path | None = None, only: list[str] | None = None,
+            folder: str | Path = NOTEBOOKS) -> list[dict]:
+    """Execute notebooks into ``out`` (default ``runs/<profile>``) and write the summary.
+
+    Each notebook ``NN_name.ipynb`` is executed with parameters ``profile`` and
+    ``output_dir=<out>/NN_name`` into ``<out>/NN_name.ipynb``; timings go to
+    ``<out>/timings.json`` and all result rows to ``<out>/summary.json`` / ``summary.md``.
+    """
+    import papermill
+
+    get_profile(profile)
+    out = Path(out or Path("runs") / profile).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    timings = []
+    env_profile = os.environ.pop("IVAN_PROFILE", None)  # the notebooks must use the profile given here
+    try:
+        for book in find_notebooks(folder, only):
+            print(f"[ivan] running {book.name} ({profile})", flush=True)
+            t0 = time.perf_counter()
+            papermill.execute_notebook(str(book), str(out / book.name), cwd=str(book.parent),
+                                       parameters={"profile": profile, "output_dir": str(out / book.stem)},
+                                       progress_bar=False, log_output=False)
+            timings.append({"notebook": book.stem, "seconds": round(time.perf_counter() - t0, 1)})
+            write_json(out / "timings.json", timings)
+    finally:
+        if env_profile is not None:
+            os.environ["IVAN_PROFILE"] = env_profile
+    rows = collect(out)
+    print(f"[ivan] {len(rows)} results in {out / 'summary.md'}")
+    return rows

@@ -1,0 +1,248 @@
+"""Training iVAN: Adam with a step schedule, atomic checkpoints each epoch, resume.
+
+>>> result = train(task, train_set, val_set, TrainConfig.from_profile("smoke"),
+...                out_dir="runs/t1_to_t2")          # doctest: +SKIP
+>>> result.net, result.history[-1]["train_loss"]  # doctest: +SKIP
+
+``out_dir`` holds ``checkpoint.pt`` (model, optimiser, schedule, epoch, history; written
+atomically after every epoch), ``history.json`` (one row per epoch) and ``model.pt``
+(the final network, loadable with :func:`ivan_core.checkpoint.load_model`). Calling
+:func:`train` again with the same ``out_dir`` resumes after the last finished epoch,
+or returns at once if all epochs are done. Batch order, crops and augmentation depend
+only on ``(seed, epoch)``, so an interrupted and resumed run ends with the same
+weights as an uninterrupted one (on the same device).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, RandomSampler
+from tqdm.auto import tqdm
+
+from ivan_core.checkpoint import atomic_save, safe_load, save_model, task_to_dict
+from ivan_core.device import pick_device
+from ivan_core.io import write_json
+from ivan_core.losses import InverseFrom, Norm, bidirectional_loss
+from ivan_core.model import IVAN
+from ivan_core.profiles import Profile, get_profile
+from ivan_core.tasks import Task, get_task
+
+
+class NonFiniteLossError(RuntimeError):
+    """Raised when the training loss becomes NaN or infinite."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a training run besides the data.
+
+    Parameters
+    ----------
+    epochs, batch_size : int
+    lr, lr_step, lr_gamma : float, int, float
+        Adam learning rate, multiplied by ``lr_gamma`` every ``lr_step`` epochs
+        (the paper: 1e-4, halved every 50 epochs, 300 epochs).
+    lam : float
+        Weight of the forward term in ``lam * ||f(X) - Y|| + ||f^-1(Y) - X||``.
+    norm : {"l2", "l1"}
+    inverse_from : {"target", "forward", "repacked"}
+        See :data:`ivan_core.losses.InverseFrom`.
+    n_blocks, hidden : int
+        Model size, used when :func:`train` builds the network.
+    seed : int
+    max_steps_per_epoch : int, optional
+    amp : bool
+        bfloat16 autocast on CUDA (ignored on CPU). Invertibility is then only as
+        exact as bfloat16; off by default.
+    """
+
+    epochs: int = 300
+    batch_size: int = 4
+    lr: float = 1e-4
+    lr_step: int = 50
+    lr_gamma: float = 0.5
+    lam: float = 1.0
+    norm: Norm = "l2"
+    inverse_from: InverseFrom = "target"
+    n_blocks: int = 8
+    hidden: int = 32
+    seed: int = 0
+    max_steps_per_epoch: int | None = None
+    amp: bool = False
+
+    @classmethod
+    def from_profile(cls, profile: str | Profile, **overrides: Any) -> TrainConfig:
+        """Take epochs, batch, schedule and model size from a profile, then apply overrides."""
+        p = get_profile(profile)
+        base = cls(epochs=p.epochs, batch_size=p.batch_size, lr=p.lr, lr_step=p.lr_step,
+                   lr_gamma=p.lr_gamma, n_blocks=p.n_blocks, hidden=p.hidden,
+                   max_steps_per_epoch=p.max_steps_per_epoch)
+        return replace(base, **overrides)
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns."""
+
+    net: IVAN
+    task: Task
+    config: TrainConfig
+    history: list[dict[str, float]]
+    out_dir: Path | None
+    seconds: float
+
+
+def _loader(dataset: Dataset, config: TrainConfig, epoch: int) -> DataLoader:
+    if hasattr(dataset, "set_epoch"):
+        dataset.set_epoch(epoch)
+    generator = torch.Generator().manual_seed(config.seed * 100_003 + epoch)
+    sampler = RandomSampler(dataset, generator=generator)
+    return DataLoader(dataset, batch_size=config.batch_size, sampler=sampler, drop_last=len(dataset) > config.batch_size)
+
+
+def evaluate_loss(net: IVAN, task: Task, dataset: Dataset, config: TrainConfig, device: torch.device,
+                  forward_loss: Callable | None = None) -> dict[str, float]:
+    """Mean loss terms over ``dataset`` without gradients, ``{"loss", "forward", "inverse"}``."""
+    net.eval()
+    totals = {"loss": 0.0, "forward": 0.0, "inverse": 0.0}
+    n = 0
+    with torch.no_grad():
+        for x, y in DataLoader(dataset, batch_size=config.batch_size):
+            x, y = x.to(device), y.to(device)
+            loss, parts = bidirectional_loss(net, x, y, task, config.lam, config.norm,
+                                             config.inverse_from, forward_loss)
+            totals["loss"] += float(loss) * len(x)
+            totals["forward"] += parts["forward"] * len(x)
+            totals["inverse"] += parts["inverse"] * len(x)
+            n += len(x)
+    return {k: v / n for k, v in totals.items()}
+
+
+def train(
+    task: Task | str,
+    train_set: Dataset,
+    val_set: Dataset | None = None,
+    config: TrainConfig | None = None,
+    out_dir: str | Path | None = None,
+    resume: bool = True,
+    device: str | torch.device | None = None,
+    progress: bool = True,
+    forward_loss: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+) -> TrainResult:
+    """Train an :class:`~ivan_core.model.IVAN` on ``(X, Y)`` pairs of ``task``.
+
+    Parameters
+    ----------
+    task : Task or str
+    train_set, val_set : Dataset
+        Yield ``(X, Y)``, each ``(C, H, W)``; e.g. :class:`ivan_core.datasets.TaskDataset`.
+    config : TrainConfig, optional
+        Defaults to the paper's settings.
+    out_dir : path, optional
+        Where checkpoints and history go; None keeps nothing on disk (no resume).
+    resume : bool
+        Continue from ``out_dir/checkpoint.pt`` when it exists. A checkpoint made for
+        another task or model size raises ``ValueError`` instead of being overwritten.
+    device : str or torch.device, optional
+        Defaults to CUDA when available, else CPU.
+    progress : bool
+        Show a tqdm progress bar.
+    forward_loss : callable, optional
+        Replaces the forward term, see :func:`ivan_core.losses.bidirectional_loss`.
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    NonFiniteLossError
+        When a loss is NaN or infinite; the checkpoint of the last finished epoch is kept.
+    """
+    task = get_task(task)
+    config = config or TrainConfig()
+    device = pick_device(device)
+    out = Path(out_dir) if out_dir is not None else None
+    ckpt_path = out / "checkpoint.pt" if out is not None else None
+    model_config = {"channels": task.channels, "n_blocks": config.n_blocks, "hidden": config.hidden, "clamp": 2.0}
+
+    torch.manual_seed(config.seed)
+    np.random.seed(config.seed)
+    net = IVAN(**model_config).to(device)
+    optimiser = torch.optim.Adam(net.parameters(), lr=config.lr)
+    schedule = torch.optim.lr_scheduler.StepLR(optimiser, step_size=config.lr_step, gamma=config.lr_gamma)
+    history: list[dict[str, float]] = []
+    start_epoch = 0
+    if ckpt_path is not None and resume and ckpt_path.exists():
+        state = safe_load(ckpt_path, map_location=device)
+        if state["task"] != task_to_dict(task) or state["model_config"] != model_config:
+            raise ValueError(
+                f"{ckpt_path} was made for task {state['task']['name']!r} with model "
+                f"{state['model_config']}, not {task.name!r} with {model_config}; "
+                "use another out_dir or pass resume=False to start over"
+            )
+        net.load_state_dict(state["model"])
+        optimiser.load_state_dict(state["optimiser"])
+        schedule.load_state_dict(state["schedule"])
+        history = list(state["history"])
+        start_epoch = int(state["epoch"])
+
+    steps = len(train_set) // config.batch_size if len(train_set) > config.batch_size else 1
+    if config.max_steps_per_epoch:
+        steps = min(steps, config.max_steps_per_epoch)
+    autocast = config.amp and device.type == "cuda"
+    bar = tqdm(total=(config.epochs - start_epoch) * steps, desc=f"train {task.name}",
+               disable=not progress or start_epoch >= config.epochs, unit="step")
+    started = time.perf_counter()
+    for epoch in range(start_epoch, config.epochs):
+        net.train()
+        t0 = time.perf_counter()
+        sums = {"loss": 0.0, "forward": 0.0, "inverse": 0.0}
+        for step, (x, y) in enumerate(_loader(train_set, config, epoch)):
+            if step >= steps:
+                break
+            x, y = x.to(device), y.to(device)
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
+                loss, parts = bidirectional_loss(net, x, y, task, config.lam, config.norm,
+                                                 config.inverse_from, forward_loss)
+            if not torch.isfinite(loss):
+                bar.close()
+                kept = f"the checkpoint of epoch {start_epoch if not history else history[-1]['epoch']} " \
+                       f"in {ckpt_path} is kept" if ckpt_path and ckpt_path.exists() else "no checkpoint was written"
+                raise NonFiniteLossError(
+                    f"loss became {float(loss.detach())} at epoch {epoch + 1}, step {step + 1} of task "
+                    f"{task.name!r}; {kept}. Lower the learning rate (now "
+                    f"{schedule.get_last_lr()[0]:g}) or check the inputs for NaN/inf."
+                )
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            sums["loss"] += float(loss.detach())
+            sums["forward"] += parts["forward"]
+            sums["inverse"] += parts["inverse"]
+            bar.update(1)
+            bar.set_postfix(epoch=epoch + 1, loss=f"{sums['loss'] / (step + 1):.4g}")
+        row = {"epoch": epoch + 1, "lr": schedule.get_last_lr()[0], "seconds": time.perf_counter() - t0,
+               **{f"train_{k}": v / steps for k, v in sums.items()}}
+        if val_set is not None:
+            row.update({f"val_{k}": v for k, v in evaluate_loss(net, task, val_set, config, device, forward_loss).items()})
+        schedule.step()
+        history.append(row)
+        if ckpt_path is not None:
+            atomic_save({"model": net.state_dict(), "optimiser": optimiser.state_dict(),
+                         "schedule": schedule.state_dict(), "epoch": epoch + 1, "history": history,
+                         "task": task_to_dict(task), "model_config": model_config,
+                         "train_config": asdict(config)}, ckpt_path)
+            write_json(out / "history.json", history)
+    bar.close()
+    net.eval()
+    if out is not None:
+        save_model(out / "model.pt", net, task, {"train_config": asdict(config), "epochs": len(history)})
+    return TrainResult(net, task, config, history, out, time.perf_counter() - started)

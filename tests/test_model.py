@@ -1,0 +1,97 @@
+"""Invertibility and shape behaviour of the iVAN building blocks."""
+
+import pytest
+import torch
+
+from ivan_core import IVAN
+from ivan_core.model import DenseBlock, EnhancedAffineCoupling, InvertibleConv1x1
+
+
+def randomise(net: torch.nn.Module, scale: float = 0.05) -> torch.nn.Module:
+    """Perturb every parameter so zero-initialised layers are no longer the identity."""
+    gen = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(scale * torch.randn(p.shape, generator=gen, dtype=p.dtype))
+    return net
+
+
+@pytest.mark.parametrize("dtype, tol", [(torch.float32, 1e-5), (torch.float64, 1e-10)])
+@pytest.mark.parametrize("channels", [2, 3, 6])
+@pytest.mark.parametrize("n_blocks", [1, 8])
+def test_round_trip(dtype, tol, channels, n_blocks):
+    torch.manual_seed(0)
+    net = randomise(IVAN(channels, n_blocks=n_blocks, hidden=8).to(dtype))
+    x = torch.rand(2, channels, 17, 13, dtype=dtype)
+    with torch.no_grad():
+        y = net(x)
+        assert (y - x).abs().max() > 1e-3  # the network does something
+        err = (net.inverse(y) - x).abs().max().item()
+    assert err < tol
+
+
+def test_inverse_then_forward():
+    torch.manual_seed(0)
+    net = randomise(IVAN(3, n_blocks=4, hidden=8)).double()
+    y = torch.rand(1, 3, 9, 11, dtype=torch.float64)
+    with torch.no_grad():
+        assert (net(net.inverse(y)) - y).abs().max() < 1e-10
+
+
+def test_inverse_finite_on_scaled_inputs():
+    torch.manual_seed(0)
+    net = randomise(IVAN(6, n_blocks=8, hidden=8), scale=0.2)
+    x = 100 * torch.randn(2, 6, 16, 16)
+    with torch.no_grad():
+        assert torch.isfinite(net.inverse(x)).all()
+        assert torch.isfinite(net(x)).all()
+
+
+def test_new_coupling_is_identity():
+    coupling = EnhancedAffineCoupling(5, hidden=8)
+    x = torch.randn(2, 5, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(coupling(x), x)
+
+
+def test_dense_block_shapes_and_zero_init():
+    block = DenseBlock(3, 2, growth=4)
+    out = block(torch.randn(1, 3, 10, 12))
+    assert out.shape == (1, 2, 10, 12)
+    assert torch.count_nonzero(out) == 0
+
+
+def test_conv1x1_log_det_matches_determinant():
+    torch.manual_seed(0)
+    conv = randomise(InvertibleConv1x1(4))
+    w = conv.weight().double()
+    assert torch.allclose(torch.linalg.slogdet(w).logabsdet, conv.log_det().double(), atol=1e-5)
+
+
+def test_gradients_flow_to_every_parameter():
+    torch.manual_seed(0)
+    net = randomise(IVAN(2, n_blocks=2, hidden=4))
+    x = torch.rand(2, 2, 8, 8)
+    (net(x).square().mean() + net.inverse(x).square().mean()).backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in net.parameters())
+
+
+@pytest.mark.parametrize("channels", [0, 1])
+def test_too_few_channels(channels):
+    with pytest.raises(ValueError, match="at least 2 channels"):
+        IVAN(channels)
+
+
+def test_wrong_input_shape_names_expected_shape():
+    net = IVAN(3, n_blocks=1, hidden=4)
+    with pytest.raises(ValueError, match=r"\(B, 3, H, W\)"):
+        net(torch.rand(1, 2, 8, 8))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_round_trip_cuda():
+    torch.manual_seed(0)
+    net = randomise(IVAN(3, n_blocks=8, hidden=8)).cuda()
+    x = torch.rand(2, 3, 31, 33, device="cuda")
+    with torch.no_grad():
+        assert (net.inverse(net(x)) - x).abs().max().item() < 1e-5

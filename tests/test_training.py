@@ -1,0 +1,95 @@
+"""Training: learning happens, checkpoints are atomic and resumable, NaN stops cleanly."""
+
+import argparse
+import json
+
+import pytest
+import torch
+from torch.utils.data import TensorDataset
+
+from ivan_core import get_task
+from ivan_core.checkpoint import load_model, safe_load, save_model
+from ivan_core.training import NonFiniteLossError, TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def data():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(16, 2, 12, 12, generator=gen)
+    y = (0.3 + 0.5 * x[:, :1]).expand(-1, 2, -1, -1).contiguous()  # a learnable mapping
+    return TensorDataset(x, y)
+
+
+CONFIG = TrainConfig(epochs=4, batch_size=4, lr=3e-3, lr_step=2, n_blocks=2, hidden=4)
+
+
+def test_loss_decreases_and_history_is_saved(tmp_path, data):
+    result = train("t1pd_to_t2", data, data, CONFIG, out_dir=tmp_path, progress=False)
+    losses = [row["train_loss"] for row in result.history]
+    assert losses[-1] < losses[0]
+    assert [row["lr"] for row in result.history] == pytest.approx([3e-3, 3e-3, 1.5e-3, 1.5e-3])
+    saved = json.loads((tmp_path / "history.json").read_text())
+    assert [row["train_loss"] for row in saved] == pytest.approx(losses)
+    assert "val_loss" in result.history[-1]
+
+
+def test_resume_gives_the_same_weights(tmp_path, data):
+    full = train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path / "full", progress=False)
+    half = TrainConfig(**{**CONFIG.__dict__, "epochs": 2})
+    train("t1pd_to_t2", data, None, half, out_dir=tmp_path / "split", progress=False)
+    resumed = train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path / "split", progress=False)
+    assert len(resumed.history) == 4
+    for a, b in zip(full.net.state_dict().values(), resumed.net.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_finished_run_is_not_retrained(tmp_path, data):
+    train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False)
+    again = train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False)
+    assert again.seconds < 1.0 and len(again.history) == 4
+
+
+def test_checkpoint_for_another_task_is_refused(tmp_path, data):
+    train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False)
+    with pytest.raises(ValueError, match="t1pd_to_t2"):
+        train("t1_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False)
+
+
+def test_non_finite_loss_keeps_last_checkpoint(tmp_path, data):
+    train("t1pd_to_t2", data, None, TrainConfig(**{**CONFIG.__dict__, "epochs": 1}), out_dir=tmp_path,
+          progress=False)
+    before = safe_load(tmp_path / "checkpoint.pt")
+    x, y = data.tensors
+    bad = TensorDataset(x, torch.full_like(y, float("nan")))
+    with pytest.raises(NonFiniteLossError, match="epoch 2.*checkpoint of epoch 1"):
+        train("t1pd_to_t2", bad, None, CONFIG, out_dir=tmp_path, progress=False)
+    after = safe_load(tmp_path / "checkpoint.pt")
+    assert after["epoch"] == before["epoch"] == 1
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_model_file_round_trip(tmp_path, data):
+    result = train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False)
+    net, task, meta = load_model(tmp_path / "model.pt")
+    assert task == get_task("t1pd_to_t2") and meta["epochs"] == 4
+    x = data.tensors[0][:2]
+    with torch.no_grad():
+        assert torch.equal(net(x), result.net(x))
+    save_model(tmp_path / "copy.pt", net, task)
+    assert torch.equal(load_model(tmp_path / "copy.pt")[0](x), net(x))
+
+
+def test_untrusted_pickle_is_refused(tmp_path):
+    path = tmp_path / "evil.pt"
+    torch.save({"model": argparse.Namespace(payload="arbitrary object")}, path)
+    with pytest.raises(ValueError, match="not a readable iVAN checkpoint"):
+        load_model(path)
+
+
+def test_truncated_checkpoint_is_reported(tmp_path, data):
+    train("t1pd_to_t2", data, None, TrainConfig(**{**CONFIG.__dict__, "epochs": 1}), out_dir=tmp_path,
+          progress=False)
+    raw = (tmp_path / "model.pt").read_bytes()
+    (tmp_path / "model.pt").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match="model.pt"):
+        load_model(tmp_path / "model.pt")
