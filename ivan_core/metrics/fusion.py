@@ -1,0 +1,309 @@
+"""Fusion metrics (the paper's Table of AG, SF, EN, Q_MI and Q^AB/F).
+
+All functions take grey images as 2-D numpy arrays ``(H, W)`` of one shape and
+score them on the uint8 intensity scale, as fusion papers (and their MATLAB
+toolboxes) do. Input convention:
+
+* every image is multiplied by ``255 / data_range``; ``data_range=None`` (the
+  default) means 1.0 for floating-point input (images in [0, 1]) and 255 for
+  integer input (uint8 images), decided per image from its dtype;
+* AG, SF and Q^AB/F use these scaled values as floats;
+* EN and Q_MI need a 256-bin histogram: the scaled values are rounded to the
+  nearest integer and clipped to 0..255.
+
+Values that are undefined (0/0, e.g. Q^AB/F when neither source has an edge)
+are returned as ``nan``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+_LEVELS = 256
+
+# Xydeas & Petrovic (2000) sigmoid constants for edge strength (g) and orientation (a).
+_GAMMA_G, _K_G, _SIGMA_G = 0.9994, -15.0, 0.5
+_GAMMA_A, _K_A, _SIGMA_A = 0.9879, -22.0, 0.8
+
+
+def _scaled(img: np.ndarray, data_range: float | None, label: str) -> np.ndarray:
+    """Validate one grey image and return it as float64 on the [0, 255] scale."""
+    arr = np.asarray(img)
+    if arr.ndim != 2:
+        raise ValueError(f"{label} must be a 2-D grey image (H, W), got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{label} is empty")
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+        raise ValueError(f"{label} must be numeric, got dtype {arr.dtype}")
+    if data_range is None:
+        data_range = 255.0 if np.issubdtype(arr.dtype, np.integer) else 1.0
+    if not data_range > 0:
+        raise ValueError(f"data_range must be positive, got {data_range}")
+    out = arr.astype(np.float64) * (255.0 / data_range)
+    if not np.isfinite(out).all():
+        raise ValueError(f"{label} contains NaN or inf")
+    return out
+
+
+def _scaled_set(data_range: float | None, **images: np.ndarray) -> list[np.ndarray]:
+    """Validate several images of one shape; returns them scaled, in argument order."""
+    scaled = [_scaled(img, data_range, label) for label, img in images.items()]
+    shapes = {label: arr.shape for label, arr in zip(images, scaled)}
+    if len(set(shapes.values())) > 1:
+        raise ValueError(f"images differ in shape: {shapes}")
+    return scaled
+
+
+def _levels(img: np.ndarray) -> np.ndarray:
+    """Integer grey levels 0..255 of a scaled image (rounded, clipped)."""
+    return np.clip(np.rint(img), 0, _LEVELS - 1).astype(np.intp)
+
+
+def _entropy(counts: np.ndarray) -> float:
+    """Shannon entropy in bits of a histogram of counts (any shape)."""
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log2(p)).sum())
+
+
+def ag(fused: np.ndarray, data_range: float | None = None) -> float:
+    """Average gradient of an image.
+
+    ``AG = 1/((H-1)(W-1)) * sum_{i<H, j<W} sqrt((dx^2 + dy^2) / 2)`` with forward
+    differences ``dx = F(i, j+1) - F(i, j)`` and ``dy = F(i+1, j) - F(i, j)`` over
+    the ``(H-1, W-1)`` pixels where both exist. A ramp of slope ``s`` grey levels per
+    pixel along one axis scores ``s / sqrt(2)``.
+
+    Parameters
+    ----------
+    fused : ndarray, shape (H, W)
+        Image to score (H, W >= 2).
+    data_range : float, optional
+        Intensity span of the input; default 1.0 for float, 255 for integer input.
+
+    Returns
+    -------
+    float
+        AG in grey levels per pixel on the [0, 255] scale, >= 0 (0 for a constant
+        image); higher means sharper.
+
+    References
+    ----------
+    Cui, G. et al. (2015), "Detail preserved fusion of visible and infrared images
+    using regional saliency extraction and multi-scale image decomposition",
+    Optics Communications 341, 199-209.
+    """
+    f = _scaled(fused, data_range, "fused")
+    if min(f.shape) < 2:
+        raise ValueError(f"AG needs an image of at least 2x2 pixels, got {f.shape}")
+    dx = np.diff(f, axis=1)[:-1, :]
+    dy = np.diff(f, axis=0)[:, :-1]
+    return float(np.mean(np.sqrt((dx**2 + dy**2) / 2.0)))
+
+
+def sf(fused: np.ndarray, data_range: float | None = None) -> float:
+    """Spatial frequency, ``SF = sqrt(RF^2 + CF^2)``.
+
+    Row frequency ``RF^2 = 1/(HW) * sum_{i, j>=1} (F(i, j) - F(i, j-1))^2`` and
+    column frequency ``CF^2 = 1/(HW) * sum_{i>=1, j} (F(i, j) - F(i-1, j))^2``, both
+    normalised by the full pixel count ``HW`` as in the original definition. A ramp
+    of slope ``s`` grey levels per pixel along the columns scores ``s sqrt((W-1)/W)``.
+
+    Parameters
+    ----------
+    fused : ndarray, shape (H, W)
+        Image to score.
+    data_range : float, optional
+        Intensity span of the input; default 1.0 for float, 255 for integer input.
+
+    Returns
+    -------
+    float
+        SF in grey levels on the [0, 255] scale, >= 0 (0 for a constant image);
+        higher means more detail.
+
+    References
+    ----------
+    Eskicioglu, A. M. & Fisher, P. S. (1995), "Image quality measures and their
+    performance", IEEE Trans. Communications 43(12), 2959-2965; Li, S., Kwok, J. T.
+    & Wang, Y. (2001), Information Fusion 2(3), 169-176.
+    """
+    f = _scaled(fused, data_range, "fused")
+    rf2 = np.sum(np.diff(f, axis=1) ** 2) / f.size
+    cf2 = np.sum(np.diff(f, axis=0) ** 2) / f.size
+    return float(np.sqrt(rf2 + cf2))
+
+
+def en(fused: np.ndarray, data_range: float | None = None) -> float:
+    """Shannon entropy of the 256-bin grey-level histogram, in bits.
+
+    ``EN = -sum_l p_l log2 p_l`` over the grey levels ``l = 0..255`` with
+    ``p_l`` the fraction of pixels at level ``l`` (empty bins contribute 0).
+
+    Parameters
+    ----------
+    fused : ndarray, shape (H, W)
+        Image to score; rounded to 256 integer levels after scaling.
+    data_range : float, optional
+        Intensity span of the input; default 1.0 for float, 255 for integer input.
+
+    Returns
+    -------
+    float
+        EN in bits, in [0, 8]: 0 for a constant image, 8 when all 256 levels are
+        equally frequent.
+
+    References
+    ----------
+    Roberts, J. W., van Aardt, J. A. & Ahmed, F. B. (2008), "Assessment of image
+    fusion procedures using entropy, image quality, and multispectral
+    classification", J. Applied Remote Sensing 2(1), 023522.
+    """
+    f = _levels(_scaled(fused, data_range, "fused"))
+    return _entropy(np.bincount(f.ravel(), minlength=_LEVELS))
+
+
+def _normalised_mi(src: np.ndarray, fused: np.ndarray) -> float:
+    """``MI(S, F) / (H(S) + H(F))`` from the 256x256 joint histogram of grey levels."""
+    joint = np.bincount((src * _LEVELS + fused).ravel(), minlength=_LEVELS**2).reshape(_LEVELS, _LEVELS)
+    h_s, h_f, h_sf = _entropy(joint.sum(axis=1)), _entropy(joint.sum(axis=0)), _entropy(joint)
+    denom = h_s + h_f
+    return (h_s + h_f - h_sf) / denom if denom > 0 else float("nan")
+
+
+def qmi(a: np.ndarray, b: np.ndarray, fused: np.ndarray, data_range: float | None = None) -> float:
+    """Normalised mutual information Q_MI (the paper's Eq. 17).
+
+    ``Q_MI = 2 * [ MI(A, F) / (H(A) + H(F)) + MI(B, F) / (H(B) + H(F)) ]`` with
+    ``MI(X, F) = H(X) + H(F) - H(X, F)`` and entropies in bits from the 256-level
+    marginal and 256x256 joint histograms.
+
+    Normalisation convention: this is the normalised form of Hossny et al. (2008),
+    not the raw ``MI(A, F) + MI(B, F)`` of Qu et al. (2002) that some toolboxes also
+    call "MI". Since ``MI(X, F) <= min(H(X), H(F))``, each ratio is at most 1/2, so
+    ``Q_MI`` lies in [0, 2]; ``F = A = B`` gives exactly 2. It is symmetric in
+    ``a`` and ``b``.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (H, W)
+        Source images.
+    fused : ndarray, shape (H, W)
+        Fused image.
+    data_range : float, optional
+        Intensity span of all three inputs; default per image, 1.0 for float and
+        255 for integer input.
+
+    Returns
+    -------
+    float
+        Q_MI in [0, 2]; higher means more source information carried into ``fused``.
+        ``nan`` when a source and ``fused`` are both constant (0/0).
+
+    References
+    ----------
+    Hossny, M., Nahavandi, S. & Creighton, D. (2008), "Comments on 'Information
+    measure for performance of image fusion'", Electronics Letters 44(18), 1066-1067.
+    """
+    s_a, s_b, s_f = (_levels(x) for x in _scaled_set(data_range, a=a, b=b, fused=fused))
+    return float(2.0 * (_normalised_mi(s_a, s_f) + _normalised_mi(s_b, s_f)))
+
+
+def _sobel(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sobel edge strength ``g`` and orientation ``alpha`` (radians), replicate borders."""
+    sx = ndimage.sobel(img, axis=1, mode="nearest")
+    sy = ndimage.sobel(img, axis=0, mode="nearest")
+    return np.hypot(sx, sy), np.arctan2(sy, sx)
+
+
+def _edge_preservation(g_s: np.ndarray, a_s: np.ndarray, g_f: np.ndarray, a_f: np.ndarray) -> np.ndarray:
+    """Per-pixel edge preservation ``Q^SF = Q_g^SF * Q_a^SF`` of a source S in F."""
+    lo, hi = np.minimum(g_s, g_f), np.maximum(g_s, g_f)
+    g_rel = np.divide(lo, hi, out=np.zeros_like(hi), where=(lo > 0))
+    diff = np.mod(np.abs(a_s - a_f), np.pi)  # orientation is defined modulo pi
+    a_rel = 1.0 - np.minimum(diff, np.pi - diff) / (np.pi / 2)
+    q_g = _GAMMA_G / (1.0 + np.exp(_K_G * (g_rel - _SIGMA_G)))
+    q_a = _GAMMA_A / (1.0 + np.exp(_K_A * (a_rel - _SIGMA_A)))
+    return q_g * q_a
+
+
+def qabf(a: np.ndarray, b: np.ndarray, fused: np.ndarray, data_range: float | None = None) -> float:
+    """Edge-based fusion quality Q^AB/F of Xydeas & Petrovic (2000).
+
+    With Sobel responses ``s_x, s_y`` of each image, edge strength
+    ``g = sqrt(s_x^2 + s_y^2)`` and orientation ``alpha = atan(s_y / s_x)``:
+
+    * relative strength ``G^AF = min(g_A, g_F) / max(g_A, g_F)`` (0 where either is 0),
+    * relative orientation ``A^AF = 1 - d / (pi/2)`` with ``d`` the angle between the
+      two orientations taken modulo pi, so ``d`` in [0, pi/2] (this is Petrovic's
+      ``| |alpha_A - alpha_F| - pi/2 | / (pi/2)``, which treats opposite gradient
+      directions as the same edge orientation),
+    * ``Q_g^AF = Gamma_g / (1 + exp(k_g (G^AF - sigma_g)))``,
+      ``Q_a^AF = Gamma_a / (1 + exp(k_a (A^AF - sigma_a)))`` with Gamma_g = 0.9994,
+      k_g = -15, sigma_g = 0.5, Gamma_a = 0.9879, k_a = -22, sigma_a = 0.8,
+    * ``Q^AF = Q_g^AF Q_a^AF`` (likewise ``Q^BF``), and with weights
+      ``w_A = g_A^L, w_B = g_B^L``, L = 1:
+
+    ``Q^AB/F = sum(Q^AF w_A + Q^BF w_B) / sum(w_A + w_B)``.
+
+    Image borders are replicated for the Sobel filter, so a flat border adds no edge.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (H, W)
+        Source images.
+    fused : ndarray, shape (H, W)
+        Fused image.
+    data_range : float, optional
+        Intensity span of all three inputs; default per image, 1.0 for float and
+        255 for integer input.
+
+    Returns
+    -------
+    float
+        Q^AB/F in [0, 1); higher means more source edges kept. With these constants
+        a perfect transfer (``F = A = B``) scores about 0.975, not 1. ``nan`` when
+        neither source has any edge (0/0).
+
+    References
+    ----------
+    Xydeas, C. S. & Petrovic, V. (2000), "Objective image fusion performance
+    measure", Electronics Letters 36(4), 308-309.
+    """
+    s_a, s_b, s_f = _scaled_set(data_range, a=a, b=b, fused=fused)
+    (g_a, a_a), (g_b, a_b), (g_f, a_f) = _sobel(s_a), _sobel(s_b), _sobel(s_f)
+    weight = np.sum(g_a + g_b)
+    if weight == 0:
+        return float("nan")
+    num = np.sum(_edge_preservation(g_a, a_a, g_f, a_f) * g_a + _edge_preservation(g_b, a_b, g_f, a_f) * g_b)
+    return float(num / weight)
+
+
+def fusion_metrics(
+    a: np.ndarray, b: np.ndarray, fused: np.ndarray, data_range: float | None = None
+) -> dict[str, float]:
+    """All five fusion metrics of a fused image and its two sources.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (H, W)
+        Source images.
+    fused : ndarray, shape (H, W)
+        Fused image.
+    data_range : float, optional
+        Intensity span of all inputs; default per image, 1.0 for float and 255 for
+        integer input.
+
+    Returns
+    -------
+    dict of str to float
+        Keys ``"AG"``, ``"SF"``, ``"EN"``, ``"Q_MI"``, ``"Q_ABF"`` (see :func:`ag`,
+        :func:`sf`, :func:`en`, :func:`qmi`, :func:`qabf`).
+    """
+    return {
+        "AG": ag(fused, data_range),
+        "SF": sf(fused, data_range),
+        "EN": en(fused, data_range),
+        "Q_MI": qmi(a, b, fused, data_range),
+        "Q_ABF": qabf(a, b, fused, data_range),
+    }

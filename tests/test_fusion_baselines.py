@@ -1,0 +1,123 @@
+"""Classical fusion baselines and the unsupervised fusion loss."""
+
+import numpy as np
+import pytest
+import torch
+from scipy import ndimage
+from skimage.color import rgb2ycbcr
+
+from ivan_core.fusion import BASELINES, average, fuse, fuse_colour, lp_sr, unsupervised_fusion_loss
+
+# LP-SR rebuilds the low-pass band from OMP codes, exact only to the coding tolerance.
+_IDEMPOTENCE_TOL = {"lp_sr": 5e-3}
+
+
+@pytest.fixture(scope="module")
+def pair() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    a = ndimage.gaussian_filter(rng.random((64, 64)), 2)
+    b = ndimage.gaussian_filter(rng.random((64, 64)), 1)
+    return (a - a.min()) / np.ptp(a), (b - b.min()) / np.ptp(b)
+
+
+def _edge(img: np.ndarray) -> float:
+    return float(np.hypot(ndimage.sobel(img, 0), ndimage.sobel(img, 1)).max())
+
+
+@pytest.mark.parametrize("name", sorted(BASELINES))
+def test_output_shape_and_range(name, pair):
+    a, b = pair
+    fused = fuse(name, a, b)
+    assert fused.shape == a.shape
+    assert fused.min() >= 0.0 and fused.max() <= 1.0
+    assert not np.allclose(fused, a) and not np.allclose(fused, b)
+
+
+@pytest.mark.parametrize("name", sorted(BASELINES))
+def test_fusing_an_image_with_itself_returns_it(name, pair):
+    a, _ = pair
+    np.testing.assert_allclose(fuse(name, a, a), a, atol=_IDEMPOTENCE_TOL.get(name, 1e-9))
+
+
+@pytest.mark.parametrize("name", ["laplacian_pyramid", "dwt", "lp_sr"])
+def test_max_abs_detail_keeps_an_edge_of_one_source(name):
+    a = np.full((64, 64), 0.5)
+    a[24:40, 24:40] = 0.9
+    b = np.full((64, 64), 0.5)
+    assert _edge(average(a, b)) == pytest.approx(0.5 * _edge(a))
+    assert _edge(fuse(name, a, b)) > 0.9 * _edge(a)
+
+
+def test_lp_sr_rejects_a_base_smaller_than_the_patch(pair):
+    a, b = pair
+    with pytest.raises(ValueError, match="fewer pyramid levels"):
+        lp_sr(a, b, levels=5)
+
+
+def test_fuse_colour_replaces_luminance_and_keeps_chroma():
+    rng = np.random.default_rng(2)
+    grey = rng.uniform(0.3, 0.7, (32, 32))
+    rgb = np.clip(rng.uniform(0.35, 0.65, (32, 32, 1)) + rng.uniform(-0.1, 0.1, (32, 32, 3)), 0, 1)
+    fused = fuse_colour(average, grey, rgb)
+    assert fused.shape == rgb.shape
+    assert 0.0 < fused.min() and fused.max() < 1.0  # no clipping, so YCbCr round-trips exactly
+    before, after = rgb2ycbcr(rgb), rgb2ycbcr(fused)
+    np.testing.assert_allclose(after[..., 1:], before[..., 1:], atol=1e-6)
+    expected_luma = average(grey, (before[..., 0] - 16) / 219)
+    np.testing.assert_allclose((after[..., 0] - 16) / 219, expected_luma, atol=1e-6)
+
+
+def test_fuse_colour_of_a_grey_rgb_stays_grey(pair):
+    a, b = pair
+    fused = fuse_colour(BASELINES["dwt"], a, np.repeat(b[..., None], 3, axis=-1))
+    np.testing.assert_allclose(fused[..., 0], fused[..., 1], atol=1e-6)
+    np.testing.assert_allclose(fused[..., 0], fused[..., 2], atol=1e-6)
+
+
+def test_unknown_method_lists_available_names(pair):
+    with pytest.raises(ValueError, match="available: average, dwt, laplacian_pyramid, lp_sr, maximum"):
+        fuse("guided_filter", *pair)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "message"),
+    [
+        (np.zeros((8, 8)), np.zeros((8, 9)), "differ in shape"),
+        (np.zeros((8, 8)), np.full((8, 8), 2.0), r"in \[0, 1\]"),
+        (np.zeros((8, 8, 3)), np.zeros((8, 8, 3)), "2-D"),
+        (np.zeros((8, 8)), np.full((8, 8), np.nan), "NaN"),
+    ],
+)
+def test_baselines_validate_inputs(a, b, message):
+    with pytest.raises(ValueError, match=message):
+        fuse("average", a, b)
+
+
+def test_fuse_colour_validates_rgb(pair):
+    a, b = pair
+    with pytest.raises(ValueError, match=r"\(H, W, 3\)"):
+        fuse_colour(average, a, b)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_loss_is_zero_for_perfect_agreement_and_differentiable(dtype):
+    gen = torch.Generator().manual_seed(0)
+    a = torch.rand(2, 3, 16, 16, generator=gen, dtype=dtype)
+    b = torch.rand(2, 3, 16, 16, generator=gen, dtype=dtype)
+    assert unsupervised_fusion_loss(a, a, a).item() == 0.0
+    fused = ((a + b) / 2).requires_grad_()
+    loss = unsupervised_fusion_loss(fused, a, b)
+    loss.backward()
+    assert loss.dtype == dtype and loss.item() > 0
+    assert fused.grad is not None and torch.isfinite(fused.grad).all() and fused.grad.abs().sum() > 0
+
+
+def test_loss_terms_have_their_stated_values():
+    a = torch.full((1, 1, 8, 8), 0.6)
+    zero = torch.zeros_like(a)
+    # flat images: only the intensity term, |0 - max(0.6, 0)| = 0.6
+    assert unsupervised_fusion_loss(zero, a, zero).item() == pytest.approx(0.6)
+    step = torch.zeros(1, 1, 8, 8)
+    step[..., 4:] = 1.0  # Sobel |G_x| = 4 on the two columns beside the step
+    loss = unsupervised_fusion_loss(zero, step, step, w_intensity=0.0, w_gradient=1.0)
+    assert loss.item() == pytest.approx(4 * 2 / 8)
