@@ -4,16 +4,12 @@ import pytest
 import torch
 
 from ivan_core import IVAN
-from ivan_core.model import DenseBlock, EnhancedAffineCoupling, InvertibleConv1x1
+from ivan_core.model import DenseBlock, EnhancedAffineCoupling, InvertibleConv1x1, perturb_
 
 
 def randomise(net: torch.nn.Module, scale: float = 0.05) -> torch.nn.Module:
-    """Perturb every parameter so zero-initialised layers are no longer the identity."""
-    gen = torch.Generator().manual_seed(1)
-    with torch.no_grad():
-        for p in net.parameters():
-            p.add_(scale * torch.randn(p.shape, generator=gen, dtype=p.dtype))
-    return net
+    """Make every zero-initialised layer non-trivial."""
+    return perturb_(net, scale, seed=1)
 
 
 @pytest.mark.parametrize("dtype, tol", [(torch.float32, 1e-5), (torch.float64, 1e-10)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -86,3 +87,8 @@ class Subject:
     def n_slices(self) -> int:
         """Number of slices ``S``."""
         return int(self.mask.shape[0])
+
+    def take(self, indices: Sequence[int] | slice) -> Subject:
+        """A new subject holding only the given slices (e.g. ``subject.take(slice(0, None, 4))``)."""
+        return Subject(self.name, {k: v[indices] for k, v in self.images.items()}, self.mask[indices],
+                       None if self.labels is None else self.labels[indices], dict(self.meta))

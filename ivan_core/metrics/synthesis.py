@@ -51,8 +51,9 @@ def ssim(ref: np.ndarray, est: np.ndarray, data_range: float = 1.0, mask: np.nda
     """Structural similarity (Wang et al. 2004), mean of the SSIM map.
 
     Uses :func:`skimage.metrics.structural_similarity` with its default 7x7 window
-    (``channel_axis=-1`` for colour ``(..., 3)``); inside a mask the SSIM map is
-    averaged over masked pixels. Stacks ``(S, H, W)`` are scored slice by slice and averaged.
+    (``channel_axis=-1`` for colour ``(..., 3)``). Without a mask this is scikit-image's
+    mean (which leaves out a border of half the window); inside a mask the SSIM map is
+    averaged over the masked pixels. Stacks ``(S, H, W)`` are scored slice by slice and averaged.
     """
     ref, est = _check(ref, est, mask)
     colour = ref.ndim >= 3 and ref.shape[-1] == 3
@@ -61,12 +62,14 @@ def ssim(ref: np.ndarray, est: np.ndarray, data_range: float = 1.0, mask: np.nda
         masks = [None] * len(ref) if mask is None else list(mask)
         keep = [i for i, m in enumerate(masks) if m is None or m.any()]
         return float(np.mean([ssim(ref[i], est[i], data_range, masks[i]) for i in keep]))
-    _, smap = skm.structural_similarity(
+    mean, smap = skm.structural_similarity(
         ref, est, data_range=data_range, full=True, channel_axis=-1 if colour else None
     )
+    if mask is None:
+        return float(mean)
     if colour:
         smap = smap.mean(axis=-1)
-    return float(np.mean(_masked(smap, mask)))
+    return float(np.mean(smap[mask]))
 
 
 def nmse(ref: np.ndarray, est: np.ndarray, mask: np.ndarray | None = None) -> float:

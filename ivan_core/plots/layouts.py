@@ -1,0 +1,48 @@
+"""Pictures of variable augmentation: which modality fills which channel of X and Y."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from ivan_core.data import is_colour
+from ivan_core.tasks import Task, modality_channels
+
+
+def _channel_labels(layout: tuple[str, ...]) -> list[str]:
+    labels = []
+    for m in layout:
+        labels += [f"{m}[{c}]" for c in "RGB"] if is_colour(m) else [m]
+    return labels
+
+
+def show_packing(task: Task, images: Mapping[str, np.ndarray]) -> Figure:
+    """Draw the channels of ``X`` (top row) and ``Y`` (bottom row) for one slice.
+
+    Parameters
+    ----------
+    task : Task
+    images : mapping
+        One slice per modality: grey ``(H, W)`` or colour ``(H, W, 3)``.
+    """
+    def channels(layout: tuple[str, ...]) -> list[np.ndarray]:
+        out = []
+        for m in layout:
+            img = images[m]
+            out += [img[..., c] for c in range(3)] if modality_channels(m) == 3 else [img]
+        return out
+
+    rows = [("X", channels(task.x_layout), _channel_labels(task.x_layout)),
+            ("Y", channels(task.y_layout), _channel_labels(task.y_layout))]
+    fig, axes = plt.subplots(2, task.channels, figsize=(1.8 * task.channels, 4.0), squeeze=False)
+    for r, (side, chans, labels) in enumerate(rows):
+        for c, (img, label) in enumerate(zip(chans, labels)):
+            axes[r, c].imshow(img, cmap="gray", vmin=0, vmax=1)
+            axes[r, c].set_title(f"{side} ch{c}: {label}", fontsize=8)
+            axes[r, c].axis("off")
+    fig.suptitle(f"{task.name}: {task.description}", fontsize=9)
+    fig.tight_layout()
+    return fig
