@@ -1,0 +1,355 @@
+"""Virtual subjects: registered T1, T2, PD, CT and FDG PET slices of a simulated head.
+
+Each virtual subject is the template head of :mod:`ivan_core.data.anatomy` with
+its own random
+
+* geometry - an in-plane affine map (rotation +-6 deg, scale 0.92-1.08, 4%
+  anisotropy, a few mm of shift) plus a smooth elastic warp (a 5 x 5 grid of
+  random displacements, 2.5 mm standard deviation, cubic-spline upsampled),
+  shared by all slices of the slab, and a shift of the slab by up to 3 mm;
+* shell thicknesses - CSF rim, skull, scalp fat and skin;
+* tissue values - T1, T2, T2* within 5%, PD within 3%, CT numbers by a few HU
+  (bone by up to 15%), FDG uptake within 10%;
+* acquisition - its own Rician noise, non-uniformity fields and PET counts.
+
+The anatomy is resampled straight onto the output grid: ``n_slices`` axial
+slices evenly spaced over ``slab_mm`` (MNI z, default -10 to 60 mm, where the
+brain is large), each a square field of view of ``fov_mm`` (default 240 mm)
+sampled by ``size x size`` pixels, so nothing is deformed at 1 mm in 3-D. The
+template is low-pass filtered first when the pixels are larger than 1 mm
+(Gaussian, ``sigma = (pixel_mm - 1) / 2``, the rule of ``skimage.transform.resize``).
+Slices are shown with rows anterior to posterior and columns the subject's right
+to left (radiological view).
+
+Scaling to [0, 1]: each MR volume is divided by its 99.5th percentile inside
+the head mask and clipped; the PET volume likewise, then multiplied by
+:data:`PET_PEAK` (0.85), where the Harvard atlas FDG images put their 99.5th
+percentile, so the colours match theirs; CT is mapped through a fixed HU window
+(see :func:`~ivan_core.data.sequences.ct_image`). ``PET_rgb`` is the scaled PET
+coloured with :data:`~ivan_core.data.sequences.HARVARD_PET`.
+
+Subjects are generated from ``numpy.random.default_rng([seed, index])``, so
+subject ``i`` is the same whatever ``n_subjects`` is, and one file per subject is
+cached (see :func:`cache_dir`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+from tqdm.auto import tqdm
+
+from ivan_core.data.anatomy import Anatomy, load_anatomy, tissue_memberships
+from ivan_core.data.record import Subject
+from ivan_core.data.sequences import ct_image, mr_image, pet_activity, pet_to_rgb, tissue_signals
+from ivan_core.data.tissue import TISSUE_PARAMS, TISSUES, TissueParams, tissue_names
+
+#: Bump when the generator changes, so stale cache files are not reused.
+FORMAT_VERSION = 2
+#: Grey modalities the phantom provides, in order (``PET_rgb`` is added on top).
+MODALITIES = ("T1", "T2", "PD", "CT", "PET")
+#: Percentile inside the head that maps to 1 when scaling MR and PET volumes.
+SCALE_PERCENTILE = 99.5
+#: Where the PET's 99.5th percentile inside the head lands on the [0, 1] scale.
+PET_PEAK = 0.85
+#: Distance (mm) given to points outside the template: far outside the head.
+_FAR_MM = 1000.0
+_AIR = next(code for code, name in TISSUES.items() if name == "air")
+
+
+def cache_dir() -> Path:
+    """Folder for cached data sets.
+
+    Returns
+    -------
+    Path
+        ``$IVAN_DATA_DIR`` if set; else ``<repo>/data/cache`` when the package sits
+        in a checkout with a ``data/`` folder next to ``ivan_core/``; else
+        ``~/.cache/ivan``.
+    """
+    env = os.environ.get("IVAN_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    repo = Path(__file__).resolve().parents[2]
+    if (repo / "data").is_dir() and (repo / "ivan_core").is_dir():
+        return repo / "data" / "cache"
+    return Path.home() / ".cache" / "ivan"
+
+
+def _jitter_params(rng: np.random.Generator) -> list[TissueParams]:
+    """Subject-specific tissue parameters, in label order."""
+    out = []
+    for name in tissue_names():
+        p = TISSUE_PARAMS[name]
+        relax = rng.uniform(0.95, 1.05, size=3)
+        bone = name == "skull"
+        out.append(
+            replace(
+                p,
+                t1=p.t1 * relax[0],
+                t2=p.t2 * relax[1],
+                t2s=p.t2s * relax[2],
+                pd=p.pd * rng.uniform(0.97, 1.03),
+                hu=p.hu * rng.uniform(0.85, 1.15) if bone else p.hu + rng.uniform(-3.0, 3.0),
+                fdg=p.fdg * rng.uniform(0.9, 1.1),
+            )
+        )
+    return out
+
+
+def _warp(size: int, fov_mm: float, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, float]]:
+    """Template-space (x, y) in mm, relative to the brain centre, of every output pixel.
+
+    Returns
+    -------
+    xy : ndarray, shape (2, size, size)
+        x (towards the subject's right) and y (anterior) of each pixel.
+    params : dict
+        The random affine parameters, for the subject's metadata.
+    """
+    pixel = fov_mm / size
+    centred = (np.arange(size) + 0.5 - size / 2) * pixel
+    rows, cols = np.meshgrid(centred, centred, indexing="ij")
+    out_xy = np.stack([-cols, -rows])  # radiological: column 0 = right (+x), row 0 = anterior (+y)
+
+    params = {
+        "angle_deg": float(rng.uniform(-6.0, 6.0)),
+        "scale": float(rng.uniform(0.92, 1.08)),
+        "anisotropy": float(rng.uniform(-0.04, 0.04)),
+        "shift_x_mm": float(rng.normal(0.0, 3.0)),
+        "shift_y_mm": float(rng.normal(0.0, 3.0)),
+    }
+    a = np.deg2rad(params["angle_deg"])
+    rotation = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    stretch = params["scale"] * np.diag([1.0 + params["anisotropy"], 1.0 - params["anisotropy"]])
+    xy = np.tensordot(rotation @ stretch, out_xy, axes=1)
+    xy += np.array([params["shift_x_mm"], params["shift_y_mm"]])[:, None, None]
+
+    knots = rng.normal(0.0, 2.5, size=(2, 5, 5))
+    grid = np.meshgrid(np.linspace(0, 4, size), np.linspace(0, 4, size), indexing="ij")
+    xy += np.stack([ndimage.map_coordinates(k, grid, order=3, mode="nearest") for k in knots])
+    return xy, params
+
+
+def _sample(
+    volume: np.ndarray, z_vox: np.ndarray, xy_vox: np.ndarray, sigma_vox: float, cval: float
+) -> np.ndarray:
+    """Sample axial slices at fractional z and in-plane voxel coordinates.
+
+    Parameters
+    ----------
+    volume : ndarray, shape (X, Y, Z)
+        1 mm template volume.
+    z_vox : ndarray, shape (S,)
+        Fractional z voxel index of each slice.
+    xy_vox : ndarray, shape (2, H, W)
+        x and y voxel coordinates of each output pixel (shared by all slices).
+    sigma_vox : float
+        In-plane Gaussian prefilter (0 for none).
+    cval : float
+        Value outside the volume.
+
+    Returns
+    -------
+    ndarray of float32, shape (S, H, W)
+    """
+    z0 = np.floor(z_vox).astype(int)
+    pairs = np.clip(np.stack([z0, z0 + 1], axis=1).ravel(), 0, volume.shape[2] - 1)
+    stack = volume[:, :, pairs]  # (X, Y, 2S): slices below and above each target
+    if sigma_vox > 0:
+        stack = ndimage.gaussian_filter(stack, sigma=(sigma_vox, sigma_vox, 0.0), mode="nearest")
+    n, (h, w) = len(z_vox), xy_vox.shape[1:]
+    coords = np.empty((3, n, h, w))
+    coords[0] = xy_vox[0]
+    coords[1] = xy_vox[1]
+    coords[2] = (2 * np.arange(n) + (z_vox - z0))[:, None, None]
+    return ndimage.map_coordinates(stack, coords, order=1, mode="constant", cval=cval).astype(np.float32)
+
+
+def _scale(volume: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Divide by the :data:`SCALE_PERCENTILE` inside ``mask`` and clip to [0, 1]."""
+    top = float(np.percentile(volume[mask], SCALE_PERCENTILE)) if mask.any() else float(volume.max())
+    return np.clip(volume / max(top, 1e-12), 0.0, 1.0).astype(np.float32)
+
+
+def _simulate(anatomy: Anatomy, index: int, settings: dict[str, Any]) -> Subject:
+    """Generate virtual subject ``index`` (see the module docstring)."""
+    rng = np.random.default_rng([settings["seed"], index])
+    size, fov = settings["size"], settings["fov_mm"]
+    pixel = fov / size
+
+    xy_mm, transform = _warp(size, fov, rng)
+    xy_vox = np.stack([anatomy.to_voxel(anatomy.centre_mm[a] + xy_mm[a], a) for a in (0, 1)])
+    z_mm = np.linspace(*settings["slab_mm"], settings["n_slices"]) + rng.uniform(-3.0, 3.0)
+    z_vox = anatomy.to_voxel(z_mm, 2)
+    if z_vox.min() < 0 or z_vox.max() > anatomy.gm.shape[2] - 2:
+        low, high = anatomy.origin_mm[2] + 3.0, anatomy.origin_mm[2] + anatomy.gm.shape[2] - 5.0
+        raise ValueError(
+            f"slab_mm={settings['slab_mm']} leaves the template head; keep it within ({low:.0f}, {high:.0f})"
+        )
+    shells = {
+        "csf": float(rng.uniform(1.0, 2.5)),
+        "skull": float(rng.uniform(5.0, 8.0)),
+        "fat": float(rng.uniform(2.5, 5.0)),
+        "skin": float(rng.uniform(1.5, 3.5)),
+    }
+    sigma = max(0.0, (pixel - 1.0) / 2.0)
+    gm = _sample(anatomy.gm, z_vox, xy_vox, sigma, 0.0)
+    wm = _sample(anatomy.wm, z_vox, xy_vox, sigma, 0.0)
+    distance = _sample(anatomy.distance, z_vox, xy_vox, 0.0, _FAR_MM)
+    memberships = tissue_memberships(gm, wm, distance, shells, ramp_mm=max(pixel, 1.0))
+    mask = memberships[_AIR] < 0.5
+
+    params = _jitter_params(rng)
+    images = {}
+    for weighting in ("T1", "T2", "PD"):
+        signals = tissue_signals(params, weighting)
+        image = mr_image(memberships, signals, rng, settings["noise"], settings["inu"])
+        images[weighting] = _scale(image, mask)
+    images["CT"] = ct_image(memberships, np.array([p.hu for p in params]), rng)
+    pet = pet_activity(memberships, np.array([p.fdg for p in params]), rng, pixel_mm=pixel)
+    images["PET"] = PET_PEAK * _scale(pet, mask)
+    meta = {
+        "source": "phantom",
+        "seed": settings["seed"],
+        "index": index,
+        "z_mm": [float(z) for z in z_mm],
+        "pixel_mm": pixel,
+        "transform": transform,
+        "shells_mm": shells,
+        "tissue_params": {name: asdict(p) for name, p in zip(tissue_names(), params)},
+        "tissues": {str(k): v for k, v in TISSUES.items()},
+    }
+    return _record(index, images, mask, memberships.argmax(axis=0).astype(np.uint8), meta)
+
+
+def _record(
+    index: int, grey: dict[str, np.ndarray], mask: np.ndarray, labels: np.ndarray, meta: dict[str, Any]
+) -> Subject:
+    """Build the Subject, adding ``PET_rgb`` from ``PET``."""
+    images = {m: grey[m] for m in MODALITIES}
+    images["PET_rgb"] = pet_to_rgb(images["PET"])
+    return Subject(name=f"phantom-{index:03d}", images=images, mask=mask, labels=labels, meta=meta)
+
+
+def _save(path: Path, subject: Subject) -> None:
+    """Write ``subject`` (without ``PET_rgb``, recomputed on load) atomically as .npz."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(
+                fh,
+                mask=subject.mask,
+                labels=subject.labels,
+                meta=np.array(json.dumps(subject.meta)),
+                **{m: subject.images[m] for m in MODALITIES},
+            )
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load(path: Path, index: int) -> Subject | None:
+    """Read a cached subject; None when the file is missing or unreadable."""
+    try:
+        with np.load(path) as z:
+            grey = {m: z[m] for m in MODALITIES}
+            return _record(index, grey, z["mask"], z["labels"], json.loads(str(z["meta"])))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+
+
+def _cache_path(settings: dict[str, Any], index: int) -> Path:
+    """Cache file of one subject, keyed by a hash of everything that shapes it."""
+    key = json.dumps({**settings, "index": index, "format": FORMAT_VERSION}, sort_keys=True)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return cache_dir() / "phantom" / f"phantom-{index:03d}-{digest}.npz"
+
+
+def make_phantom(
+    n_subjects: int,
+    seed: int = 0,
+    size: int = 256,
+    n_slices: int = 24,
+    noise: float = 0.03,
+    inu: float = 0.2,
+    slab_mm: tuple[float, float] = (-10.0, 60.0),
+    fov_mm: float = 240.0,
+    cache: bool = True,
+    progress: bool = True,
+) -> list[Subject]:
+    """Simulate registered multi-modal slices of ``n_subjects`` virtual subjects.
+
+    Parameters
+    ----------
+    n_subjects : int
+        How many subjects (``phantom-000``, ``phantom-001``, ...).
+    seed : int
+        Random seed; the same seed gives byte-identical data.
+    size : int
+        Slices are ``size x size`` pixels.
+    n_slices : int
+        Axial slices per subject, evenly spaced over ``slab_mm``.
+    noise : float
+        MR noise as a fraction of the brightest tissue signal (0.03 = 3%).
+    inu : float
+        Peak-to-peak MR intensity non-uniformity (0.2 = 20%).
+    slab_mm : (float, float)
+        MNI z range of the slices, in mm.
+    fov_mm : float
+        Side of the square field of view, in mm.
+    cache : bool
+        Reuse and write per-subject ``.npz`` files under :func:`cache_dir`.
+    progress : bool
+        Show a progress bar over subjects.
+
+    Returns
+    -------
+    list of Subject
+        Images ``T1``, ``T2``, ``PD``, ``CT``, ``PET`` of shape
+        ``(n_slices, size, size)`` and ``PET_rgb`` of shape
+        ``(n_slices, size, size, 3)``, all float32 in [0, 1]; tissue ``labels``
+        (codes in :data:`~ivan_core.data.tissue.TISSUES`) and the head ``mask``.
+
+    Examples
+    --------
+    >>> subjects = make_phantom(3, size=64, n_slices=4, progress=False)  # doctest: +SKIP
+    >>> subjects[0]["T1"].shape  # doctest: +SKIP
+    (4, 64, 64)
+    """
+    if n_subjects < 1 or n_slices < 1:
+        raise ValueError(f"need n_subjects >= 1 and n_slices >= 1, got {n_subjects} and {n_slices}")
+    if size < 16:
+        raise ValueError(f"size must be at least 16 pixels, got {size}")
+    if not slab_mm[0] <= slab_mm[1]:
+        raise ValueError(f"slab_mm must be (low, high), got {slab_mm}")
+    settings = {
+        "seed": int(seed),
+        "size": int(size),
+        "n_slices": int(n_slices),
+        "noise": float(noise),
+        "inu": float(inu),
+        "slab_mm": [float(slab_mm[0]), float(slab_mm[1])],
+        "fov_mm": float(fov_mm),
+    }
+    subjects = []
+    for index in tqdm(range(n_subjects), desc="phantom subjects", disable=not progress):
+        path = _cache_path(settings, index)
+        subject = _load(path, index) if cache and path.exists() else None
+        if subject is None:
+            subject = _simulate(load_anatomy(), index, settings)
+            if cache:
+                _save(path, subject)
+        subjects.append(subject)
+    return subjects

@@ -1,0 +1,75 @@
+"""Train / validation / test splits by subject, never by slice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ivan_core.data.record import Subject
+
+PARTS = ("train", "val", "test")
+
+
+def _counts(n: int, fractions: Sequence[float | int]) -> list[int]:
+    """Subjects per part from fractions (floats summing to 1) or counts (ints summing to n)."""
+    if len(fractions) != 3:
+        raise ValueError(f"need three parts (train, val, test), got {tuple(fractions)}")
+    if all(isinstance(f, (int, np.integer)) for f in fractions):
+        counts = [int(f) for f in fractions]
+        if sum(counts) != n:
+            raise ValueError(f"counts {tuple(counts)} sum to {sum(counts)}, but there are {n} subjects")
+    else:
+        if any(f < 0 for f in fractions) or not np.isclose(sum(fractions), 1.0):
+            raise ValueError(f"fractions must be >= 0 and sum to 1, got {tuple(fractions)}")
+        # val and test: rounded, at least 1 when asked for; train takes the rest
+        held = [max(1, round(f * n)) if f > 0 else 0 for f in fractions[1:]]
+        counts = [n - sum(held), *held]
+    empty = [part for part, c in zip(PARTS, counts) if c <= 0]
+    if empty:
+        raise ValueError(
+            f"{n} subject(s) split as {dict(zip(PARTS, counts))} leaves {', '.join(empty)} empty; "
+            "use more subjects or other fractions"
+        )
+    return counts
+
+
+def split_subjects(
+    subjects: Sequence[Subject],
+    fractions: Sequence[float | int] = (0.7, 0.15, 0.15),
+    seed: int = 0,
+) -> tuple[list[Subject], list[Subject], list[Subject]]:
+    """Shuffle subjects and split them into train, validation and test sets.
+
+    Every slice of a subject lands in the same part. The result depends only on
+    the subjects' names and the seed, not on their order.
+
+    Parameters
+    ----------
+    subjects : sequence of Subject
+        Subjects with unique names.
+    fractions : (float, float, float) or (int, int, int)
+        Fractions of subjects (summing to 1; validation and test are rounded and
+        get at least one subject, train takes the rest) or exact counts (summing
+        to ``len(subjects)``).
+    seed : int
+        Random seed of the shuffle.
+
+    Returns
+    -------
+    train, val, test : list of Subject
+        Each sorted by name. Raises ValueError if any would be empty.
+    """
+    names = [s.name for s in subjects]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"subject names must be unique for a split; repeated: {duplicates}")
+    ordered = sorted(subjects, key=lambda s: s.name)
+    counts = _counts(len(ordered), fractions)
+    order = np.random.default_rng(seed).permutation(len(ordered))
+    bounds = np.cumsum([0, *counts])
+    parts = [
+        sorted((ordered[i] for i in order[a:b]), key=lambda s: s.name)
+        for a, b in zip(bounds[:-1], bounds[1:])
+    ]
+    return parts[0], parts[1], parts[2]

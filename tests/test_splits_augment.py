@@ -1,0 +1,89 @@
+"""Subject-level splits and paired augmentation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ivan_core.data import Subject, augment_slice, split_subjects
+
+
+def subject(name, slices=2):
+    images = {"T1": np.zeros((slices, 4, 4), np.float32)}
+    return Subject(name=name, images=images, mask=np.ones((slices, 4, 4), bool))
+
+
+@pytest.fixture
+def twenty():
+    return [subject(f"s{i:02d}") for i in range(20)]
+
+
+def names(part):
+    return [s.name for s in part]
+
+
+def test_split_by_subject(twenty):
+    train, val, test = split_subjects(twenty, seed=0)
+    assert (len(train), len(val), len(test)) == (14, 3, 3)
+    all_names = names(train) + names(val) + names(test)
+    assert sorted(all_names) == names(twenty) and len(set(all_names)) == 20
+    # deterministic, independent of input order, dependent on the seed
+    again = split_subjects(list(reversed(twenty)), seed=0)
+    assert [names(p) for p in again] == [names(train), names(val), names(test)]
+    other = split_subjects(twenty, seed=1)
+    assert [names(p) for p in other] != [names(train), names(val), names(test)]
+
+
+def test_split_counts_and_small_sets(twenty):
+    train, val, test = split_subjects(twenty, (10, 5, 5), seed=3)
+    assert (len(train), len(val), len(test)) == (10, 5, 5)
+    three = split_subjects(twenty[:3])
+    assert [len(p) for p in three] == [1, 1, 1]
+
+
+def test_split_errors(twenty):
+    with pytest.raises(ValueError, match="train empty"):
+        split_subjects(twenty[:2])
+    with pytest.raises(ValueError, match="sum to 19"):
+        split_subjects(twenty, (10, 5, 4))
+    with pytest.raises(ValueError, match="val"):
+        split_subjects(twenty, (0.9, 0.0, 0.1))
+    with pytest.raises(ValueError, match="sum to 1"):
+        split_subjects(twenty, (0.5, 0.2, 0.2))
+    with pytest.raises(ValueError, match="repeated"):
+        split_subjects([subject("a"), subject("a"), subject("b")])
+
+
+def test_augment_same_transform_for_every_array():
+    rng = np.random.default_rng(0)
+    x = rng.random((2, 8, 8)).astype(np.float32)
+    y = 3.0 * x[:1]
+    seen = set()
+    for _ in range(60):
+        ax, ay = augment_slice([x, y], rng)
+        np.testing.assert_allclose(ay, 3.0 * ax[:1], rtol=1e-6)
+        # right angles and flips only permute pixels
+        np.testing.assert_array_equal(np.sort(ax.ravel()), np.sort(x.ravel()))
+        seen.add(ax.tobytes())
+    assert len(seen) == 8  # 4 rotations x 2 flips
+
+
+def test_augment_specific_transforms():
+    x = np.arange(2 * 3 * 5, dtype=np.float32).reshape(2, 3, 5)
+    (r,) = augment_slice([x], np.random.default_rng(0), angles=(90,), flip=False)
+    np.testing.assert_array_equal(r, np.rot90(x, 1, axes=(1, 2)))
+    assert r.shape == (2, 5, 3)
+    img = np.zeros((1, 21, 21), np.float32)
+    img[0, 10, 15] = 1.0  # a dot right of the centre
+    (small,) = augment_slice([img], np.random.default_rng(0), angles=(10.0,), flip=False, mode="constant")
+    row, col = np.unravel_index(np.argmax(small[0]), small[0].shape)
+    assert small.shape == img.shape and row < 10 and col >= 14  # turned counter-clockwise (upwards)
+
+
+def test_augment_is_reproducible_and_checks_shapes():
+    x = np.random.default_rng(1).random((1, 6, 6))
+    a = augment_slice([x], np.random.default_rng(5), jitter_deg=5.0)
+    b = augment_slice([x], np.random.default_rng(5), jitter_deg=5.0)
+    np.testing.assert_array_equal(a[0], b[0])
+    with pytest.raises(ValueError, match="one H, W"):
+        augment_slice([x, np.zeros((1, 5, 6))], np.random.default_rng(0))
