@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="profiles whose n_blocks/hidden to time")
     bench.add_argument("--batch-size", type=int, default=4)
     bench.add_argument("--steps", type=int, default=3)
+    bench.add_argument("--warmup", type=int, default=1)
     bench.add_argument("--out", type=Path, default=None, help="write the rows as JSON here")
     args = parser.parse_args(argv)
 
@@ -40,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         p = PROFILES[name]
         for size in args.sizes:
             row = {"model": name, **training_throughput(size=size, n_blocks=p.n_blocks, hidden=p.hidden,
-                                                        batch_size=args.batch_size, steps=args.steps)}
+                                                        batch_size=args.batch_size, steps=args.steps,
+                                                        warmup=args.warmup)}
             print(json.dumps(row), flush=True)
             rows.append(row)
     if args.out:

@@ -57,7 +57,7 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile("smoke", n_subjects=4, size=48, n_slices=3, split=(2, 1, 1), n_blocks=2,
-                     hidden=8, epochs=2, batch_size=4, patch=None, lr=1e-3, lr_step=1,
+                     hidden=8, epochs=2, batch_size=4, patch=32, lr=1e-3, lr_step=1,
                      max_steps_per_epoch=2),
     "tutorial": Profile("tutorial", n_subjects=20, size=128, n_slices=12, split=(14, 2, 4),
                         n_blocks=4, hidden=16, epochs=12, batch_size=8, patch=64, lr=1e-3,

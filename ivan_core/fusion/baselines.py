@@ -276,8 +276,8 @@ def lp_sr(a: np.ndarray, b: np.ndarray, levels: int = 4, patch: int = 8, tol: fl
     a, b : ndarray, shape (H, W)
         Registered grey source images in [0, 1].
     levels : int
-        Pyramid levels including the base (>= 1); the base must be at least
-        ``patch`` pixels on a side.
+        Pyramid levels including the base (>= 1); lowered automatically for small
+        images so the base stays at least ``patch`` pixels on a side.
     patch : int
         Side of the square sparse-coding windows (the dictionary is ``patch**2 x
         (2 * patch)**2``).
@@ -299,6 +299,9 @@ def lp_sr(a: np.ndarray, b: np.ndarray, levels: int = 4, patch: int = 8, tol: fl
     a, b = _check_pair(a, b)
     if not tol > 0:
         raise ValueError(f"tol must be positive, got {tol}")
+    if min(a.shape) < patch:
+        raise ValueError(f"images {a.shape} are smaller than the {patch}x{patch} patch")
+    levels = min(levels, int(np.log2(min(a.shape) / patch)) + 1)  # keep the base >= one patch
     dictionary = dct_dictionary(patch, 2 * patch)
     return _lp_fuse(a, b, levels, lambda x, y: _sr_fuse(x, y, dictionary, patch, tol))
 
