@@ -60,8 +60,8 @@ PROFILES: dict[str, Profile] = {
                      hidden=8, epochs=2, batch_size=4, patch=32, lr=1e-3, lr_step=1,
                      max_steps_per_epoch=2),
     "tutorial": Profile("tutorial", n_subjects=20, size=128, n_slices=12, split=(14, 2, 4),
-                        n_blocks=4, hidden=16, epochs=12, batch_size=8, patch=64, lr=1e-3,
-                        lr_step=4, max_steps_per_epoch=25),
+                        n_blocks=4, hidden=16, epochs=10, batch_size=8, patch=48, lr=1e-3,
+                        lr_step=4, max_steps_per_epoch=20),
     "paper": Profile("paper", n_subjects=24, size=256, n_slices=32, split=(16, 4, 4), n_blocks=8,
                      hidden=32, epochs=300, batch_size=4, patch=None, lr=1e-4, lr_step=50),
 }

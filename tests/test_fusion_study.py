@@ -1,0 +1,36 @@
+"""Fusion supervision: teacher labels, the unsupervised forward term, and the fusion table."""
+
+import numpy as np
+import torch
+
+from ivan_core.experiment import Splits
+from ivan_core.fusion.study import FUSION_METRICS, run_fusion_study
+from ivan_core.fusion.supervision import add_fusion_label, unsupervised_forward_loss
+from ivan_core.tasks import get_task
+
+from conftest import make_subject
+
+
+def test_teacher_label_is_added_per_slice(subjects):
+    labelled = add_fusion_label(subjects[:1], "maximum")[0]
+    assert np.allclose(labelled["FUSED"], np.maximum(subjects[0]["T2"], subjects[0]["CT"]))
+    assert "FUSED" not in subjects[0].images  # the input is not modified
+
+
+def test_unsupervised_forward_term_uses_the_sources():
+    task = get_task("t2ct_fusion")
+    loss = unsupervised_forward_loss(task)
+    x = torch.rand(2, 2, 8, 8)
+    best = torch.maximum(x[:, :1], x[:, 1:]).expand(-1, 2, -1, -1)
+    assert float(loss(best, None, x)) < float(loss(torch.zeros_like(x), None, x))
+
+
+def test_run_fusion_study_smoke(tmp_path):
+    subjects = [make_subject(f"s{i}", slices=2, size=40, seed=i) for i in range(3)]
+    study = run_fusion_study(Splits(subjects[:1], subjects[1:2], subjects[2:]), "smoke", tmp_path, "average",
+                             progress=False)
+    methods = {r["method"] for r in study.table}
+    assert {"average", "lp_sr", "iVAN (teacher: average)", "iVAN (unsupervised)"} <= methods
+    assert all(set(FUSION_METRICS) <= set(r) for r in study.table)
+    exact = [r for r in study.separation if r["kind"] == "round trip (float32)" and r["region"] == "full"]
+    assert len(exact) == 2 * 2 and all(r["psnr"] > 90 for r in exact)

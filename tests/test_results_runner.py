@@ -1,0 +1,60 @@
+"""Result files, the run summary, the notebook runner and the command line."""
+
+import json
+
+import nbformat
+import pytest
+
+from ivan_core.__main__ import main
+from ivan_core.results import collect, result_row, write_results
+from ivan_core.runner import find_notebooks, run_all
+
+
+def test_write_and_collect(tmp_path):
+    write_results(tmp_path / "03_a", [result_row("03_a", "t1_to_t2", "PSNR", 30.5, 31.0)])
+    write_results(tmp_path / "04_b", [result_row("04_b", "t1pd_to_t2", "SSIM", 0.9)])
+    rows = collect(tmp_path)
+    assert [r["notebook"] for r in rows] == ["03_a", "04_b"]
+    assert json.loads((tmp_path / "summary.json").read_text())[1]["paper"] is None
+    md = (tmp_path / "summary.md").read_text()
+    assert "| 03_a | t1_to_t2 | PSNR | 30.5 | 31 |" in md
+
+
+def test_bad_result_row(tmp_path):
+    with pytest.raises(ValueError, match="keys"):
+        write_results(tmp_path, [{"task": "x", "value": 1}])
+
+
+def test_run_all_executes_notebooks_and_summarises(tmp_path):
+    books = tmp_path / "books"
+    books.mkdir()
+    params = nbformat.v4.new_code_cell('profile = "tutorial"\noutput_dir = "x"')
+    params.metadata["tags"] = ["parameters"]
+    body = nbformat.v4.new_code_cell(
+        "from ivan_core.results import result_row, write_results\n"
+        "write_results(output_dir, [result_row('01_demo', 'demo', 'profile is smoke', profile == 'smoke')])")
+    nb = nbformat.v4.new_notebook(cells=[params, body])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, books / "01_demo.ipynb")
+    (books / "notes.ipynb").write_text("not numbered, not run")
+    rows = run_all("smoke", tmp_path / "out", folder=books)
+    assert rows == [result_row("01_demo", "demo", "profile is smoke", 1.0)]
+    assert (tmp_path / "out" / "01_demo.ipynb").exists()
+    assert json.loads((tmp_path / "out" / "timings.json").read_text())[0]["notebook"] == "01_demo"
+
+
+def test_find_notebooks_filters_and_reports(tmp_path):
+    assert [p.stem[:2] for p in find_notebooks()][:3] == ["00", "01", "02"]
+    with pytest.raises(FileNotFoundError, match="no notebooks"):
+        find_notebooks(tmp_path)
+
+
+def test_unknown_profile_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="smoke"):
+        run_all("huge", tmp_path)
+
+
+def test_benchmark_command(tmp_path, capsys):
+    main(["benchmark", "--sizes", "16", "--models", "smoke", "--steps", "1", "--out", str(tmp_path / "b.json")])
+    row = json.loads((tmp_path / "b.json").read_text())[0]
+    assert row["images_per_s"] > 0 and row["size"] == 16 and row["n_blocks"] == 2
