@@ -131,28 +131,33 @@ def summarise(rows: Sequence[dict], metrics: Sequence[str] = ("psnr", "ssim", "n
         for metric in metrics:
             values = np.array([r[metric] for r in members], dtype=np.float64)
             entry[f"{metric}_mean"] = float(values.mean())
-            entry[f"{metric}_std"] = float(values.std(ddof=0))
+            same = bool((values == values[0]).all())  # also all-inf (a perfect PSNR), where std is nan
+            entry[f"{metric}_std"] = 0.0 if same else float(values.std(ddof=0))
         out.append(entry)
     return out
 
 
 def inverse_rows(net: IVAN, task: Task, subject: Subject, bits: Sequence[int] = (8, 16),
                  batch_size: int = 8, device: str | torch.device | None = None) -> list[dict]:
-    """Score the inverse pass of ``task`` on one subject, four ways (``kind`` column).
+    """Score the inverse pass of ``task`` on one subject in several ways (``kind`` column).
 
-    * ``"round trip (float32)"``: ``f^-1(f(X))`` from the network's own multi-channel output.
-    * ``"round trip (N-bit)"``: the synthesised images saved as N-bit images (one image per
-      output modality, copies averaged), then fed back through ``f^-1``.
+    * ``"round trip (float32)"``: ``f^-1(f(X))`` from the network's own multi-channel output;
+      exact up to float rounding.
+    * ``"round trip (N-bit)"``: every output channel saved as an N-bit image (clipped to
+      [0, 1]) and fed back; isolates the loss from rounding.
+    * ``"saved synthesis (8-bit)"``: what a user has after saving the result: one 8-bit
+      image per output modality (copies averaged), repeated into every copy and fed back.
     * ``"inverse synthesis"``: ``f^-1(Y)`` from the *real* target images, a second
       synthesis task (e.g. T2 -> T1).
 
     Rows are those of :func:`score` for the input modalities, plus ``kind``.
     """
     raw = synthesise(net, task, subject, batch_size, device, raw=True)
-    outputs = {m: channels_last(v, m) for m, v in task.unpack_y(raw).items()}
     starts: dict[str, Mapping[str, np.ndarray] | np.ndarray] = {"round trip (float32)": raw}
     for b in bits:
-        starts[f"round trip ({b}-bit)"] = {m: quantise(v, b) for m, v in outputs.items()}
+        starts[f"round trip ({b}-bit)"] = quantise(raw, b)
+    outputs = {m: channels_last(v, m) for m, v in task.unpack_y(raw).items()}
+    starts["saved synthesis (8-bit)"] = {m: quantise(v, 8) for m, v in outputs.items()}
     starts["inverse synthesis"] = {m: subject[m] for m in task.outputs}
     rows = []
     for kind, start in starts.items():
