@@ -37,15 +37,24 @@ def _run(fn: Callable[[torch.Tensor], torch.Tensor], packed: np.ndarray, batch_s
     return np.concatenate(outs)
 
 
-def quantise(image: np.ndarray, bits: int | None) -> np.ndarray:
-    """Round ``image`` in [0, 1] to ``bits``-bit integers and back, as saving a PNG/TIFF does.
+def quantise(image: np.ndarray, bits: int | None, clip: bool = True) -> np.ndarray:
+    """Round ``image`` to the ``bits``-bit grid of [0, 1] and back, as saving a PNG/TIFF does.
 
-    ``bits=None`` returns the image unchanged (kept in float32).
+    Parameters
+    ----------
+    image : ndarray
+        Intensities meant to lie in [0, 1].
+    bits : int or None
+        Bit depth; None returns ``image`` unchanged.
+    clip : bool
+        Clip to [0, 1] first, as an unsigned integer file does. With False, values
+        outside [0, 1] stay on the same grid, so only the rounding is measured.
     """
     if bits is None:
         return image
     levels = 2**bits - 1
-    return (np.round(np.clip(image, 0.0, 1.0) * levels) / levels).astype(np.float32)
+    values = np.clip(image, 0.0, 1.0) if clip else image
+    return (np.round(values * levels) / levels).astype(np.float32)
 
 
 def synthesise(net: IVAN, task: Task, subject: Subject | Mapping[str, np.ndarray], batch_size: int = 8,
@@ -143,8 +152,8 @@ def inverse_rows(net: IVAN, task: Task, subject: Subject, bits: Sequence[int] = 
 
     * ``"round trip (float32)"``: ``f^-1(f(X))`` from the network's own multi-channel output;
       exact up to float rounding.
-    * ``"round trip (N-bit)"``: every output channel saved as an N-bit image (clipped to
-      [0, 1]) and fed back; isolates the loss from rounding.
+    * ``"round trip (N-bit)"``: every output channel rounded to N-bit steps of [0, 1] (not
+      clipped) and fed back; isolates the loss from rounding.
     * ``"saved synthesis (8-bit)"``: what a user has after saving the result: one 8-bit
       image per output modality (copies averaged), repeated into every copy and fed back.
     * ``"inverse synthesis"``: ``f^-1(Y)`` from the *real* target images, a second
@@ -155,7 +164,7 @@ def inverse_rows(net: IVAN, task: Task, subject: Subject, bits: Sequence[int] = 
     raw = synthesise(net, task, subject, batch_size, device, raw=True)
     starts: dict[str, Mapping[str, np.ndarray] | np.ndarray] = {"round trip (float32)": raw}
     for b in bits:
-        starts[f"round trip ({b}-bit)"] = quantise(raw, b)
+        starts[f"round trip ({b}-bit)"] = quantise(raw, b, clip=False)
     outputs = {m: channels_last(v, m) for m, v in task.unpack_y(raw).items()}
     starts["saved synthesis (8-bit)"] = {m: quantise(v, 8) for m, v in outputs.items()}
     starts["inverse synthesis"] = {m: subject[m] for m in task.outputs}

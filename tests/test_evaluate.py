@@ -33,6 +33,9 @@ def test_quantise():
     assert len(np.unique(quantise(img, 8))) == 256
     assert np.abs(quantise(img, 8) - img).max() <= 0.5 / 255 + 1e-7
     assert quantise(img, None) is img
+    wide = np.array([-0.5, 1.5], dtype=np.float32)
+    assert quantise(wide, 8).tolist() == [0.0, 1.0]
+    assert np.allclose(quantise(wide, 8, clip=False), np.round(wide * 255) / 255)  # kept outside [0, 1]
 
 
 class _Affine(torch.nn.Module):
