@@ -267,3 +267,18 @@ def test_aanlib_pet_mri():
     assert set(s.images) == {"PET_rgb", "PET", "T1"} and s["PET_rgb"].shape == s["T1"].shape + (3,)
     # the grey PET recovered from colour maps back onto the atlas colours
     assert np.abs(pet_to_rgb(s["PET"]) - s["PET_rgb"]).mean() < 0.01
+
+
+@needs_aanlib
+def test_aanlib_cases_feed_the_task_dataset():
+    from ivan_core.datasets import TaskDataset
+    from ivan_core.fusion.supervision import add_fusion_label
+
+    pet = [s.take(slice(0, 2)) for s in load_aanlib(AANLIB, "PET-MRI")]
+    x, y = TaskDataset(pet, "t1_to_pet")[0]
+    assert x.shape == y.shape == (3, 256, 256)
+    np.testing.assert_array_equal(y.numpy(), np.moveaxis(pet[0]["PET_rgb"][0], -1, 0))
+    ct_mri = add_fusion_label([s.take(slice(0, 2)) for s in load_aanlib(AANLIB, "CT-MRI", cases=[2])], "average")
+    x, y = TaskDataset(ct_mri, "t2ct_fusion")[1]
+    np.testing.assert_array_equal(x.numpy(), np.stack([ct_mri[0]["T2"][1], ct_mri[0]["CT"][1]]))
+    np.testing.assert_allclose(y[0].numpy(), 0.5 * (ct_mri[0]["T2"][1] + ct_mri[0]["CT"][1]), atol=1e-6)
