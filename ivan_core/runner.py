@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -34,13 +35,16 @@ def run_all(profile: str, out: str | Path | None = None, only: list[str] | None 
     Each notebook ``NN_name.ipynb`` is executed with parameters ``profile`` and
     ``output_dir=<out>/NN_name`` into ``<out>/NN_name.ipynb``; timings go to
     ``<out>/timings.json`` and all result rows to ``<out>/summary.json`` / ``summary.md``.
+    A rerun of some notebooks (``only``) replaces their timings and results and keeps
+    those of the others already in ``out``.
     """
     import papermill
 
     get_profile(profile)
     out = Path(out or Path("runs") / profile).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    timings = []
+    timings_path = out / "timings.json"
+    timings = json.loads(timings_path.read_text()) if timings_path.exists() else []
     env_profile = os.environ.pop("IVAN_PROFILE", None)  # the notebooks must use the profile given here
     try:
         for book in find_notebooks(folder, only):
@@ -49,8 +53,9 @@ def run_all(profile: str, out: str | Path | None = None, only: list[str] | None 
             papermill.execute_notebook(str(book), str(out / book.name), cwd=str(book.parent),
                                        parameters={"profile": profile, "output_dir": str(out / book.stem)},
                                        progress_bar=False, log_output=False)
+            timings = [t for t in timings if t["notebook"] != book.stem]
             timings.append({"notebook": book.stem, "seconds": round(time.perf_counter() - t0, 1)})
-            write_json(out / "timings.json", timings)
+            write_json(timings_path, sorted(timings, key=lambda t: t["notebook"]))
     finally:
         if env_profile is not None:
             os.environ["IVAN_PROFILE"] = env_profile

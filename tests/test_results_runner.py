@@ -41,6 +41,10 @@ def test_run_all_executes_notebooks_and_summarises(tmp_path):
     assert rows == [result_row("01_demo", "demo", "profile is smoke", 1.0)]
     assert (tmp_path / "out" / "01_demo.ipynb").exists()
     assert json.loads((tmp_path / "out" / "timings.json").read_text())[0]["notebook"] == "01_demo"
+    nbformat.write(nb, books / "02_again.ipynb")
+    run_all("smoke", tmp_path / "out", only=["02"], folder=books)  # a partial rerun keeps the others
+    timed = json.loads((tmp_path / "out" / "timings.json").read_text())
+    assert [t["notebook"] for t in timed] == ["01_demo", "02_again"]
 
 
 def test_find_notebooks_filters_and_reports(tmp_path):
