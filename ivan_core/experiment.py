@@ -25,6 +25,8 @@ from ivan_core.tasks import Task, get_task
 from ivan_core.training import TrainConfig, TrainResult, train
 
 Predictor = Callable[[Subject], Mapping[str, np.ndarray]]
+#: TrainConfig fields that do not change the trained weights, so not part of a model's folder name.
+_NOT_IN_WEIGHTS = ("val_every",)
 
 
 @dataclass
@@ -48,9 +50,11 @@ def model_dir(models_root: str | Path, task: Task, config: TrainConfig, profile:
 
     Notebooks that train the same task with the same settings share it, so a model
     trained in one notebook is reused (not retrained) by the next. ``variant`` names
-    anything else that changes the model (e.g. the fusion label).
+    anything else that changes the model (e.g. the fusion label). Settings that leave the
+    weights alone (how often to validate) are not part of the key.
     """
-    key = json.dumps({"task": task.name, "variant": variant, "x": task.x_layout, "y": task.y_layout, "config": asdict(config),
+    settings = {k: v for k, v in asdict(config).items() if k not in _NOT_IN_WEIGHTS}
+    key = json.dumps({"task": task.name, "variant": variant, "x": task.x_layout, "y": task.y_layout, "config": settings,
                       "data": [profile.n_subjects, profile.size, profile.n_slices, profile.split, profile.patch]},
                      sort_keys=True)
     return Path(models_root) / f"{task.name}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"

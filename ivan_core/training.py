@@ -61,6 +61,10 @@ class TrainConfig:
     amp : bool
         bfloat16 autocast on CUDA (ignored on CPU). Invertibility is then only as
         exact as bfloat16; off by default.
+    val_every : int
+        Score the validation set after every ``val_every``-th epoch and after the last
+        (validation on whole images can cost more than the epoch itself). It does not
+        change the trained weights.
     """
 
     epochs: int = 300
@@ -76,6 +80,7 @@ class TrainConfig:
     seed: int = 0
     max_steps_per_epoch: int | None = None
     amp: bool = False
+    val_every: int = 1
 
     @classmethod
     def from_profile(cls, profile: str | Profile, **overrides: Any) -> TrainConfig:
@@ -231,7 +236,7 @@ def train(
             bar.set_postfix(epoch=epoch + 1, loss=f"{sums['loss'] / (step + 1):.4g}")
         row = {"epoch": epoch + 1, "lr": schedule.get_last_lr()[0], "seconds": time.perf_counter() - t0,
                **{f"train_{k}": v / steps for k, v in sums.items()}}
-        if val_set is not None:
+        if val_set is not None and ((epoch + 1) % config.val_every == 0 or epoch + 1 == config.epochs):
             row.update({f"val_{k}": v for k, v in evaluate_loss(net, task, val_set, config, device, forward_loss).items()})
         schedule.step()
         history.append(row)

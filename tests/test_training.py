@@ -9,6 +9,9 @@ from torch.utils.data import TensorDataset
 
 from ivan_core import get_task
 from ivan_core.checkpoint import load_model, safe_load, save_model
+from ivan_core.experiment import model_dir
+from ivan_core.plots.training import plot_history
+from ivan_core.profiles import get_profile
 from ivan_core.training import NonFiniteLossError, TrainConfig, train
 
 
@@ -31,6 +34,13 @@ def test_loss_decreases_and_history_is_saved(tmp_path, data):
     saved = json.loads((tmp_path / "history.json").read_text())
     assert [row["train_loss"] for row in saved] == pytest.approx(losses)
     assert "val_loss" in result.history[-1]
+
+
+def test_validation_runs_every_n_epochs_and_after_the_last(tmp_path, data):
+    config = TrainConfig(**{**CONFIG.__dict__, "val_every": 3})
+    result = train("t1pd_to_t2", data, data, config, out_dir=tmp_path, progress=False)
+    assert [row["epoch"] for row in result.history if "val_loss" in row] == [3, 4]
+    assert len(plot_history(result.history).axes[0].lines) == 4  # train and val, forward and inverse
 
 
 def test_resume_gives_the_same_weights(tmp_path, data):
@@ -93,3 +103,10 @@ def test_truncated_checkpoint_is_reported(tmp_path, data):
     (tmp_path / "model.pt").write_bytes(raw[: len(raw) // 2])
     with pytest.raises(ValueError, match="model.pt"):
         load_model(tmp_path / "model.pt")
+
+
+def test_model_folder_ignores_validation_frequency_only():
+    task, profile = get_task("t1_to_t2"), get_profile("smoke")
+    folder = model_dir("root", task, TrainConfig.from_profile(profile), profile)
+    assert folder == model_dir("root", task, TrainConfig.from_profile(profile, val_every=5), profile)
+    assert folder != model_dir("root", task, TrainConfig.from_profile(profile, epochs=5), profile)

@@ -15,8 +15,10 @@ def plot_history(history: Sequence[Mapping[str, float]], title: str = "") -> Fig
     epochs = [row["epoch"] for row in history]
     for term, colour in (("forward", "C0"), ("inverse", "C1")):
         ax.plot(epochs, [row[f"train_{term}"] for row in history], color=colour, label=f"train {term}")
-        if f"val_{term}" in history[0]:
-            ax.plot(epochs, [row[f"val_{term}"] for row in history], "--", color=colour, label=f"val {term}")
+        scored = [row for row in history if f"val_{term}" in row]  # validation may skip epochs
+        if scored:
+            ax.plot([row["epoch"] for row in scored], [row[f"val_{term}"] for row in scored], "--",
+                    color=colour, marker="." if len(scored) < len(history) else None, label=f"val {term}")
     ax.set(xlabel="epoch", ylabel="loss", yscale="log", title=title)
     ax.legend(fontsize=8)
     fig.tight_layout()
