@@ -33,6 +33,9 @@ class Profile:
         Adam learning rate, multiplied by ``lr_gamma`` every ``lr_step`` epochs.
     max_steps_per_epoch : int or None
         Cap on optimiser steps per epoch (keeps CPU profiles short).
+    fusion_epochs : int or None
+        Epochs for T2 + CT fusion (notebook 06), whose edge-driven losses need longer than
+        synthesis; ``lr_step`` is scaled by the same factor. None: ``epochs``.
     """
 
     name: str
@@ -49,6 +52,7 @@ class Profile:
     lr_step: int
     lr_gamma: float = 0.5
     max_steps_per_epoch: int | None = None
+    fusion_epochs: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form, for results files."""
@@ -61,7 +65,7 @@ PROFILES: dict[str, Profile] = {
                      max_steps_per_epoch=2),
     "tutorial": Profile("tutorial", n_subjects=20, size=128, n_slices=12, split=(14, 2, 4),
                         n_blocks=4, hidden=16, epochs=10, batch_size=8, patch=48, lr=1e-3,
-                        lr_step=4, max_steps_per_epoch=20),
+                        lr_step=4, max_steps_per_epoch=20, fusion_epochs=50),
     "paper": Profile("paper", n_subjects=24, size=256, n_slices=32, split=(16, 4, 4), n_blocks=8,
                      hidden=32, epochs=300, batch_size=4, patch=None, lr=1e-4, lr_step=50),
 }

@@ -6,7 +6,8 @@ import torch
 from scipy import ndimage
 from skimage.color import rgb2ycbcr
 
-from ivan_core.fusion import BASELINES, average, fuse, fuse_colour, lp_sr, unsupervised_fusion_loss
+from ivan_core.fusion import (BASELINES, average, edge_loss, fuse, fuse_colour, lp_sr, teacher_fusion_loss,
+                               unsupervised_fusion_loss)
 
 # LP-SR rebuilds the low-pass band from OMP codes, exact only to the coding tolerance.
 _IDEMPOTENCE_TOL = {"lp_sr": 5e-3}
@@ -122,3 +123,32 @@ def test_loss_terms_have_their_stated_values():
     step[..., 4:] = 1.0  # Sobel |G_x| = 4 on the two columns beside the step
     loss = unsupervised_fusion_loss(zero, step, step, w_intensity=0.0, w_gradient=1.0)
     assert loss.item() == pytest.approx(4 * 2 / 8)
+
+
+def test_teacher_loss_is_label_distance_plus_stated_edge_term():
+    zero = torch.zeros(1, 1, 8, 8)
+    label = torch.full_like(zero, 0.5)
+    step = torch.zeros(1, 1, 8, 8)
+    step[..., 4:] = 1.0  # Sobel |G_x| = 4 on the two columns beside the step: edge_loss(0, step, step) = 1
+    assert edge_loss(zero, step, step).item() == pytest.approx(1.0)
+    assert teacher_fusion_loss(zero, label, zero, zero).item() == pytest.approx(0.25)  # (0 - 0.5)^2
+    assert teacher_fusion_loss(zero, label, zero, zero, norm="l1").item() == pytest.approx(0.5)
+    assert teacher_fusion_loss(zero, zero, step, step, w_edge=3.0).item() == pytest.approx(3.0)
+    assert teacher_fusion_loss(step, step, step, zero).item() == 0.0
+
+
+def test_edge_term_prefers_the_sharp_edge_to_a_blurred_one():
+    step = torch.zeros(1, 1, 16, 16)
+    step[..., 8:] = 1.0
+    blurred = torch.nn.functional.avg_pool2d(torch.nn.functional.pad(step, (2, 2, 2, 2), mode="replicate"), 5, 1)
+    flat = torch.zeros_like(step)
+    assert edge_loss(step, step, flat).item() == 0.0
+    assert edge_loss(blurred, step, flat).item() > 0.1
+
+
+def test_fusion_losses_name_mismatched_shapes():
+    a = torch.zeros(1, 1, 8, 8)
+    with pytest.raises(ValueError, match=r"label \(1, 1, 4, 4\)"):
+        teacher_fusion_loss(a, torch.zeros(1, 1, 4, 4), a, a)
+    with pytest.raises(ValueError, match=r"\(B, C, H, W\)"):
+        edge_loss(a[0], a[0], a[0])

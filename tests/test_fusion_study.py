@@ -1,11 +1,12 @@
 """Fusion supervision: teacher labels, the unsupervised forward term, and the fusion table."""
 
 import numpy as np
+import pytest
 import torch
 
 from ivan_core.experiment import Splits
-from ivan_core.fusion.study import FUSION_METRICS, run_fusion_study
-from ivan_core.fusion.supervision import add_fusion_label, unsupervised_forward_loss
+from ivan_core.fusion.study import FUSION_METRICS, fusion_overrides, run_fusion_study
+from ivan_core.fusion.supervision import add_fusion_label, teacher_forward_loss, unsupervised_forward_loss
 from ivan_core.tasks import get_task
 
 from conftest import make_subject
@@ -23,6 +24,23 @@ def test_unsupervised_forward_term_uses_the_sources():
     x = torch.rand(2, 2, 8, 8)
     best = torch.maximum(x[:, :1], x[:, 1:]).expand(-1, 2, -1, -1)
     assert float(loss(best, None, x)) < float(loss(torch.zeros_like(x), None, x))
+
+
+def test_teacher_forward_term_fits_the_label_and_the_edges():
+    task = get_task("t2ct_fusion")
+    loss = teacher_forward_loss(task, w_edge=1.0)
+    x = torch.zeros(1, 2, 8, 8)
+    x[:, 1, :, 4:] = 1.0  # CT has a vertical step edge, T2 is flat
+    label = torch.full((1, 2, 8, 8), 0.5)
+    assert float(loss(label, label, x)) == pytest.approx(1.0)  # label met, edge missed: edge_loss = 1
+    assert float(teacher_forward_loss(task, w_edge=0.0)(label, label, x)) == 0.0
+    assert float(loss(x[:, 1:].expand(-1, 2, -1, -1), x[:, 1:].expand(-1, 2, -1, -1), x)) == 0.0
+
+
+def test_fusion_budget_comes_from_the_profile():
+    assert fusion_overrides("tutorial") == {"epochs": 50, "lr_step": 20, "val_every": 10}
+    assert fusion_overrides("smoke") == {"epochs": 2, "lr_step": 1, "val_every": 1}
+    assert fusion_overrides("paper")["epochs"] == 300
 
 
 def test_run_fusion_study_smoke(tmp_path):

@@ -1,9 +1,11 @@
-"""Unsupervised fusion loss (intensity + gradient), as fusion networks are trained."""
+"""Fusion training losses: unsupervised (intensity + gradient) and teacher label + edges."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+
+from ivan_core.losses import Norm, distance
 
 _SOBEL_X = ((-1.0, 0.0, 1.0), (-2.0, 0.0, 2.0), (-1.0, 0.0, 1.0))
 
@@ -28,19 +30,50 @@ def sobel_magnitude(img: torch.Tensor) -> torch.Tensor:
     return grads.abs().unflatten(1, (channels, 2)).sum(dim=2)
 
 
+def _check_same_shape(fused: torch.Tensor, **others: torch.Tensor) -> None:
+    if fused.ndim != 4:
+        raise ValueError(f"expected (B, C, H, W) tensors, got fused of shape {tuple(fused.shape)}")
+    for name, t in others.items():
+        if t.shape != fused.shape:
+            raise ValueError(f"shapes differ: fused {tuple(fused.shape)}, {name} {tuple(t.shape)}")
+
+
+def edge_loss(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``mean| |grad F| - max(|grad A|, |grad B|) |``: keep the stronger source edge at each pixel.
+
+    ``|grad X|`` is the Sobel magnitude (:func:`sobel_magnitude`) and ``max`` is element-wise;
+    the mean runs over all elements. This is the max-gradient rule of U2Fusion/SwinFusion-style
+    fusion losses, and what Q^AB/F rewards: fused edges as strong as the stronger source edge.
+
+    Parameters
+    ----------
+    fused, a, b : Tensor, shape (B, C, H, W)
+        Fused image and its two sources, same shape, dtype and device.
+
+    Returns
+    -------
+    Tensor, shape ()
+        Scalar, >= 0; 0 when all three images are equal.
+    """
+    _check_same_shape(fused, a=a, b=b)
+    target = torch.maximum(sobel_magnitude(a), sobel_magnitude(b))
+    return F.l1_loss(sobel_magnitude(fused), target)
+
+
 def unsupervised_fusion_loss(
     fused: torch.Tensor,
     a: torch.Tensor,
     b: torch.Tensor,
     w_intensity: float = 1.0,
-    w_gradient: float = 10.0,
+    w_gradient: float = 2.0,
 ) -> torch.Tensor:
     """Intensity + gradient loss for training a fusion network without ground truth.
 
-    ``L = w_int * mean|F - max(A, B)| + w_grad * mean| |grad F| - max(|grad A|, |grad B|) |``
+    ``L = w_int * mean|F - max(A, B)| + w_grad * edge_loss(F, A, B)``
 
-    where ``max`` is element-wise, ``|grad X| = |S_x * X| + |S_y * X|`` is the Sobel
-    gradient magnitude (:func:`sobel_magnitude`), and the means run over all
+    where ``max`` is element-wise and :func:`edge_loss` is
+    ``mean| |grad F| - max(|grad A|, |grad B|) |`` with Sobel magnitudes
+    ``|grad X| = |S_x * X| + |S_y * X|`` (:func:`sobel_magnitude`); the means run over all
     elements (the ``1/(HW)`` L1 norms of the references, also averaged over batch and
     channels). The intensity term keeps the brighter (salient) source pixel, the
     gradient term the stronger source texture; this is the loss of SwinFusion (for
@@ -52,7 +85,10 @@ def unsupervised_fusion_loss(
         Fused image and its two sources, same shape, dtype and device (float32 or
         float64, CPU or CUDA).
     w_intensity, w_gradient : float
-        Weights of the intensity and gradient terms.
+        Weights of the intensity and gradient terms. The defaults were picked on the Harvard
+        CT-MRI validation case (16) between (1, 10) and (1, 2): with (1, 10) the gradient
+        term, blind to the sign of an edge, outweighed the intensity term and iVAN drew the
+        CT's bright skull dark (Q^AB/F 0.42 against 0.63 with (1, 2)).
 
     Returns
     -------
@@ -67,11 +103,38 @@ def unsupervised_fusion_loss(
     & Ling, H. (2022), "U2Fusion: A unified unsupervised image fusion network",
     IEEE TPAMI 44(1), 502-518.
     """
-    if fused.ndim != 4:
-        raise ValueError(f"expected (B, C, H, W) tensors, got fused of shape {tuple(fused.shape)}")
-    if a.shape != fused.shape or b.shape != fused.shape:
-        raise ValueError(f"shapes differ: fused {tuple(fused.shape)}, a {tuple(a.shape)}, b {tuple(b.shape)}")
+    _check_same_shape(fused, a=a, b=b)
     intensity = F.l1_loss(fused, torch.maximum(a, b))
-    target_grad = torch.maximum(sobel_magnitude(a), sobel_magnitude(b))
-    gradient = F.l1_loss(sobel_magnitude(fused), target_grad)
-    return w_intensity * intensity + w_gradient * gradient
+    return w_intensity * intensity + w_gradient * edge_loss(fused, a, b)
+
+
+def teacher_fusion_loss(
+    fused: torch.Tensor,
+    label: torch.Tensor,
+    a: torch.Tensor,
+    b: torch.Tensor,
+    w_edge: float = 1.0,
+    norm: Norm = "l2",
+) -> torch.Tensor:
+    """Teacher label plus edge term: ``||F - label|| + w_edge * edge_loss(F, A, B)``.
+
+    The label (a classical fusion of ``a`` and ``b``) fixes intensity and contrast; the edge
+    term (:func:`edge_loss`) asks for the stronger source edge at each pixel, which a network
+    fitted to the label alone smooths away. ``w_edge = 0`` is plain label fitting.
+
+    Parameters
+    ----------
+    fused, label, a, b : Tensor, shape (B, C, H, W)
+        Fused estimate, teacher's fused image and the two sources; same shape.
+    w_edge : float
+        Weight of the edge term.
+    norm : {"l2", "l1"}
+        Distance to the label (:func:`ivan_core.losses.distance`).
+
+    Returns
+    -------
+    Tensor, shape ()
+        Scalar, >= 0; 0 when ``fused == label == a == b``.
+    """
+    _check_same_shape(fused, label=label, a=a, b=b)
+    return distance(fused, label, norm) + w_edge * edge_loss(fused, a, b)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -11,12 +12,15 @@ from ivan_core.data import Subject
 from ivan_core.evaluate import inverse_rows, synthesise
 from ivan_core.experiment import Splits, fit
 from ivan_core.fusion.baselines import BASELINES, fuse
-from ivan_core.fusion.supervision import add_fusion_label, fusion_rows, unsupervised_forward_loss
+from ivan_core.fusion.supervision import (add_fusion_label, fusion_rows, teacher_forward_loss,
+                                         unsupervised_forward_loss)
 from ivan_core.model import IVAN
-from ivan_core.profiles import Profile
+from ivan_core.profiles import Profile, get_profile
 from ivan_core.tasks import get_task
 
 FUSION_METRICS = ("AG", "SF", "EN", "Q_MI", "Q_ABF")
+#: (intensity, gradient) weights of the unsupervised variant, see :func:`ivan_core.fusion.unsupervised_fusion_loss`.
+UNSUPERVISED_WEIGHTS = (1.0, 2.0)
 
 
 def fuse_volume(method: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -49,20 +53,39 @@ class FusionStudy:
     nets: dict[str, IVAN]
 
 
+def fusion_overrides(profile: str | Profile) -> dict[str, int]:
+    """:class:`~ivan_core.training.TrainConfig` overrides for fusion: the profile's ``fusion_epochs``,
+    ``lr_step`` scaled alike, and validation about five times per run."""
+    p = get_profile(profile)
+    epochs = p.fusion_epochs or p.epochs
+    return {"epochs": epochs, "lr_step": max(1, round(p.lr_step * epochs / p.epochs)),
+            "val_every": max(1, epochs // 5)}
+
+
 def run_fusion_study(splits: Splits, profile: str | Profile, models_root: str | Path | None,
-                     teacher: str = "laplacian_pyramid", progress: bool = True) -> FusionStudy:
+                     teacher: str = "laplacian_pyramid", edge_weight: float = 1.0,
+                     progress: bool = True, **overrides: Any) -> FusionStudy:
     """Train iVAN on T2 + CT fusion with a teacher label and unsupervised, then compare on ``splits.test``.
 
+    The teacher variant fits ``teacher``'s fused image plus ``edge_weight`` times the edge term
+    (:func:`ivan_core.fusion.teacher_fusion_loss`); the unsupervised one uses
+    :func:`ivan_core.fusion.unsupervised_fusion_loss`. Both train the inverse from the repacked
+    output and use :func:`fusion_overrides`, then ``overrides`` (any
+    :class:`~ivan_core.training.TrainConfig` field, e.g. ``lam=0.3`` to weight separation more).
     Every classical method in :data:`ivan_core.fusion.BASELINES` and both iVAN variants fuse each
     test subject; each variant's inverse pass is scored as separation back into T2 and CT.
     """
     task = get_task("t2ct_fusion")
+    schedule = {**fusion_overrides(profile), **overrides}
     labelled = Splits(*(add_fusion_label(part, teacher) for part in (splits.train, splits.val, splits.test)))
+    w_int, w_grad = UNSUPERVISED_WEIGHTS
     nets = {
-        f"iVAN (teacher: {teacher})": fit(task, labelled, profile, models_root, progress, variant=teacher,
-                                          inverse_from="repacked").net,
-        "iVAN (unsupervised)": fit(task, labelled, profile, models_root, progress, variant="unsupervised",
-                                   inverse_from="repacked", forward_loss=unsupervised_forward_loss(task)).net,
+        f"iVAN (teacher: {teacher})": fit(task, labelled, profile, models_root, progress,
+                                          variant=f"{teacher}+edges{edge_weight:g}", inverse_from="repacked",
+                                          forward_loss=teacher_forward_loss(task, edge_weight), **schedule).net,
+        "iVAN (unsupervised)": fit(task, labelled, profile, models_root, progress,
+                                   variant=f"unsupervised-i{w_int:g}-g{w_grad:g}", inverse_from="repacked",
+                                   forward_loss=unsupervised_forward_loss(task, w_int, w_grad), **schedule).net,
     }
     table, separation, fused = [], [], {}
     for subject in labelled.test:
