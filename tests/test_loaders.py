@@ -222,6 +222,11 @@ def test_find_aanlib(tmp_path, monkeypatch):
     monkeypatch.setenv("IVAN_AANLIB", str(tmp_path))
     assert find_aanlib() == tmp_path
     assert find_aanlib(tmp_path) == tmp_path
+    monkeypatch.setenv("IVAN_AANLIB", "")  # explicitly none: the notebooks skip their Harvard parts
+    assert find_aanlib() is None
+    monkeypatch.setenv("IVAN_AANLIB", str(tmp_path / "moved"))
+    with pytest.raises(FileNotFoundError, match=r"moved \(from IVAN_AANLIB\).*IVAN_AANLIB=''"):
+        find_aanlib()
 
 
 def test_aanlib_layout_errors(tmp_path):

@@ -495,20 +495,29 @@ def find_aanlib(path: PathLike | None = None) -> Path | None:
     Returns
     -------
     Path or None
-        ``path``; else ``$IVAN_AANLIB``; else ``<repo>/../shared/data/aanlib``; the
-        first that is a folder, or None when none is.
+        ``path``; else ``$IVAN_AANLIB`` when that variable is set (set to an empty string
+        it means "no Harvard data": None); else ``<repo>/../shared/data/aanlib`` when it is
+        a folder; else None.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` or a non-empty ``$IVAN_AANLIB`` is not a folder.
     """
+    if path is None and "IVAN_AANLIB" in os.environ:
+        if not os.environ["IVAN_AANLIB"]:
+            return None
+        path, source = os.environ["IVAN_AANLIB"], "IVAN_AANLIB"
+    else:
+        source = "path"
     if path is not None:
         found = Path(path).expanduser()
         if not found.is_dir():
-            raise FileNotFoundError(f"{found}: no such folder (the Harvard atlas pairs)")
+            raise FileNotFoundError(f"{found} (from {source}): no such folder; point it at the Harvard "
+                                    "atlas pairs, or set IVAN_AANLIB='' to run without them")
         return found
     beside_repo = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "aanlib"
-    candidates = [os.environ.get("IVAN_AANLIB"), beside_repo]
-    for candidate in candidates:
-        if candidate and Path(candidate).expanduser().is_dir():
-            return Path(candidate).expanduser()
-    return None
+    return beside_repo if beside_repo.is_dir() else None
 
 
 def load_aanlib(
