@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from ivan_core.data import Subject
 from ivan_core.evaluate import inverse_rows, synthesise
 from ivan_core.experiment import Splits, fit
 from ivan_core.fusion.baselines import BASELINES, fuse
+from ivan_core.fusion.losses import unsupervised_fusion_loss
 from ivan_core.fusion.supervision import (add_fusion_label, fusion_rows, teacher_forward_loss,
                                          unsupervised_forward_loss)
 from ivan_core.model import IVAN
@@ -19,8 +21,6 @@ from ivan_core.profiles import Profile, get_profile
 from ivan_core.tasks import get_task
 
 FUSION_METRICS = ("AG", "SF", "EN", "Q_MI", "Q_ABF")
-#: (intensity, gradient) weights of the unsupervised variant, see :func:`ivan_core.fusion.unsupervised_fusion_loss`.
-UNSUPERVISED_WEIGHTS = (1.0, 2.0)
 
 
 def fuse_volume(method: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -78,14 +78,15 @@ def run_fusion_study(splits: Splits, profile: str | Profile, models_root: str | 
     task = get_task("t2ct_fusion")
     schedule = {**fusion_overrides(profile), **overrides}
     labelled = Splits(*(add_fusion_label(part, teacher) for part in (splits.train, splits.val, splits.test)))
-    w_int, w_grad = UNSUPERVISED_WEIGHTS
+    defaults = inspect.signature(unsupervised_fusion_loss).parameters  # part of the model's folder name
+    w_int, w_grad = defaults["w_intensity"].default, defaults["w_gradient"].default
     nets = {
         f"iVAN (teacher: {teacher})": fit(task, labelled, profile, models_root, progress,
                                           variant=f"{teacher}+edges{edge_weight:g}", inverse_from="repacked",
                                           forward_loss=teacher_forward_loss(task, edge_weight), **schedule).net,
         "iVAN (unsupervised)": fit(task, labelled, profile, models_root, progress,
                                    variant=f"unsupervised-i{w_int:g}-g{w_grad:g}", inverse_from="repacked",
-                                   forward_loss=unsupervised_forward_loss(task, w_int, w_grad), **schedule).net,
+                                   forward_loss=unsupervised_forward_loss(task), **schedule).net,
     }
     table, separation, fused = [], [], {}
     for subject in labelled.test:

@@ -42,18 +42,17 @@ def add_fusion_label(subjects: Sequence[Subject], method: str, sources: tuple[st
     return out
 
 
-def unsupervised_forward_loss(task: Task, w_intensity: float = 1.0, w_gradient: float = 2.0
+def unsupervised_forward_loss(task: Task, **weights: float
                               ) -> Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]:
     """Forward term for :func:`ivan_core.training.train`: :func:`ivan_core.fusion.unsupervised_fusion_loss`
-    (with these weights) of the fused estimate (mean of the output copies) against the two
-    sources unpacked from ``x``."""
+    of the fused estimate (mean of the output copies) against the two sources unpacked from ``x``;
+    ``weights`` (``w_intensity``, ``w_gradient``) override the loss's defaults."""
     (label,) = task.outputs
     a, b = task.inputs
 
     def loss(y_hat: torch.Tensor, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         sources = task.unpack_x(x)
-        return unsupervised_fusion_loss(task.unpack_y(y_hat)[label], sources[a], sources[b],
-                                        w_intensity, w_gradient)
+        return unsupervised_fusion_loss(task.unpack_y(y_hat)[label], sources[a], sources[b], **weights)
 
     return loss
 
