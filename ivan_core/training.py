@@ -82,6 +82,10 @@ class TrainConfig:
     amp: bool = False
     val_every: int = 1
 
+    def __post_init__(self) -> None:
+        if self.val_every < 1:
+            raise ValueError(f"val_every must be a positive number of epochs, got {self.val_every}")
+
     @classmethod
     def from_profile(cls, profile: str | Profile, **overrides: Any) -> TrainConfig:
         """Take epochs, batch, schedule and model size from a profile, then apply overrides."""

@@ -41,6 +41,8 @@ def test_validation_runs_every_n_epochs_and_after_the_last(tmp_path, data):
     result = train("t1pd_to_t2", data, data, config, out_dir=tmp_path, progress=False)
     assert [row["epoch"] for row in result.history if "val_loss" in row] == [3, 4]
     assert len(plot_history(result.history).axes[0].lines) == 4  # train and val, forward and inverse
+    with pytest.raises(ValueError, match="val_every"):
+        TrainConfig(val_every=0)
 
 
 def test_resume_gives_the_same_weights(tmp_path, data):

@@ -42,35 +42,34 @@ def add_fusion_label(subjects: Sequence[Subject], method: str, sources: tuple[st
     return out
 
 
-def unsupervised_forward_loss(task: Task, **weights: float
-                              ) -> Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]:
+ForwardLoss = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def _fusion_term(task: Task, term: Callable[..., torch.Tensor]) -> ForwardLoss:
+    """Wrap ``term(fused, label, a, b)`` as a forward loss ``(y_hat, y, x) -> scalar``: the fused
+    estimate and the label are the means of their output copies, ``a`` and ``b`` the sources in ``x``."""
+    (label,) = task.outputs
+    a, b = task.inputs
+
+    def loss(y_hat: torch.Tensor, y: torch.Tensor | None, x: torch.Tensor) -> torch.Tensor:
+        sources = task.unpack_x(x)
+        target = None if y is None else task.unpack_y(y)[label]
+        return term(task.unpack_y(y_hat)[label], target, sources[a], sources[b])
+
+    return loss
+
+
+def unsupervised_forward_loss(task: Task, **weights: float) -> ForwardLoss:
     """Forward term for :func:`ivan_core.training.train`: :func:`ivan_core.fusion.unsupervised_fusion_loss`
-    of the fused estimate (mean of the output copies) against the two sources unpacked from ``x``;
-    ``weights`` (``w_intensity``, ``w_gradient``) override the loss's defaults."""
-    (label,) = task.outputs
-    a, b = task.inputs
-
-    def loss(y_hat: torch.Tensor, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        sources = task.unpack_x(x)
-        return unsupervised_fusion_loss(task.unpack_y(y_hat)[label], sources[a], sources[b], **weights)
-
-    return loss
+    of the fused estimate against the two sources (no label); ``weights`` (``w_intensity``,
+    ``w_gradient``) override the loss's defaults."""
+    return _fusion_term(task, lambda fused, _, a, b: unsupervised_fusion_loss(fused, a, b, **weights))
 
 
-def teacher_forward_loss(task: Task, w_edge: float = 1.0, norm: Norm = "l2"
-                         ) -> Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]:
+def teacher_forward_loss(task: Task, w_edge: float = 1.0, norm: Norm = "l2") -> ForwardLoss:
     """Forward term for :func:`ivan_core.training.train`: :func:`ivan_core.fusion.teacher_fusion_loss`
-    of the fused estimate (mean of the output copies) against the label in ``y`` and the two
-    sources unpacked from ``x``."""
-    (label,) = task.outputs
-    a, b = task.inputs
-
-    def loss(y_hat: torch.Tensor, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        sources = task.unpack_x(x)
-        return teacher_fusion_loss(task.unpack_y(y_hat)[label], task.unpack_y(y)[label], sources[a],
-                                   sources[b], w_edge, norm)
-
-    return loss
+    of the fused estimate against the label in ``y`` and the two sources."""
+    return _fusion_term(task, lambda fused, label, a, b: teacher_fusion_loss(fused, label, a, b, w_edge, norm))
 
 
 def fusion_rows(subject: Subject, fused: Mapping[str, np.ndarray], sources: tuple[str, str] = ("T2", "CT")) -> list[dict]:
