@@ -61,13 +61,13 @@ class LinearBaseline:
         return self
 
     def predict(self, subject: Subject) -> dict[str, np.ndarray]:
-        """Outputs of ``task`` for every slice of ``subject``, clipped to [0, 1]."""
+        """Outputs of ``task`` for every slice of ``subject`` (unclipped; :func:`ivan_core.evaluate.score` clips)."""
         if not self.coef:
             raise RuntimeError("call fit() before predict()")
         feats = _features(self.task, subject)
         shape = subject.mask.shape
         out = {}
         for m, coef in self.coef.items():
-            pred = np.clip(feats @ coef, 0.0, 1.0).astype(np.float32)
+            pred = (feats @ coef).astype(np.float32)
             out[m] = pred.reshape(shape + ((3,) if is_colour(m) else ()))
         return out

@@ -70,7 +70,8 @@ def save_model(path: str | os.PathLike, net: IVAN, task: Task, meta: dict[str, A
 
 
 def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[IVAN, Task, dict[str, Any]]:
-    """Read a file from :func:`save_model` (or a training checkpoint).
+    """Read a trained network from a :func:`save_model` file (``model.pt``) or a training
+    checkpoint (``checkpoint.pt``, the network as of its last finished epoch).
 
     Returns
     -------
@@ -78,8 +79,16 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> t
         In eval mode, on ``device``.
     task : Task
     meta : dict
+        ``save_model``'s meta; for a checkpoint ``{"train_config", "epochs"}``.
     """
     data = safe_load(path)
-    net = IVAN(**data["config"])
+    if "config" in data:
+        config, meta = data["config"], data.get("meta", {})
+    elif "model_config" in data:
+        config, meta = data["model_config"], {"train_config": data.get("train_config", {}), "epochs": data["epoch"]}
+    else:
+        raise ValueError(f"{path} holds neither a trained model (key 'config') nor a training checkpoint "
+                         f"(key 'model_config'); its keys are {sorted(data)}")
+    net = IVAN(**config)
     net.load_state_dict(data["model"])
-    return net.to(device).eval(), task_from_dict(data["task"]), data.get("meta", {})
+    return net.to(device).eval(), task_from_dict(data["task"]), meta

@@ -112,10 +112,14 @@ def score(reference: Subject, estimate: Mapping[str, np.ndarray], modalities: Se
     Returns one row per (modality, region): ``{"subject", "modality", "region",
     "psnr", "ssim", "nmse"}``. ``"head"`` scores inside ``reference.mask``, ``"full"``
     over the whole image, background included. Images are in [0, 1] (data range 1).
+
+    Every method is scored the same way: its estimate is clipped to [0, 1] first, as
+    saving it to an image file would, whether it comes from iVAN, a baseline or an
+    inverse pass. (Fusion is scored alike, see :func:`ivan_core.fusion.fusion_rows`.)
     """
     rows = []
     for m in modalities or list(estimate):
-        ref, est = reference[m], np.asarray(estimate[m], dtype=np.float64)
+        ref, est = reference[m], np.clip(np.asarray(estimate[m], dtype=np.float64), 0.0, 1.0)
         for region in regions:
             mask = reference.mask if region == "head" else None
             rows.append({"subject": reference.name, "modality": m, "region": region,

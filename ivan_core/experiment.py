@@ -20,12 +20,13 @@ from ivan_core.baselines import LinearBaseline, copy_input
 from ivan_core.data import Subject, make_phantom, split_subjects
 from ivan_core.datasets import TaskDataset
 from ivan_core.evaluate import score, synthesise
+from ivan_core.losses import ForwardTerm
 from ivan_core.profiles import Profile, get_profile
 from ivan_core.tasks import Task, get_task
 from ivan_core.training import TrainConfig, TrainResult, train
 
 Predictor = Callable[[Subject], Mapping[str, np.ndarray]]
-#: TrainConfig fields that do not change the trained weights, so not part of a model's folder name.
+#: TrainConfig fields that do not change the trained weights, so not part of a model's key.
 _NOT_IN_WEIGHTS = ("val_every",)
 
 
@@ -45,28 +46,48 @@ def phantom_splits(profile: str | Profile, seed: int = 0, progress: bool = True)
     return Splits(*split_subjects(subjects, p.split, seed=seed))
 
 
-def model_dir(models_root: str | Path, task: Task, config: TrainConfig, profile: Profile, variant: str = "") -> Path:
-    """Folder of one trained model: ``<models_root>/<task>-<hash of config and data>``.
+def model_key(task: Task, config: TrainConfig, splits: Splits, patch: int | None,
+              forward_loss: ForwardTerm | None = None) -> dict[str, Any]:
+    """Everything a trained network's weights depend on, as plain data.
 
-    Notebooks that train the same task with the same settings share it, so a model
-    trained in one notebook is reused (not retrained) by the next. ``variant`` names
-    anything else that changes the model (e.g. the fusion label). Settings that leave the
-    weights alone (how often to validate) are not part of the key.
+    The task's layouts, every :class:`~ivan_core.training.TrainConfig` field that changes
+    the weights, the training crop size, the forward term with its parameters, and the
+    training and validation subjects by name and pixel fingerprint
+    (:meth:`ivan_core.data.Subject.fingerprint` of the task's modalities, so a fusion
+    label from another teacher is other data). Two calls with equal keys train the same network.
     """
+    if forward_loss is not None and not isinstance(forward_loss, ForwardTerm):
+        raise TypeError("forward_loss must be an ivan_core.losses.ForwardTerm, whose key names the loss and its "
+                        f"parameters (so the model is cached under them); got {type(forward_loss).__name__}")
     settings = {k: v for k, v in asdict(config).items() if k not in _NOT_IN_WEIGHTS}
-    key = json.dumps({"task": task.name, "variant": variant, "x": task.x_layout, "y": task.y_layout, "config": settings,
-                      "data": [profile.n_subjects, profile.size, profile.n_slices, profile.split, profile.patch]},
-                     sort_keys=True)
-    return Path(models_root) / f"{task.name}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
+    return {"task": {"name": task.name, "x": list(task.x_layout), "y": list(task.y_layout)},
+            "config": settings, "patch": patch, "augment": True,
+            "forward_loss": None if forward_loss is None else dict(forward_loss.key),
+            "train": [[s.name, s.fingerprint(task.modalities)] for s in splits.train],
+            "val": [[s.name, s.fingerprint(task.modalities)] for s in splits.val]}
+
+
+def key_hash(key: dict[str, Any]) -> str:
+    """Short stable hash of a :func:`model_key` (the folder suffix and the card's ``key_sha``)."""
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def model_dir(models_root: str | Path, key: dict[str, Any]) -> Path:
+    """Folder of one trained model: ``<models_root>/<task>-<hash of its model_key>``.
+
+    Notebooks that train the same task on the same data with the same settings share it, so
+    a model trained in one notebook is reused (not retrained) by the next; any change to the
+    data, the configuration or the loss gives another folder.
+    """
+    return Path(models_root) / f"{key['task']['name']}-{key_hash(key)}"
 
 
 def fit(task: Task | str, splits: Splits, profile: str | Profile, models_root: str | Path | None,
-        progress: bool = True, variant: str = "", forward_loss: Callable | None = None,
-        **overrides: Any) -> TrainResult:
+        progress: bool = True, forward_loss: ForwardTerm | None = None, **overrides: Any) -> TrainResult:
     """Train iVAN on ``splits.train`` with the profile's settings, or load it if already trained.
 
     ``overrides`` change any :class:`~ivan_core.training.TrainConfig` field. The run lives in
-    :func:`model_dir` under ``models_root`` (keyed also by ``variant``) and resumes from its
+    :func:`model_dir` of its :func:`model_key` under ``models_root`` and resumes from its
     last checkpoint; None keeps nothing on disk. ``forward_loss`` replaces the forward term
     (see :func:`ivan_core.losses.bidirectional_loss`).
     """
@@ -75,7 +96,9 @@ def fit(task: Task | str, splits: Splits, profile: str | Profile, models_root: s
     config = TrainConfig.from_profile(p, **overrides)
     train_set = TaskDataset(splits.train, task, augment=True, patch=p.patch, seed=config.seed)
     val_set = TaskDataset(splits.val, task) if splits.val else None
-    out = None if models_root is None else model_dir(models_root, task, config, p, variant)
+    out = None
+    if models_root is not None:
+        out = model_dir(models_root, model_key(task, config, splits, p.patch, forward_loss))
     return train(task, train_set, val_set, config, out_dir=out, progress=progress, forward_loss=forward_loss)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import torch
 from torch import nn
@@ -19,6 +20,22 @@ Norm = Literal["l2", "l1"]
 #: ``"repacked"`` ``f(X)`` with every copy of an output replaced by the copies' mean,
 #: i.e. what a saved output image gives back (trains separation from a saved image).
 InverseFrom = Literal["target", "forward", "repacked"]
+
+
+@dataclass(frozen=True)
+class ForwardTerm:
+    """A forward term ``fn(y_hat, y, x) -> scalar`` that replaces ``||f(X) - Y||``, with its description.
+
+    ``key`` is plain data (the loss's name and every parameter); it keys the folder a
+    trained model is cached in (:func:`ivan_core.experiment.model_key`) and the card of
+    shipped weights, so two losses that differ in any parameter never share weights.
+    """
+
+    fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+    key: Mapping[str, Any] = field(default_factory=dict)
+
+    def __call__(self, y_hat: torch.Tensor, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        return self.fn(y_hat, y, x)
 
 
 def distance(a: torch.Tensor, b: torch.Tensor, norm: Norm = "l2") -> torch.Tensor:

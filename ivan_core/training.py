@@ -30,7 +30,7 @@ from ivan_core.checkpoint import atomic_save, safe_load, save_model, task_to_dic
 from ivan_core.device import pick_device
 from ivan_core.io import write_json
 from ivan_core.losses import InverseFrom, Norm, bidirectional_loss
-from ivan_core.model import IVAN
+from ivan_core.model import DEFAULT_CLAMP, IVAN
 from ivan_core.profiles import Profile, get_profile
 from ivan_core.tasks import Task, get_task
 
@@ -54,8 +54,9 @@ class TrainConfig:
     norm : {"l2", "l1"}
     inverse_from : {"target", "forward", "repacked"}
         See :data:`ivan_core.losses.InverseFrom`.
-    n_blocks, hidden : int
-        Model size, used when :func:`train` builds the network.
+    n_blocks, hidden, levels, clamp : int, int, int, float
+        The network :func:`train` builds, see :class:`~ivan_core.model.IVAN`
+        (``levels=0`` is the paper's architecture, ``levels > 0`` the Haar variant).
     seed : int
     max_steps_per_epoch : int, optional
     amp : bool
@@ -77,6 +78,8 @@ class TrainConfig:
     inverse_from: InverseFrom = "target"
     n_blocks: int = 8
     hidden: int = 32
+    levels: int = 0
+    clamp: float = DEFAULT_CLAMP
     seed: int = 0
     max_steps_per_epoch: int | None = None
     amp: bool = False
@@ -134,6 +137,89 @@ def evaluate_loss(net: IVAN, task: Task, dataset: Dataset, config: TrainConfig, 
     return {k: v / n for k, v in totals.items()}
 
 
+def build_model(task: Task, config: TrainConfig) -> IVAN:
+    """The untrained :class:`~ivan_core.model.IVAN` that ``config`` describes for ``task``."""
+    return IVAN(task.channels, n_blocks=config.n_blocks, hidden=config.hidden, clamp=config.clamp,
+                levels=config.levels)
+
+
+@dataclass
+class _State:
+    """What a training run carries from epoch to epoch (and through a checkpoint)."""
+
+    net: IVAN
+    optimiser: torch.optim.Optimizer
+    schedule: torch.optim.lr_scheduler.LRScheduler
+    history: list[dict[str, float]]
+    epoch: int = 0
+
+
+def _start(task: Task, config: TrainConfig, device: torch.device, ckpt_path: Path | None, resume: bool) -> _State:
+    """A fresh run, or the one saved at ``ckpt_path`` when it exists and ``resume`` is set."""
+    torch.manual_seed(config.seed)
+    np.random.seed(config.seed)
+    net = build_model(task, config).to(device)
+    optimiser = torch.optim.Adam(net.parameters(), lr=config.lr)
+    schedule = torch.optim.lr_scheduler.StepLR(optimiser, step_size=config.lr_step, gamma=config.lr_gamma)
+    state = _State(net, optimiser, schedule, [])
+    if ckpt_path is None or not resume or not ckpt_path.exists():
+        return state
+    saved = safe_load(ckpt_path, map_location=device)
+    if saved["task"] != task_to_dict(task) or saved["model_config"] != net.config:
+        raise ValueError(
+            f"{ckpt_path} was made for task {saved['task']['name']!r} with model "
+            f"{saved['model_config']}, not {task.name!r} with {net.config}; "
+            "use another out_dir or pass resume=False to start over"
+        )
+    net.load_state_dict(saved["model"])
+    optimiser.load_state_dict(saved["optimiser"])
+    schedule.load_state_dict(saved["schedule"])
+    state.history, state.epoch = list(saved["history"]), int(saved["epoch"])
+    return state
+
+
+def _save_checkpoint(state: _State, task: Task, config: TrainConfig, out: Path) -> None:
+    """Write ``checkpoint.pt`` and ``history.json`` into ``out``, each atomically."""
+    atomic_save({"model": state.net.state_dict(), "optimiser": state.optimiser.state_dict(),
+                 "schedule": state.schedule.state_dict(), "epoch": state.epoch, "history": state.history,
+                 "task": task_to_dict(task), "model_config": dict(state.net.config),
+                 "train_config": asdict(config)}, out / "checkpoint.pt")
+    write_json(out / "history.json", state.history)
+
+
+def _run_epoch(state: _State, task: Task, train_set: Dataset, config: TrainConfig, device: torch.device,
+               steps: int, bar: tqdm, forward_loss: Callable | None, ckpt_path: Path | None) -> dict[str, float]:
+    """One epoch of ``steps`` optimiser steps; returns the mean loss terms ``train_*``."""
+    state.net.train()
+    autocast = config.amp and device.type == "cuda"
+    sums = {"loss": 0.0, "forward": 0.0, "inverse": 0.0}
+    for step, (x, y) in enumerate(_loader(train_set, config, state.epoch)):
+        if step >= steps:
+            break
+        x, y = x.to(device), y.to(device)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
+            loss, parts = bidirectional_loss(state.net, x, y, task, config.lam, config.norm,
+                                             config.inverse_from, forward_loss)
+        if not torch.isfinite(loss):
+            bar.close()
+            kept = (f"the checkpoint of epoch {state.epoch} in {ckpt_path} is kept"
+                    if ckpt_path and ckpt_path.exists() else "no checkpoint was written")
+            raise NonFiniteLossError(
+                f"loss became {float(loss.detach())} at epoch {state.epoch + 1}, step {step + 1} of task "
+                f"{task.name!r}; {kept}. Lower the learning rate (now "
+                f"{state.schedule.get_last_lr()[0]:g}) or check the inputs for NaN/inf."
+            )
+        state.optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        state.optimiser.step()
+        sums["loss"] += float(loss.detach())
+        sums["forward"] += parts["forward"]
+        sums["inverse"] += parts["inverse"]
+        bar.update(1)
+        bar.set_postfix(epoch=state.epoch + 1, loss=f"{sums['loss'] / (step + 1):.4g}")
+    return {f"train_{k}": v / steps for k, v in sums.items()}
+
+
 def train(
     task: Task | str,
     train_set: Dataset,
@@ -144,6 +230,7 @@ def train(
     device: str | torch.device | None = None,
     progress: bool = True,
     forward_loss: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    on_epoch: Callable[[int, IVAN], dict[str, float]] | None = None,
 ) -> TrainResult:
     """Train an :class:`~ivan_core.model.IVAN` on ``(X, Y)`` pairs of ``task``.
 
@@ -165,6 +252,10 @@ def train(
         Show a tqdm progress bar.
     forward_loss : callable, optional
         Replaces the forward term, see :func:`ivan_core.losses.bidirectional_loss`.
+    on_epoch : callable, optional
+        ``on_epoch(epoch, net) -> dict`` after every validated epoch (see
+        ``config.val_every``); its numbers join that epoch's history row, e.g. a test
+        PSNR for a learning curve. Its time is not counted in the row's ``seconds``.
 
     Returns
     -------
@@ -180,78 +271,33 @@ def train(
     device = pick_device(device)
     out = Path(out_dir) if out_dir is not None else None
     ckpt_path = out / "checkpoint.pt" if out is not None else None
-    model_config = {"channels": task.channels, "n_blocks": config.n_blocks, "hidden": config.hidden, "clamp": 2.0}
-
-    torch.manual_seed(config.seed)
-    np.random.seed(config.seed)
-    net = IVAN(**model_config).to(device)
-    optimiser = torch.optim.Adam(net.parameters(), lr=config.lr)
-    schedule = torch.optim.lr_scheduler.StepLR(optimiser, step_size=config.lr_step, gamma=config.lr_gamma)
-    history: list[dict[str, float]] = []
-    start_epoch = 0
-    if ckpt_path is not None and resume and ckpt_path.exists():
-        state = safe_load(ckpt_path, map_location=device)
-        if state["task"] != task_to_dict(task) or state["model_config"] != model_config:
-            raise ValueError(
-                f"{ckpt_path} was made for task {state['task']['name']!r} with model "
-                f"{state['model_config']}, not {task.name!r} with {model_config}; "
-                "use another out_dir or pass resume=False to start over"
-            )
-        net.load_state_dict(state["model"])
-        optimiser.load_state_dict(state["optimiser"])
-        schedule.load_state_dict(state["schedule"])
-        history = list(state["history"])
-        start_epoch = int(state["epoch"])
+    state = _start(task, config, device, ckpt_path, resume)
 
     steps = len(train_set) // config.batch_size if len(train_set) > config.batch_size else 1
     if config.max_steps_per_epoch:
         steps = min(steps, config.max_steps_per_epoch)
-    autocast = config.amp and device.type == "cuda"
-    bar = tqdm(total=(config.epochs - start_epoch) * steps, desc=f"train {task.name}",
-               disable=not progress or start_epoch >= config.epochs, unit="step")
+    bar = tqdm(total=(config.epochs - state.epoch) * steps, desc=f"train {task.name}",
+               disable=not progress or state.epoch >= config.epochs, unit="step")
     started = time.perf_counter()
-    for epoch in range(start_epoch, config.epochs):
-        net.train()
+    while state.epoch < config.epochs:
         t0 = time.perf_counter()
-        sums = {"loss": 0.0, "forward": 0.0, "inverse": 0.0}
-        for step, (x, y) in enumerate(_loader(train_set, config, epoch)):
-            if step >= steps:
-                break
-            x, y = x.to(device), y.to(device)
-            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
-                loss, parts = bidirectional_loss(net, x, y, task, config.lam, config.norm,
-                                                 config.inverse_from, forward_loss)
-            if not torch.isfinite(loss):
-                bar.close()
-                kept = f"the checkpoint of epoch {start_epoch if not history else history[-1]['epoch']} " \
-                       f"in {ckpt_path} is kept" if ckpt_path and ckpt_path.exists() else "no checkpoint was written"
-                raise NonFiniteLossError(
-                    f"loss became {float(loss.detach())} at epoch {epoch + 1}, step {step + 1} of task "
-                    f"{task.name!r}; {kept}. Lower the learning rate (now "
-                    f"{schedule.get_last_lr()[0]:g}) or check the inputs for NaN/inf."
-                )
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-            sums["loss"] += float(loss.detach())
-            sums["forward"] += parts["forward"]
-            sums["inverse"] += parts["inverse"]
-            bar.update(1)
-            bar.set_postfix(epoch=epoch + 1, loss=f"{sums['loss'] / (step + 1):.4g}")
-        row = {"epoch": epoch + 1, "lr": schedule.get_last_lr()[0], "seconds": time.perf_counter() - t0,
-               **{f"train_{k}": v / steps for k, v in sums.items()}}
-        if val_set is not None and ((epoch + 1) % config.val_every == 0 or epoch + 1 == config.epochs):
-            row.update({f"val_{k}": v for k, v in evaluate_loss(net, task, val_set, config, device, forward_loss).items()})
-        schedule.step()
-        history.append(row)
-        if ckpt_path is not None:
-            atomic_save({"model": net.state_dict(), "optimiser": optimiser.state_dict(),
-                         "schedule": schedule.state_dict(), "epoch": epoch + 1, "history": history,
-                         "task": task_to_dict(task), "model_config": model_config,
-                         "train_config": asdict(config)}, ckpt_path)
-            write_json(out / "history.json", history)
+        row = {"epoch": state.epoch + 1, "lr": state.schedule.get_last_lr()[0],
+               **_run_epoch(state, task, train_set, config, device, steps, bar, forward_loss, ckpt_path)}
+        row["seconds"] = time.perf_counter() - t0
+        if (state.epoch + 1) % config.val_every == 0 or state.epoch + 1 == config.epochs:
+            if val_set is not None:
+                row.update({f"val_{k}": v for k, v in
+                            evaluate_loss(state.net, task, val_set, config, device, forward_loss).items()})
+            if on_epoch is not None:
+                row.update(on_epoch(state.epoch + 1, state.net))
+                state.net.train()
+        state.schedule.step()
+        state.epoch += 1
+        state.history.append(row)
+        if out is not None:
+            _save_checkpoint(state, task, config, out)
     bar.close()
-    net.eval()
+    state.net.eval()
     if out is not None:
-        save_model(out / "model.pt", net, task, {"train_config": asdict(config), "epochs": len(history)})
-    return TrainResult(net, task, config, history, out, time.perf_counter() - started)
+        save_model(out / "model.pt", state.net, task, {"train_config": asdict(config), "epochs": len(state.history)})
+    return TrainResult(state.net, task, config, state.history, out, time.perf_counter() - started)

@@ -70,3 +70,11 @@ def test_score_and_summarise(subjects):
     table = summarise([{**r, "method": m} for r, m in zip(rows, ["a", "a", "b", "b"])])
     assert {(t["method"], t["region"]) for t in table} == {("a", "head"), ("a", "full"), ("b", "head"), ("b", "full")}
     assert all(t["n"] == 1 for t in table)
+
+
+def test_every_estimate_is_clipped_to_the_unit_range_before_scoring(subjects):
+    """One scoring rule for every method: out-of-range values count as a saved image would hold them."""
+    subject = subjects[0]
+    wild = {"T2": subject["T2"] * 1.6 - 0.3}
+    clipped = {"T2": np.clip(wild["T2"], 0, 1)}
+    assert score(subject, wild) == score(subject, clipped)

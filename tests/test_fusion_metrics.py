@@ -139,3 +139,20 @@ def test_single_image_metrics_validate_inputs():
         sf(np.array([[0.0, np.inf], [0.0, 0.0]]))
     with pytest.raises(ValueError, match="data_range"):
         en(np.zeros((4, 4)), data_range=0)
+
+
+@pytest.mark.parametrize("metric", [ag, sf, en])
+def test_float_images_on_the_0_255_scale_need_data_range(metric):
+    """The trap: a float image holding 0..255 scored as [0, 1] (EN 0.05 bits instead of 7.95)."""
+    img = np.random.default_rng(3).integers(0, 256, (64, 64)).astype(np.float64)
+    with pytest.raises(ValueError, match="data_range="):
+        metric(img)
+    assert metric(img, data_range=255) == pytest.approx(metric(img.astype(np.uint8)))
+    assert metric(img, data_range=255) == pytest.approx(metric(img / 255))
+
+
+def test_pairwise_metrics_refuse_unscaled_floats(pair):
+    a, b = pair
+    with pytest.raises(ValueError, match="outside \\[0, 1\\]"):
+        qabf(a * 255, b * 255, (a + b) * 127.5)
+    assert qmi(a * 255, b * 255, (a + b) * 127.5, data_range=255) == pytest.approx(qmi(a, b, (a + b) / 2))

@@ -27,8 +27,8 @@ def test_masked_metrics_only_see_the_mask():
     est[:, 4:] = 1.0  # errors only outside the mask
     mask = np.zeros((8, 8), bool)
     mask[:, :4] = True
-    assert psnr(ref + 0.5, est + 0.5, mask=mask) == float("inf")
-    assert nmse(ref + 0.5, est + 0.5, mask=mask) == 0.0
+    assert psnr(ref + 0.25, 0.5 * est + 0.25, mask=mask) == float("inf")
+    assert nmse(ref + 0.25, 0.5 * est + 0.25, mask=mask) == 0.0
     assert psnr(ref, est) < 10
 
 
@@ -64,3 +64,29 @@ def test_input_errors(pair):
         ssim(ref, bad)
     with pytest.raises(ValueError, match="empty"):
         nmse(ref, est, mask=np.zeros(ref.shape, bool))
+
+
+def test_integer_images_use_their_dtype_range(pair):
+    """The trap of a fixed data_range=1: uint8 images gave -21.8 dB instead of 26.4 dB."""
+    ref, est = pair
+    ref8, est8 = (np.round(ref * 255).astype(np.uint8), np.round(est * 255).astype(np.uint8))
+    expected = skm.peak_signal_noise_ratio(ref8, est8, data_range=255)
+    assert psnr(ref8, est8) == pytest.approx(expected)
+    assert psnr(ref8, est8) == pytest.approx(psnr(ref8 / 255.0, est8 / 255.0))
+    assert ssim(ref8, est8) == pytest.approx(ssim(ref8 / 255.0, est8 / 255.0))
+    ref16 = ref8.astype(np.uint16) * 257
+    assert psnr(ref16, est8.astype(np.uint16) * 257) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("metric", [psnr, ssim, nmse])
+def test_float_images_outside_unit_range_need_data_range(pair, metric):
+    ref, est = pair
+    with pytest.raises(ValueError, match="data_range="):
+        metric(ref * 255, est * 255)
+    assert metric(ref * 255, est * 255, data_range=255) == pytest.approx(metric(ref, est))
+
+
+def test_mixed_scales_are_refused(pair):
+    ref, est = pair
+    with pytest.raises(ValueError, match="different intensity scales"):
+        psnr(np.round(ref * 255).astype(np.uint8), est)

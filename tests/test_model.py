@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ivan_core import IVAN
-from ivan_core.model import DenseBlock, EnhancedAffineCoupling, InvertibleConv1x1, perturb_
+from ivan_core.model import DenseBlock, EnhancedAffineCoupling, InvertibleConv1x1, dense_subnet, perturb_
 
 
 def randomise(net: torch.nn.Module, scale: float = 0.05) -> torch.nn.Module:
@@ -44,7 +44,7 @@ def test_inverse_finite_on_scaled_inputs():
 
 
 def test_new_coupling_is_identity():
-    coupling = EnhancedAffineCoupling(5, hidden=8)
+    coupling = EnhancedAffineCoupling(5, dense_subnet(8))
     x = torch.randn(2, 5, 8, 8)
     with torch.no_grad():
         assert torch.equal(coupling(x), x)

@@ -9,9 +9,7 @@ from torch.utils.data import TensorDataset
 
 from ivan_core import get_task
 from ivan_core.checkpoint import load_model, safe_load, save_model
-from ivan_core.experiment import model_dir
 from ivan_core.plots.training import plot_history
-from ivan_core.profiles import get_profile
 from ivan_core.training import NonFiniteLossError, TrainConfig, train
 
 
@@ -107,8 +105,20 @@ def test_truncated_checkpoint_is_reported(tmp_path, data):
         load_model(tmp_path / "model.pt")
 
 
-def test_model_folder_ignores_validation_frequency_only():
-    task, profile = get_task("t1_to_t2"), get_profile("smoke")
-    folder = model_dir("root", task, TrainConfig.from_profile(profile), profile)
-    assert folder == model_dir("root", task, TrainConfig.from_profile(profile, val_every=5), profile)
-    assert folder != model_dir("root", task, TrainConfig.from_profile(profile, epochs=5), profile)
+def test_load_model_reads_a_training_checkpoint(tmp_path, data):
+    result = train("t1pd_to_t2", data, None, TrainConfig(**{**CONFIG.__dict__, "epochs": 2}), out_dir=tmp_path,
+                   progress=False)
+    net, task, meta = load_model(tmp_path / "checkpoint.pt")
+    assert task.name == "t1pd_to_t2" and meta["epochs"] == 2 and meta["train_config"]["hidden"] == 4
+    x = data.tensors[0][:2]
+    with torch.no_grad():
+        assert torch.equal(net(x), result.net(x))
+
+
+def test_on_epoch_numbers_join_the_validated_rows(tmp_path, data):
+    config = TrainConfig(**{**CONFIG.__dict__, "val_every": 2})
+    seen = []
+    result = train("t1pd_to_t2", data, None, config, progress=False,
+                   on_epoch=lambda epoch, net: seen.append(epoch) or {"probe": float(epoch)})
+    assert seen == [2, 4]
+    assert [row.get("probe") for row in result.history] == [None, 2.0, None, 4.0]

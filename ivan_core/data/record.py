@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from collections.abc import Sequence
 from typing import Any
@@ -87,6 +88,19 @@ class Subject:
     def n_slices(self) -> int:
         """Number of slices ``S``."""
         return int(self.mask.shape[0])
+
+    def fingerprint(self, modalities: Sequence[str] | None = None) -> str:
+        """SHA-256 of the subject's name and the pixels of ``modalities`` (default all).
+
+        Two subjects with the same fingerprint hold the same images, so a model trained
+        on one was trained on the other; used to key cached and shipped models.
+        """
+        digest = hashlib.sha256(self.name.encode())
+        for m in sorted(modalities if modalities is not None else self.images):
+            arr = np.ascontiguousarray(self[m], dtype=np.float32)
+            digest.update(f"|{m}|{arr.shape}|".encode())
+            digest.update(arr.tobytes())
+        return digest.hexdigest()
 
     def take(self, indices: Sequence[int] | slice) -> Subject:
         """A new subject holding only the given slices (e.g. ``subject.take(slice(0, None, 4))``)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,6 @@ from ivan_core.data import Subject
 from ivan_core.evaluate import inverse_rows, synthesise
 from ivan_core.experiment import Splits, fit
 from ivan_core.fusion.baselines import BASELINES, fuse
-from ivan_core.fusion.losses import unsupervised_fusion_loss
 from ivan_core.fusion.supervision import (add_fusion_label, fusion_rows, teacher_forward_loss,
                                          unsupervised_forward_loss)
 from ivan_core.model import IVAN
@@ -78,14 +76,12 @@ def run_fusion_study(splits: Splits, profile: str | Profile, models_root: str | 
     task = get_task("t2ct_fusion")
     schedule = {**fusion_overrides(profile), **overrides}
     labelled = Splits(*(add_fusion_label(part, teacher) for part in (splits.train, splits.val, splits.test)))
-    defaults = inspect.signature(unsupervised_fusion_loss).parameters  # part of the model's folder name
-    w_int, w_grad = defaults["w_intensity"].default, defaults["w_gradient"].default
     nets = {
         f"iVAN (teacher: {teacher})": fit(task, labelled, profile, models_root, progress,
-                                          variant=f"{teacher}+edges{edge_weight:g}", inverse_from="repacked",
+                                          inverse_from="repacked",
                                           forward_loss=teacher_forward_loss(task, edge_weight), **schedule).net,
         "iVAN (unsupervised)": fit(task, labelled, profile, models_root, progress,
-                                   variant=f"unsupervised-i{w_int:g}-g{w_grad:g}", inverse_from="repacked",
+                                   inverse_from="repacked",
                                    forward_loss=unsupervised_forward_loss(task), **schedule).net,
     }
     table, separation, fused = [], [], {}

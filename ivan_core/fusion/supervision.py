@@ -17,6 +17,7 @@ alone can be separated into T2 and CT.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -25,7 +26,7 @@ import torch
 from ivan_core.data import Subject
 from ivan_core.fusion.baselines import fuse
 from ivan_core.fusion.losses import teacher_fusion_loss, unsupervised_fusion_loss
-from ivan_core.losses import Norm
+from ivan_core.losses import ForwardTerm, Norm
 from ivan_core.metrics import fusion_metrics
 from ivan_core.tasks import Task
 
@@ -59,17 +60,24 @@ def _fusion_term(task: Task, term: Callable[..., torch.Tensor]) -> ForwardLoss:
     return loss
 
 
-def unsupervised_forward_loss(task: Task, **weights: float) -> ForwardLoss:
+def unsupervised_forward_loss(task: Task, **weights: float) -> ForwardTerm:
     """Forward term for :func:`ivan_core.training.train`: :func:`ivan_core.fusion.unsupervised_fusion_loss`
     of the fused estimate against the two sources (no label); ``weights`` (``w_intensity``,
-    ``w_gradient``) override the loss's defaults."""
-    return _fusion_term(task, lambda fused, _, a, b: unsupervised_fusion_loss(fused, a, b, **weights))
+    ``w_gradient``) override the loss's defaults, and all of them are in the term's ``key``."""
+    defaults = inspect.signature(unsupervised_fusion_loss).parameters
+    resolved = {name: float(weights.get(name, defaults[name].default)) for name in ("w_intensity", "w_gradient")}
+    unknown = set(weights) - set(resolved)
+    if unknown:
+        raise TypeError(f"unknown weight(s) {sorted(unknown)}; unsupervised_fusion_loss takes {sorted(resolved)}")
+    return ForwardTerm(_fusion_term(task, lambda fused, _, a, b: unsupervised_fusion_loss(fused, a, b, **resolved)),
+                       {"name": "unsupervised_fusion_loss", **resolved})
 
 
-def teacher_forward_loss(task: Task, w_edge: float = 1.0, norm: Norm = "l2") -> ForwardLoss:
+def teacher_forward_loss(task: Task, w_edge: float = 1.0, norm: Norm = "l2") -> ForwardTerm:
     """Forward term for :func:`ivan_core.training.train`: :func:`ivan_core.fusion.teacher_fusion_loss`
     of the fused estimate against the label in ``y`` and the two sources."""
-    return _fusion_term(task, lambda fused, label, a, b: teacher_fusion_loss(fused, label, a, b, w_edge, norm))
+    return ForwardTerm(_fusion_term(task, lambda fused, label, a, b: teacher_fusion_loss(fused, label, a, b, w_edge, norm)),
+                       {"name": "teacher_fusion_loss", "w_edge": float(w_edge), "norm": norm})
 
 
 def fusion_rows(subject: Subject, fused: Mapping[str, np.ndarray], sources: tuple[str, str] = ("T2", "CT")) -> list[dict]:

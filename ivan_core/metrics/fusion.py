@@ -2,12 +2,13 @@
 
 All functions take grey images as 2-D numpy arrays ``(H, W)`` of one shape and
 score them on the uint8 intensity scale, as fusion papers (and their MATLAB
-toolboxes) do. Input convention:
+toolboxes) do. Input convention (:mod:`ivan_core.metrics.ranges`, shared by every metric):
 
-* every image is multiplied by ``255 / data_range``; ``data_range=None`` (the
-  default) means 1.0 for floating-point input (images in [0, 1]) and 255 for
-  integer input (uint8 images), decided per image from its dtype;
-* AG, SF and Q^AB/F use these scaled values as floats;
+* ``data_range`` states the intensity span; None (the default) decides it per image
+  from the dtype: integers span their dtype (uint8: 255), floats [0, 1], and a float
+  image outside [0, 1] without ``data_range`` is an error;
+* every image is mapped to [0, 255] by that span; AG, SF and Q^AB/F use these
+  scaled values as floats;
 * EN and Q_MI need a 256-bin histogram: the scaled values are rounded to the
   nearest integer and clipped to 0..255.
 
@@ -19,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage
+
+from ivan_core.metrics.ranges import intensity_range
 
 _LEVELS = 256
 
@@ -32,18 +35,8 @@ def _scaled(img: np.ndarray, data_range: float | None, label: str) -> np.ndarray
     arr = np.asarray(img)
     if arr.ndim != 2:
         raise ValueError(f"{label} must be a 2-D grey image (H, W), got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{label} is empty")
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
-        raise ValueError(f"{label} must be numeric, got dtype {arr.dtype}")
-    if data_range is None:
-        data_range = 255.0 if np.issubdtype(arr.dtype, np.integer) else 1.0
-    if not data_range > 0:
-        raise ValueError(f"data_range must be positive, got {data_range}")
-    out = arr.astype(np.float64) * (255.0 / data_range)
-    if not np.isfinite(out).all():
-        raise ValueError(f"{label} contains NaN or inf")
-    return out
+    low, span = intensity_range(arr, data_range, label)
+    return (arr.astype(np.float64) - low) * (255.0 / span)
 
 
 def _scaled_set(data_range: float | None, **images: np.ndarray) -> list[np.ndarray]:
@@ -79,7 +72,7 @@ def ag(fused: np.ndarray, data_range: float | None = None) -> float:
     fused : ndarray, shape (H, W)
         Image to score (H, W >= 2).
     data_range : float, optional
-        Intensity span of the input; default 1.0 for float, 255 for integer input.
+        Intensity span of the input; default from the dtype (see the module docstring).
 
     Returns
     -------
@@ -114,7 +107,7 @@ def sf(fused: np.ndarray, data_range: float | None = None) -> float:
     fused : ndarray, shape (H, W)
         Image to score.
     data_range : float, optional
-        Intensity span of the input; default 1.0 for float, 255 for integer input.
+        Intensity span of the input; default from the dtype (see the module docstring).
 
     Returns
     -------
@@ -145,7 +138,7 @@ def en(fused: np.ndarray, data_range: float | None = None) -> float:
     fused : ndarray, shape (H, W)
         Image to score; rounded to 256 integer levels after scaling.
     data_range : float, optional
-        Intensity span of the input; default 1.0 for float, 255 for integer input.
+        Intensity span of the input; default from the dtype (see the module docstring).
 
     Returns
     -------
@@ -191,8 +184,8 @@ def qmi(a: np.ndarray, b: np.ndarray, fused: np.ndarray, data_range: float | Non
     fused : ndarray, shape (H, W)
         Fused image.
     data_range : float, optional
-        Intensity span of all three inputs; default per image, 1.0 for float and
-        255 for integer input.
+        Intensity span of all three inputs; default per image from its dtype
+        (see the module docstring).
 
     Returns
     -------
@@ -255,8 +248,8 @@ def qabf(a: np.ndarray, b: np.ndarray, fused: np.ndarray, data_range: float | No
     fused : ndarray, shape (H, W)
         Fused image.
     data_range : float, optional
-        Intensity span of all three inputs; default per image, 1.0 for float and
-        255 for integer input.
+        Intensity span of all three inputs; default per image from its dtype
+        (see the module docstring).
 
     Returns
     -------
@@ -291,8 +284,8 @@ def fusion_metrics(
     fused : ndarray, shape (H, W)
         Fused image.
     data_range : float, optional
-        Intensity span of all inputs; default per image, 1.0 for float and 255 for
-        integer input.
+        Intensity span of all inputs; default per image from its dtype (see the
+        module docstring).
 
     Returns
     -------

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import torch
 from torch import nn
 
 from ivan_core.model.subnets import DenseBlock
+
+#: Soft clamp ``c`` of the log-scale, shared by every layer and :class:`~ivan_core.training.TrainConfig`.
+DEFAULT_CLAMP = 2.0
+#: ``subnet_constructor(in_channels, out_channels) -> nn.Module`` builds each of ``r``, ``s`` and ``t``.
+SubnetConstructor = Callable[[int, int], nn.Module]
+
+
+def dense_subnet(growth: int = 32) -> SubnetConstructor:
+    """The default subnet: a :class:`DenseBlock` with ``growth`` channels per layer."""
+    return partial(DenseBlock, growth=growth)
 
 
 class EnhancedAffineCoupling(nn.Module):
@@ -26,29 +39,35 @@ class EnhancedAffineCoupling(nn.Module):
 
         x_2 = (y_2 - t(y_1)) \\odot \\exp(-\\sigma(s(y_1))), \\qquad x_1 = y_1 - r(x_2)
 
-    never divides by zero. ``r``, ``s`` and ``t`` are :class:`DenseBlock` s whose last
-    layer is zero-initialised, so a new layer is the identity.
+    never divides by zero. ``r``, ``s`` and ``t`` come from ``subnet_constructor``
+    (as in FrEIA); the default :class:`DenseBlock` zero-initialises its last layer, so a
+    new layer is the identity.
 
     Parameters
     ----------
     channels : int
         ``C >= 2``; odd counts split as ``C // 2`` and ``C - C // 2``.
-    hidden : int
-        Growth channels of the dense blocks.
+    subnet_constructor : callable, optional
+        ``(in_channels, out_channels) -> nn.Module`` mapping ``(B, in, H, W)`` to
+        ``(B, out, H, W)``; default ``dense_subnet(32)``.
     clamp : float
         ``c`` above.
     """
 
-    def __init__(self, channels: int, hidden: int = 32, clamp: float = 2.0):
+    def __init__(self, channels: int, subnet_constructor: SubnetConstructor | None = None,
+                 clamp: float = DEFAULT_CLAMP):
         super().__init__()
         if channels < 2:
             raise ValueError(f"a coupling layer needs at least 2 channels to split, got {channels}")
+        if clamp <= 0:
+            raise ValueError(f"clamp must be positive, got {clamp}")
+        make = subnet_constructor or dense_subnet()
         self.split = channels // 2
         rest = channels - self.split
         self.clamp = clamp
-        self.r = DenseBlock(rest, self.split, hidden)
-        self.s = DenseBlock(self.split, rest, hidden)
-        self.t = DenseBlock(self.split, rest, hidden)
+        self.r = make(rest, self.split)
+        self.s = make(self.split, rest)
+        self.t = make(self.split, rest)
 
     def _scale(self, y1: torch.Tensor) -> torch.Tensor:
         return self.clamp * torch.tanh(self.s(y1) / self.clamp)

@@ -1,29 +1,73 @@
-"""The iVAN network: a stack of invertible blocks."""
+"""The iVAN network: a stack of invertible blocks, optionally at a coarser scale."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import torch
 from torch import nn
 
 from ivan_core.model.conv1x1 import InvertibleConv1x1
-from ivan_core.model.coupling import EnhancedAffineCoupling
+from ivan_core.model.coupling import DEFAULT_CLAMP, EnhancedAffineCoupling, SubnetConstructor, dense_subnet
+from ivan_core.model.haar import HaarDownsampling
 
 
-class InvertibleBlock(nn.Module):
-    """One invertible 1x1 convolution followed by one enhanced affine coupling layer."""
+class InvertibleSequence(nn.Module):
+    """Invertible modules applied in order; the inverse applies their inverses in reverse.
 
-    def __init__(self, channels: int, hidden: int = 32, clamp: float = 2.0):
+    Every member has ``forward`` and ``inverse`` on ``(B, C, H, W)`` tensors (the one
+    contract of this package's invertible modules); the composite is written once here.
+    """
+
+    def __init__(self, modules: Sequence[nn.Module]):
         super().__init__()
-        self.mix = InvertibleConv1x1(channels)
-        self.coupling = EnhancedAffineCoupling(channels, hidden, clamp)
+        self.layers = nn.ModuleList(modules)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Map ``(B, C, H, W)`` to ``(B, C, H, W)``."""
-        return self.coupling(self.mix(x))
+        """Apply every module in order."""
+        for layer in self.layers:
+            x = layer(x)
+        return x
 
     def inverse(self, y: torch.Tensor) -> torch.Tensor:
-        """Undo :meth:`forward`."""
-        return self.mix.inverse(self.coupling.inverse(y))
+        """Apply every module's inverse in reverse order."""
+        for layer in reversed(self.layers):
+            y = layer.inverse(y)
+        return y
+
+
+class Inverted(nn.Module):
+    """An invertible module run backwards: ``forward`` is its ``inverse`` and vice versa."""
+
+    def __init__(self, module: nn.Module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The wrapped module's inverse."""
+        return self.module.inverse(x)
+
+    def inverse(self, y: torch.Tensor) -> torch.Tensor:
+        """The wrapped module's forward."""
+        return self.module(y)
+
+
+class InvertibleBlock(InvertibleSequence):
+    """One invertible 1x1 convolution followed by one enhanced affine coupling layer."""
+
+    def __init__(self, channels: int, subnet_constructor: SubnetConstructor | None = None,
+                 clamp: float = DEFAULT_CLAMP):
+        super().__init__([InvertibleConv1x1(channels), EnhancedAffineCoupling(channels, subnet_constructor, clamp)])
+
+    @property
+    def mix(self) -> InvertibleConv1x1:
+        """The 1x1 convolution."""
+        return self.layers[0]
+
+    @property
+    def coupling(self) -> EnhancedAffineCoupling:
+        """The coupling layer."""
+        return self.layers[1]
 
 
 class IVAN(nn.Module):
@@ -40,6 +84,18 @@ class IVAN(nn.Module):
         Growth channels of the dense blocks inside each coupling layer.
     clamp : float
         Soft clamp of the log-scale in each coupling layer.
+    levels : int
+        ``0`` is the paper's network, every block at full resolution. ``L > 0`` is this
+        project's *Haar variant*: ``L`` levels of :class:`HaarDownsampling` first (to
+        ``4**L * C`` channels at ``1 / 2**L`` of the side), the blocks there, and the
+        inverse Haar transform last. The network stays exactly invertible; each block
+        sees a ``2**L`` times wider neighbourhood at ``4**-L`` of the pixels. Images
+        must then have sides divisible by ``2**L``.
+    subnet_constructor : callable, optional
+        ``(in_channels, out_channels) -> nn.Module`` for the coupling layers' ``r``,
+        ``s`` and ``t``; default :func:`~ivan_core.model.coupling.dense_subnet` with
+        ``hidden`` growth channels. A custom one is not recorded in :attr:`config`, so
+        :func:`ivan_core.training.load_model` cannot rebuild it.
 
     Examples
     --------
@@ -51,7 +107,8 @@ class IVAN(nn.Module):
     True
     """
 
-    def __init__(self, channels: int, n_blocks: int = 8, hidden: int = 32, clamp: float = 2.0):
+    def __init__(self, channels: int, n_blocks: int = 8, hidden: int = 32, clamp: float = DEFAULT_CLAMP,
+                 levels: int = 0, subnet_constructor: SubnetConstructor | None = None):
         super().__init__()
         if channels < 2:
             raise ValueError(
@@ -60,8 +117,20 @@ class IVAN(nn.Module):
             )
         if n_blocks < 1:
             raise ValueError(f"n_blocks must be >= 1, got {n_blocks}")
-        self.config = {"channels": channels, "n_blocks": n_blocks, "hidden": hidden, "clamp": clamp}
-        self.blocks = nn.ModuleList(InvertibleBlock(channels, hidden, clamp) for _ in range(n_blocks))
+        if levels < 0:
+            raise ValueError(f"levels must be >= 0, got {levels}")
+        self.config = {"channels": channels, "n_blocks": n_blocks, "hidden": hidden, "clamp": clamp,
+                       "levels": levels}
+        make = subnet_constructor or dense_subnet(hidden)
+        haar = [HaarDownsampling(channels * 4**i) for i in range(levels)]
+        inner = channels * 4**levels
+        blocks = [InvertibleBlock(inner, make, clamp) for _ in range(n_blocks)]
+        self.flow = InvertibleSequence([*haar, *blocks, *(Inverted(h) for h in reversed(haar))])
+
+    @property
+    def blocks(self) -> list[InvertibleBlock]:
+        """The invertible blocks, in forward order."""
+        return [m for m in self.flow.layers if isinstance(m, InvertibleBlock)]
 
     @property
     def channels(self) -> int:
@@ -73,17 +142,17 @@ class IVAN(nn.Module):
             raise ValueError(
                 f"expected a tensor of shape (B, {self.channels}, H, W), got {tuple(x.shape)}"
             )
+        step = 2 ** self.config["levels"]
+        if x.shape[-1] % step or x.shape[-2] % step:
+            raise ValueError(f"this network has {self.config['levels']} Haar level(s), so H and W must be "
+                             f"multiples of {step}; got {tuple(x.shape[-2:])}; crop or pad the images")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Synthesise ``Y = f(X)``; both ``(B, C, H, W)``."""
         self._check(x)
-        for block in self.blocks:
-            x = block(x)
-        return x
+        return self.flow(x)
 
     def inverse(self, y: torch.Tensor) -> torch.Tensor:
         """Recover ``X = f^{-1}(Y)``; both ``(B, C, H, W)``."""
         self._check(y)
-        for block in reversed(self.blocks):
-            y = block.inverse(y)
-        return y
+        return self.flow.inverse(y)

@@ -1,0 +1,70 @@
+"""The one input convention of every metric in :mod:`ivan_core.metrics`.
+
+An image's intensity range is either stated by the caller (``data_range``) or decided by its
+dtype: integer images span their dtype's range (uint8: 0..255), floating-point images span
+[0, 1]. A float image with values outside [0, 1] and no ``data_range`` is an error, because
+no range can be guessed from it safely (0..255 floats scored as [0, 1] are off by 48 dB).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def intensity_range(image: np.ndarray, data_range: float | None, label: str) -> tuple[float, float]:
+    """``(low, span)`` of ``image``'s intensity scale under the rule above.
+
+    Parameters
+    ----------
+    image : ndarray
+        Any shape; numeric, finite.
+    data_range : float or None
+        Stated span (the image then runs from 0 to ``data_range``, or from its
+        dtype's minimum for signed integers); None decides by dtype.
+    label : str
+        Name of the image in error messages (``"reference"``, ``"fused"``, ...).
+
+    Raises
+    ------
+    ValueError
+        Non-numeric, empty or non-finite input, a non-positive ``data_range``, or a float
+        image outside [0, 1] without ``data_range``.
+    """
+    arr = np.asarray(image)
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+        raise ValueError(f"{label} must be numeric, got dtype {arr.dtype}")
+    if arr.size == 0:
+        raise ValueError(f"{label} is empty")
+    integer = np.issubdtype(arr.dtype, np.integer)
+    if not integer and not np.isfinite(arr).all():
+        raise ValueError(f"{label} contains NaN or inf")
+    low = float(np.iinfo(arr.dtype).min) if integer else 0.0
+    if data_range is not None:
+        if not data_range > 0:
+            raise ValueError(f"data_range must be positive, got {data_range}")
+        return low, float(data_range)
+    if integer:
+        info = np.iinfo(arr.dtype)
+        return low, float(info.max) - float(info.min)
+    lo, hi = float(arr.min()), float(arr.max())
+    if lo < 0.0 or hi > 1.0:
+        raise ValueError(
+            f"{label} is a {arr.dtype} image with values in [{lo:.4g}, {hi:.4g}], outside [0, 1]; "
+            "pass data_range= (e.g. data_range=255 for 0..255 floats), rescale it to [0, 1], "
+            "or clip it with np.clip(image, 0, 1)"
+        )
+    return 0.0, 1.0
+
+
+def common_range(data_range: float | None, **images: np.ndarray) -> float:
+    """The span shared by several images compared with each other.
+
+    Without ``data_range`` their dtype-decided spans must agree (a uint8 reference
+    against a float estimate is an error that says to convert one or state the range).
+    """
+    spans = {label: intensity_range(img, data_range, label) for label, img in images.items()}
+    if len({s for _, s in spans.values()}) > 1:
+        kinds = ", ".join(f"{label} {np.asarray(images[label]).dtype} (span {s:g})" for label, (_, s) in spans.items())
+        raise ValueError(f"images are on different intensity scales: {kinds}; convert them to one dtype "
+                         "or pass data_range=")
+    return next(iter(spans.values()))[1]
