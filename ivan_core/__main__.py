@@ -1,4 +1,4 @@
-"""Command line: ``python -m ivan_core tutorial --profile tutorial`` and ``... benchmark``."""
+"""Command line: ``python -m ivan_core tutorial --profile tutorial``, ``... pretrain`` and ``... benchmark``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ def main(argv: list[str] | None = None) -> int:
     tut.add_argument("--profile", choices=sorted(PROFILES), default="tutorial")
     tut.add_argument("--out", type=Path, default=None, help="output folder (default runs/<profile>)")
     tut.add_argument("--only", nargs="*", default=None, help="notebook prefixes to run, e.g. 00 02")
+    tut.add_argument("--train", action="store_true",
+                     help="train every network afresh instead of using the weights shipped in ivan_core")
+    pre = sub.add_parser("pretrain", help="train every network the notebooks use and ship it in ivan_core/pretrained")
+    pre.add_argument("--profile", choices=sorted(PROFILES), default="tutorial")
+    pre.add_argument("--out", type=Path, default=None, help="run folder (default runs/pretrain-<profile>); "
+                                                           "rerunning resumes its trainings")
+    pre.add_argument("--only", nargs="*", default=None, help="notebook prefixes to run, e.g. 03 04")
     bench = sub.add_parser("benchmark", help="measure training throughput (images/s)")
     bench.add_argument("--sizes", type=int, nargs="+", default=[128, 256])
     bench.add_argument("--models", nargs="+", default=["tutorial", "paper"], choices=sorted(PROFILES),
@@ -31,7 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "tutorial":
         from ivan_core.runner import run_all
 
-        run_all(args.profile, args.out, args.only)
+        run_all(args.profile, args.out, args.only, train=args.train)
+        return 0
+    if args.command == "pretrain":
+        from ivan_core.pretrained.export import export_all
+        from ivan_core.runner import run_all
+
+        out = args.out or Path("runs") / f"pretrain-{args.profile}"
+        run_all(args.profile, out, args.only, train=True)
+        for card in export_all(out / "models", args.profile):
+            print(f"[ivan] shipped {card['name']} ({card['variant']}): {card['test_metrics']}", flush=True)
         return 0
     from ivan_core.benchmark import training_throughput
     from ivan_core.io import write_json

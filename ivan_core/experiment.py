@@ -7,10 +7,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
+import os
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +19,14 @@ from ivan_core.baselines import LinearBaseline, copy_input
 from ivan_core.data import Subject, make_phantom, split_subjects
 from ivan_core.datasets import TaskDataset
 from ivan_core.evaluate import score, synthesise
+from ivan_core.cache_key import key_hash, model_key
+from ivan_core.io import write_json
 from ivan_core.losses import ForwardTerm
 from ivan_core.profiles import Profile, get_profile
 from ivan_core.tasks import Task, get_task
 from ivan_core.training import TrainConfig, TrainResult, train
 
 Predictor = Callable[[Subject], Mapping[str, np.ndarray]]
-#: TrainConfig fields that do not change the trained weights, so not part of a model's key.
-_NOT_IN_WEIGHTS = ("val_every",)
-
-
 @dataclass
 class Splits:
     """Subjects for training, validation and testing (split by subject, never by slice)."""
@@ -39,37 +36,31 @@ class Splits:
     test: list[Subject]
 
 
+def setup(profile: str, output_dir: str | Path) -> tuple[str, str]:
+    """A notebook's first step: its profile, its output folder made, and the shared models folder.
+
+    The ``IVAN_PROFILE`` environment variable, when set, overrides ``profile`` (the test suite
+    runs every notebook in ``"smoke"`` this way). Trained models go to ``models/`` beside
+    ``output_dir``, shared by every notebook of a run.
+
+    Returns
+    -------
+    profile : str
+    models_root : str
+    """
+    profile = os.environ.get("IVAN_PROFILE", profile)
+    get_profile(profile)
+    out = Path(output_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"profile={profile!r}, writing to {out}")
+    return profile, str(out.parent / "models")
+
+
 def phantom_splits(profile: str | Profile, seed: int = 0, progress: bool = True) -> Splits:
     """The phantom at the profile's size, split by subject into ``profile.split`` counts."""
     p = get_profile(profile)
     subjects = make_phantom(p.n_subjects, seed=seed, size=p.size, n_slices=p.n_slices, progress=progress)
     return Splits(*split_subjects(subjects, p.split, seed=seed))
-
-
-def model_key(task: Task, config: TrainConfig, splits: Splits, patch: int | None,
-              forward_loss: ForwardTerm | None = None) -> dict[str, Any]:
-    """Everything a trained network's weights depend on, as plain data.
-
-    The task's layouts, every :class:`~ivan_core.training.TrainConfig` field that changes
-    the weights, the training crop size, the forward term with its parameters, and the
-    training and validation subjects by name and pixel fingerprint
-    (:meth:`ivan_core.data.Subject.fingerprint` of the task's modalities, so a fusion
-    label from another teacher is other data). Two calls with equal keys train the same network.
-    """
-    if forward_loss is not None and not isinstance(forward_loss, ForwardTerm):
-        raise TypeError("forward_loss must be an ivan_core.losses.ForwardTerm, whose key names the loss and its "
-                        f"parameters (so the model is cached under them); got {type(forward_loss).__name__}")
-    settings = {k: v for k, v in asdict(config).items() if k not in _NOT_IN_WEIGHTS}
-    return {"task": {"name": task.name, "x": list(task.x_layout), "y": list(task.y_layout)},
-            "config": settings, "patch": patch, "augment": True,
-            "forward_loss": None if forward_loss is None else dict(forward_loss.key),
-            "train": [[s.name, s.fingerprint(task.modalities)] for s in splits.train],
-            "val": [[s.name, s.fingerprint(task.modalities)] for s in splits.val]}
-
-
-def key_hash(key: dict[str, Any]) -> str:
-    """Short stable hash of a :func:`model_key` (the folder suffix and the card's ``key_sha``)."""
-    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def model_dir(models_root: str | Path, key: dict[str, Any]) -> Path:
@@ -83,22 +74,35 @@ def model_dir(models_root: str | Path, key: dict[str, Any]) -> Path:
 
 
 def fit(task: Task | str, splits: Splits, profile: str | Profile, models_root: str | Path | None,
-        progress: bool = True, forward_loss: ForwardTerm | None = None, **overrides: Any) -> TrainResult:
+        progress: bool = True, forward_loss: ForwardTerm | None = None, pretrained: bool = False,
+        **overrides: Any) -> TrainResult:
     """Train iVAN on ``splits.train`` with the profile's settings, or load it if already trained.
 
-    ``overrides`` change any :class:`~ivan_core.training.TrainConfig` field. The run lives in
-    :func:`model_dir` of its :func:`model_key` under ``models_root`` and resumes from its
-    last checkpoint; None keeps nothing on disk. ``forward_loss`` replaces the forward term
+    ``overrides`` change any :class:`~ivan_core.training.TrainConfig` field. With
+    ``pretrained=True`` a network shipped in :mod:`ivan_core.pretrained` is used when it was
+    trained under exactly this :func:`~ivan_core.cache_key.model_key` (same data, settings
+    and loss); otherwise, or with False, the run lives in :func:`model_dir` under
+    ``models_root`` (which also gets ``key.json``) and resumes from its last checkpoint;
+    None keeps nothing on disk. ``forward_loss`` replaces the forward term
     (see :func:`ivan_core.losses.bidirectional_loss`).
     """
     p = get_profile(profile)
     task = get_task(task)
     config = TrainConfig.from_profile(p, **overrides)
+    key = model_key(task, config, splits.train, splits.val, p.patch, forward_loss)
+    if pretrained:
+        from ivan_core.pretrained import card_for_key, load_card_weights
+
+        card = card_for_key(key)
+        if card is not None:
+            return TrainResult(load_card_weights(card), task, config, card["history"], None, card["seconds"],
+                               pretrained=True)
     train_set = TaskDataset(splits.train, task, augment=True, patch=p.patch, seed=config.seed)
     val_set = TaskDataset(splits.val, task) if splits.val else None
     out = None
     if models_root is not None:
-        out = model_dir(models_root, model_key(task, config, splits, p.patch, forward_loss))
+        out = model_dir(models_root, key)
+        write_json(out / "key.json", key)
     return train(task, train_set, val_set, config, out_dir=out, progress=progress, forward_loss=forward_loss)
 
 
@@ -125,7 +129,8 @@ def compare(task: Task | str, subjects: list[Subject], predictors: Mapping[str, 
 
 
 def variant_rows(label: str, task: Task | str, splits: Splits, profile: str | Profile,
-                 models_root: str | Path | None, progress: bool = True, **overrides: Any) -> list[dict]:
+                 models_root: str | Path | None, progress: bool = True, pretrained: bool = False,
+                 **overrides: Any) -> list[dict]:
     """Train (or load) one ablation variant and score it on ``splits.test``; rows carry ``method=label``."""
-    result = fit(task, splits, profile, models_root, progress, **overrides)
+    result = fit(task, splits, profile, models_root, progress, pretrained=pretrained, **overrides)
     return [{**r, "method": label} for r in compare(task, splits.test, {"iVAN": ivan_predictor(result)})]

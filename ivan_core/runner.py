@@ -29,14 +29,16 @@ def find_notebooks(folder: str | Path = NOTEBOOKS, only: list[str] | None = None
 
 
 def run_all(profile: str, out: str | Path | None = None, only: list[str] | None = None,
-            folder: str | Path = NOTEBOOKS) -> list[dict]:
+            folder: str | Path = NOTEBOOKS, train: bool = False) -> list[dict]:
     """Execute notebooks into ``out`` (default ``runs/<profile>``) and write the summary.
 
     Each notebook ``NN_name.ipynb`` is executed with parameters ``profile`` and
     ``output_dir=<out>/NN_name`` into ``<out>/NN_name.ipynb``; timings go to
     ``<out>/timings.json`` and all result rows to ``<out>/summary.json`` / ``summary.md``.
     A rerun of some notebooks (``only``) replaces their timings and results and keeps
-    those of the others already in ``out``.
+    those of the others already in ``out``. The notebooks use the networks shipped in
+    :mod:`ivan_core.pretrained` where they match (parameter ``pretrained``); ``train=True``
+    trains every network afresh (into ``<out>/models``).
     """
     import papermill
 
@@ -51,7 +53,8 @@ def run_all(profile: str, out: str | Path | None = None, only: list[str] | None 
             print(f"[ivan] running {book.name} ({profile})", flush=True)
             t0 = time.perf_counter()
             papermill.execute_notebook(str(book), str(out / book.name), cwd=str(book.parent),
-                                       parameters={"profile": profile, "output_dir": str(out / book.stem)},
+                                       parameters={"profile": profile, "output_dir": str(out / book.stem),
+                                                   "pretrained": not train},
                                        progress_bar=False, log_output=False)
             timings = [t for t in timings if t["notebook"] != book.stem]
             timings.append({"notebook": book.stem, "seconds": round(time.perf_counter() - t0, 1)})

@@ -101,7 +101,11 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
-    """What :func:`train` returns."""
+    """What :func:`train` returns.
+
+    ``seconds`` is the wall-clock of this call; for a shipped network loaded by
+    :func:`ivan_core.experiment.fit` (``pretrained`` True) it is the one its card records.
+    """
 
     net: IVAN
     task: Task
@@ -109,14 +113,22 @@ class TrainResult:
     history: list[dict[str, float]]
     out_dir: Path | None
     seconds: float
+    pretrained: bool = False
 
 
-def _loader(dataset: Dataset, config: TrainConfig, epoch: int) -> DataLoader:
+def loader(dataset: Dataset, config: TrainConfig, epoch: int) -> DataLoader:
+    """Batches of epoch ``epoch``: order, crops and augmentation depend only on ``(seed, epoch)``."""
     if hasattr(dataset, "set_epoch"):
         dataset.set_epoch(epoch)
     generator = torch.Generator().manual_seed(config.seed * 100_003 + epoch)
     sampler = RandomSampler(dataset, generator=generator)
     return DataLoader(dataset, batch_size=config.batch_size, sampler=sampler, drop_last=len(dataset) > config.batch_size)
+
+
+def steps_per_epoch(n_samples: int, config: TrainConfig) -> int:
+    """Optimiser steps in one epoch: full batches of the data, capped by ``max_steps_per_epoch``."""
+    steps = n_samples // config.batch_size if n_samples > config.batch_size else 1
+    return min(steps, config.max_steps_per_epoch) if config.max_steps_per_epoch else steps
 
 
 def evaluate_loss(net: IVAN, task: Task, dataset: Dataset, config: TrainConfig, device: torch.device,
@@ -193,7 +205,7 @@ def _run_epoch(state: _State, task: Task, train_set: Dataset, config: TrainConfi
     state.net.train()
     autocast = config.amp and device.type == "cuda"
     sums = {"loss": 0.0, "forward": 0.0, "inverse": 0.0}
-    for step, (x, y) in enumerate(_loader(train_set, config, state.epoch)):
+    for step, (x, y) in enumerate(loader(train_set, config, state.epoch)):
         if step >= steps:
             break
         x, y = x.to(device), y.to(device)
@@ -273,9 +285,7 @@ def train(
     ckpt_path = out / "checkpoint.pt" if out is not None else None
     state = _start(task, config, device, ckpt_path, resume)
 
-    steps = len(train_set) // config.batch_size if len(train_set) > config.batch_size else 1
-    if config.max_steps_per_epoch:
-        steps = min(steps, config.max_steps_per_epoch)
+    steps = steps_per_epoch(len(train_set), config)
     bar = tqdm(total=(config.epochs - state.epoch) * steps, desc=f"train {task.name}",
                disable=not progress or state.epoch >= config.epochs, unit="step")
     started = time.perf_counter()
@@ -283,7 +293,7 @@ def train(
         t0 = time.perf_counter()
         row = {"epoch": state.epoch + 1, "lr": state.schedule.get_last_lr()[0],
                **_run_epoch(state, task, train_set, config, device, steps, bar, forward_loss, ckpt_path)}
-        row["seconds"] = time.perf_counter() - t0
+        row["seconds"], row["steps"] = time.perf_counter() - t0, steps
         if (state.epoch + 1) % config.val_every == 0 or state.epoch + 1 == config.epochs:
             if val_set is not None:
                 row.update({f"val_{k}": v for k, v in

@@ -1,10 +1,12 @@
-"""The trivial synthesis baselines."""
+"""The synthesis baselines: copy, linear, lookup table and U-Net."""
 
 import numpy as np
 import pytest
 
-from ivan_core.baselines import LinearBaseline, copy_input
+from ivan_core.baselines import LinearBaseline, LookupBaseline, copy_input
 from ivan_core.tasks import Task, get_task
+from ivan_core.training import TrainConfig
+from ivan_core.unet import UNetBaseline
 
 
 def test_linear_baseline_recovers_a_linear_relation(subjects):
@@ -36,3 +38,32 @@ def test_copy_input(subjects):
     s = subjects[0]
     assert np.array_equal(copy_input(get_task("t1_to_t2"), s)["T2"], s["T1"])
     assert copy_input(get_task("t1_to_pet"), s)["PET_rgb"].shape == s["PET_rgb"].shape
+
+
+def test_lookup_table_learns_any_per_pixel_function(subjects):
+    """E[Y | X] by bins: T2 = 1 - T1 and PD = 0.5 + 0.4 T1 are recovered to within a bin."""
+    task = get_task("t1_to_t2pd")
+    model = LookupBaseline(task, bins=64).fit(subjects[:3])
+    pred = model.predict(subjects[3])
+    assert pred["T2"].shape == subjects[3]["T2"].shape
+    assert np.abs(pred["T2"] - subjects[3]["T2"]).max() < 1.5 / 64
+    assert np.abs(pred["PD"] - subjects[3]["PD"]).max() < 1.5 * 0.4 / 64
+
+
+def test_lookup_table_with_two_inputs_and_unseen_bins(subjects):
+    task = get_task("t1pd_to_t2")
+    model = LookupBaseline(task, bins=8).fit(subjects[:1])
+    assert model.tables["T2"].shape == (64, 1)
+    out = model.predict(subjects[1])["T2"]
+    assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
+    with pytest.raises(ValueError, match="bins"):
+        LookupBaseline(task, bins=1)
+
+
+def test_unet_trains_with_ivan_s_budget_and_predicts_whole_subjects(subjects):
+    task = get_task("t1_to_pet")
+    config = TrainConfig(epochs=2, batch_size=2, lr=1e-3, lr_step=1, max_steps_per_epoch=3)
+    unet = UNetBaseline(task, features=(4, 4, 4, 4, 4, 4)).fit(subjects[:2], config, patch=16, progress=False)
+    assert unet.steps == 6 and unet.seconds > 0
+    pred = unet.predict(subjects[2])
+    assert pred["PET_rgb"].shape == subjects[2]["PET_rgb"].shape

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ivan_core import IVAN
-from ivan_core.model import DenseBlock, EnhancedAffineCoupling, InvertibleConv1x1, dense_subnet, perturb_
+from ivan_core.model import DenseBlock, EnhancedAffineCoupling, HaarDownsampling, InvertibleConv1x1, dense_subnet, perturb_
 
 
 def randomise(net: torch.nn.Module, scale: float = 0.05) -> torch.nn.Module:
@@ -91,3 +91,37 @@ def test_round_trip_cuda():
     x = torch.rand(2, 3, 31, 33, device="cuda")
     with torch.no_grad():
         assert (net.inverse(net(x)) - x).abs().max().item() < 1e-5
+
+
+def test_haar_downsampling_is_orthogonal_and_exactly_invertible():
+    haar = HaarDownsampling(3)
+    x = torch.rand(2, 3, 8, 10, dtype=torch.float64)
+    y = haar(x)
+    assert y.shape == (2, 12, 4, 5)
+    assert torch.allclose(haar.inverse(y), x, atol=1e-12)
+    assert torch.allclose(y.norm(), x.norm())                    # orthonormal filters keep the energy
+    assert torch.allclose(y[:, 0], x[:, 0].unfold(1, 2, 2).unfold(2, 2, 2).sum((-1, -2)) / 2)  # LL = block sum / 2
+
+
+@pytest.mark.parametrize("levels", [1, 2])
+def test_haar_variant_round_trip_and_shape_errors(levels):
+    net = perturb_(IVAN(2, n_blocks=2, hidden=4, levels=levels), scale=0.01)
+    x = torch.rand(2, 2, 16, 16)
+    y = net(x)
+    assert y.shape == x.shape
+    assert torch.allclose(net.inverse(y), x, atol=1e-4)
+    assert len(net.blocks) == 2 and net.blocks[0].mix.weight().shape == (2 * 4**levels,) * 2
+    with pytest.raises(ValueError, match="multiples of"):
+        net(torch.rand(1, 2, 18, 18) if levels == 2 else torch.rand(1, 2, 15, 16))
+
+
+def test_subnets_come_from_the_constructor():
+    made = []
+
+    def tiny(cin, cout):
+        conv = torch.nn.Conv2d(cin, cout, 1)
+        made.append((cin, cout))
+        return conv
+
+    EnhancedAffineCoupling(5, tiny)
+    assert made == [(3, 2), (2, 3), (2, 3)]

@@ -7,7 +7,8 @@ import pytest
 
 from ivan_core import get_task
 from ivan_core.data import Subject
-from ivan_core.experiment import Splits, model_dir, model_key
+from ivan_core.cache_key import model_key
+from ivan_core.experiment import Splits, model_dir
 from ivan_core.fusion.supervision import teacher_forward_loss, unsupervised_forward_loss
 from ivan_core.training import TrainConfig
 from conftest import make_subject
@@ -17,7 +18,7 @@ CONFIG = TrainConfig.from_profile("smoke")
 
 
 def folder(splits, task=TASK, config=CONFIG, patch=32, forward_loss=None):
-    return model_dir("root", model_key(task, config, splits, patch, forward_loss))
+    return model_dir("root", model_key(task, config, splits.train, splits.val, patch, forward_loss))
 
 
 @pytest.fixture

@@ -62,7 +62,7 @@ def fusion_overrides(profile: str | Profile) -> dict[str, int]:
 
 def run_fusion_study(splits: Splits, profile: str | Profile, models_root: str | Path | None,
                      teacher: str = "laplacian_pyramid", edge_weight: float = 1.0,
-                     progress: bool = True, **overrides: Any) -> FusionStudy:
+                     progress: bool = True, pretrained: bool = False, **overrides: Any) -> FusionStudy:
     """Train iVAN on T2 + CT fusion with a teacher label and unsupervised, then compare on ``splits.test``.
 
     The teacher variant fits ``teacher``'s fused image plus ``edge_weight`` times the edge term
@@ -70,6 +70,7 @@ def run_fusion_study(splits: Splits, profile: str | Profile, models_root: str | 
     :func:`ivan_core.fusion.unsupervised_fusion_loss`. Both train the inverse from the repacked
     output and use :func:`fusion_overrides`, then ``overrides`` (any
     :class:`~ivan_core.training.TrainConfig` field, e.g. ``lam=0.3`` to weight separation more).
+    ``pretrained`` uses shipped networks trained under the same key (see :func:`~ivan_core.experiment.fit`).
     Every classical method in :data:`ivan_core.fusion.BASELINES` and both iVAN variants fuse each
     test subject; each variant's inverse pass is scored as separation back into T2 and CT.
     """
@@ -77,10 +78,10 @@ def run_fusion_study(splits: Splits, profile: str | Profile, models_root: str | 
     schedule = {**fusion_overrides(profile), **overrides}
     labelled = Splits(*(add_fusion_label(part, teacher) for part in (splits.train, splits.val, splits.test)))
     nets = {
-        f"iVAN (teacher: {teacher})": fit(task, labelled, profile, models_root, progress,
+        f"iVAN (teacher: {teacher})": fit(task, labelled, profile, models_root, progress, pretrained=pretrained,
                                           inverse_from="repacked",
                                           forward_loss=teacher_forward_loss(task, edge_weight), **schedule).net,
-        "iVAN (unsupervised)": fit(task, labelled, profile, models_root, progress,
+        "iVAN (unsupervised)": fit(task, labelled, profile, models_root, progress, pretrained=pretrained,
                                    inverse_from="repacked",
                                    forward_loss=unsupervised_forward_loss(task), **schedule).net,
     }

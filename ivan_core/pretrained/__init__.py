@@ -1,0 +1,158 @@
+"""Trained networks shipped inside the package: weights-only files, each with a JSON card.
+
+>>> from ivan_core.pretrained import available, load_pretrained
+>>> [card["name"] for card in available()]                    # doctest: +SKIP
+>>> net = load_pretrained("t1pd_to_t2", profile="tutorial")   # doctest: +SKIP
+
+Each network is two files in ``ivan_core/pretrained/weights/``: ``<stem>.pt`` holds the
+state dict alone (read with ``torch.load(..., weights_only=True)``) and ``<stem>.json`` its
+card: name, variant, task, architecture, profile, the full :func:`ivan_core.experiment.model_key`
+it was trained under (training and validation subjects by fingerprint, configuration, forward
+term), steps, wall-clock, test metrics, the training history, the weights' sha256 and the
+command that made it. :func:`ivan_core.experiment.fit` with ``pretrained=True`` uses a shipped
+network only when its key equals the one it would train under, so changed data or settings
+always train afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ivan_core.cache_key import key_hash
+from ivan_core.model import IVAN
+from ivan_core.tasks import get_task
+
+#: Where the shipped weights and cards live.
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+
+
+class PretrainedMismatchError(ValueError):
+    """A shipped network does not match what was asked for (task, key or checksum)."""
+
+
+def sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _cards(folder: str | Path | None) -> list[Path]:
+    """Card files in ``folder`` (default :data:`WEIGHTS`)."""
+    return sorted(Path(folder if folder is not None else WEIGHTS).glob("*.json"))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """A card, with ``path``: the absolute path of its weights file (not stored on disk)."""
+    return {**json.loads(path.read_text()), "path": str(path.with_suffix(".pt").resolve())}
+
+
+def available(folder: str | Path | None = None) -> list[dict[str, Any]]:
+    """Every shipped card (without its history), sorted by profile, name and variant."""
+    cards = []
+    for path in _cards(folder):
+        card = _read(path)
+        card.pop("history", None)
+        cards.append(card)
+    return sorted(cards, key=lambda c: (c["profile"], c["name"], c["variant"]))
+
+
+def find_card(name: str, profile: str = "tutorial", variant: str = "default",
+              folder: str | Path | None = None) -> dict[str, Any]:
+    """The full card of one shipped network; a clear error lists what is shipped otherwise."""
+    for path in _cards(folder):
+        card = _read(path)
+        if (card["name"], card["profile"], card["variant"]) == (name, profile, variant):
+            return card
+    shipped = [f"{c['name']} / {c['profile']} / {c['variant']}" for c in available(folder)] or ["none"]
+    raise KeyError(f"no shipped network {name!r} for profile {profile!r}, variant {variant!r}; shipped "
+                   f"(name / profile / variant): {', '.join(shipped)}")
+
+
+def card_for_key(key: dict[str, Any], folder: str | Path | None = None) -> dict[str, Any] | None:
+    """The full card of the shipped network trained under exactly ``key``, or None."""
+    wanted = key_hash(key)
+    for path in _cards(folder):
+        card = _read(path)
+        if card["key_sha"] == wanted:
+            return card
+    return None
+
+
+def key_differences(card_key: dict[str, Any], key: dict[str, Any]) -> list[str]:
+    """Human-readable parts of two model keys that differ, e.g. ``config.lam: 1.0 != 4.0``."""
+    out = []
+    for part in sorted(set(card_key) | set(key)):
+        a, b = card_key.get(part), key.get(part)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += [f"{part}.{k}: shipped {a.get(k)!r}, wanted {b.get(k)!r}"
+                    for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+        elif part in ("train", "val"):
+            out.append(f"{part} subjects differ: shipped {[n for n, _ in a or []]}, wanted {[n for n, _ in b or []]} "
+                       "(or the same names with other pixels)")
+        else:
+            out.append(f"{part}: shipped {a!r}, wanted {b!r}")
+    return out
+
+
+def load_card_weights(card: dict[str, Any], device: str | torch.device = "cpu") -> IVAN:
+    """Build the network of a card (as read here, with its ``path``) and load its checked weights (eval mode)."""
+    path = Path(card["path"])
+    if not path.is_file():
+        raise FileNotFoundError(f"the card {card['name']!r} names {path}, which is missing; reinstall ivan_core "
+                                "or rebuild the weights with `python -m ivan_core pretrain`")
+    found = sha256(path)
+    if found != card["sha256"]:
+        raise PretrainedMismatchError(f"{path} has sha256 {found}, but its card says {card['sha256']}; the file "
+                                      "is damaged or was replaced: rebuild it with `python -m ivan_core pretrain`")
+    net = IVAN(**card["architecture"])
+    net.load_state_dict(torch.load(path, map_location=device, weights_only=True))
+    return net.to(device).eval()
+
+
+def load_pretrained(name: str, profile: str = "tutorial", variant: str = "default",
+                    key: dict[str, Any] | None = None, device: str | torch.device = "cpu",
+                    folder: str | Path | None = None) -> IVAN:
+    """A shipped, trained :class:`~ivan_core.model.IVAN` in eval mode.
+
+    Parameters
+    ----------
+    name : str
+        The task name (``"t1pd_to_t2"``, ``"t2ct_fusion"``, ...).
+    profile : str
+        The profile it was trained in.
+    variant : str
+        ``"default"`` is the profile's own network; others name what differs (an
+        ablation, a fusion loss, the data), as :func:`available` lists them.
+    key : dict, optional
+        The :func:`ivan_core.experiment.model_key` you would train under; when given,
+        the card's key must equal it.
+    device : str or torch.device
+
+    Raises
+    ------
+    KeyError
+        Nothing shipped under that name, profile and variant (the message lists what is).
+    PretrainedMismatchError
+        The card's task is not the built-in task ``name``, its key differs from ``key``
+        (the message lists every difference), or the file fails its sha256 check.
+    """
+    card = find_card(name, profile, variant, folder)
+    task = get_task(card["task"]["name"])
+    if [list(task.x_layout), list(task.y_layout)] != [card["task"]["x"], card["task"]["y"]]:
+        raise PretrainedMismatchError(f"card {name!r} was trained for layouts {card['task']['x']} -> "
+                                      f"{card['task']['y']}, but task {task.name!r} is now {task.x_layout} -> "
+                                      f"{task.y_layout}; rebuild the weights")
+    if key is not None and key_hash(key) != card["key_sha"]:
+        raise PretrainedMismatchError(f"shipped {name!r} ({profile}, {variant}) was trained under another key: "
+                                      + "; ".join(key_differences(card["key"], key)))
+    return load_card_weights(card, device)

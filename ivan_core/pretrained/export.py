@@ -1,0 +1,99 @@
+"""Turn trained model folders into shipped weights with cards (``python -m ivan_core pretrain``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ivan_core.cache_key import key_hash
+from ivan_core.checkpoint import atomic_save, load_model
+from ivan_core.io import write_json
+from ivan_core.pretrained import WEIGHTS, sha256
+from ivan_core.profiles import get_profile
+from ivan_core.training import TrainConfig
+
+#: The command that rebuilds every shipped network of a profile.
+COMMAND = "python -m ivan_core pretrain --profile {profile}"
+
+
+def variant_name(key: dict[str, Any], profile: str) -> str:
+    """What sets this network apart from the profile's own: ``"default"``, or e.g.
+    ``"norm=l1"``, ``"teacher_fusion_loss(norm=l2,w_edge=1)"``, ``"aanlib"`` (its data)."""
+    own = TrainConfig.from_profile(profile).__dict__
+    parts = [f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+             for k, v in sorted(key["config"].items()) if k in own and own[k] != v]
+    if key.get("forward_loss"):
+        loss = dict(key["forward_loss"])
+        name = loss.pop("name")
+        parts.append(f"{name}({','.join(f'{k}={v:g}' if isinstance(v, float) else f'{k}={v}' for k, v in sorted(loss.items()))})")
+    sources = sorted({name.split("-")[0] for name, _ in key["train"]})
+    if sources != ["phantom"]:
+        parts.append("+".join(sources))
+    return " ".join(parts) or "default"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9=.,+-]+", "_", text).strip("_")
+
+
+def phantom_test_metrics(net, key: dict[str, Any], profile: str, seed: int = 0) -> dict[str, float] | None:
+    """Mean head PSNR / SSIM / NMSE over the test subjects of ``phantom_splits(profile, seed)``, for a
+    synthesis network trained on that split's training subjects (None for anything else, e.g.
+    fusion or real data)."""
+    from ivan_core.evaluate import score, synthesise
+    from ivan_core.experiment import phantom_splits
+    from ivan_core.tasks import get_task
+
+    if key.get("forward_loss") or not all(name.startswith("phantom-") for name, _ in key["train"]):
+        return None
+    task = get_task(key["task"]["name"])
+    splits = phantom_splits(profile, seed=seed, progress=False)
+    if [[s.name, s.fingerprint(task.modalities)] for s in splits.train] != key["train"]:
+        return None
+    rows = [r for s in splits.test for r in score(s, synthesise(net, task, s), task.outputs, regions=("head",))]
+    return {"psnr_head": float(np.mean([r["psnr"] for r in rows])),
+            "ssim_head": float(np.mean([r["ssim"] for r in rows])),
+            "nmse_head": float(np.mean([r["nmse"] for r in rows])),
+            "test_subjects": [s.name for s in splits.test], "phantom_seed": seed}
+
+
+def export_model(folder: str | Path, profile: str, dest: str | Path = WEIGHTS,
+                 command: str | None = None) -> dict[str, Any]:
+    """Write ``folder``'s trained network (from :func:`ivan_core.experiment.fit`) as ``<stem>.pt``
+    (state dict only) and its card ``<stem>.json`` into ``dest``; returns the card."""
+    folder, dest = Path(folder), Path(dest)
+    for needed in ("key.json", "model.pt", "history.json"):
+        if not (folder / needed).is_file():
+            raise FileNotFoundError(f"{folder} lacks {needed}; train it to the end with ivan_core.experiment.fit")
+    key = json.loads((folder / "key.json").read_text())
+    history = json.loads((folder / "history.json").read_text())
+    net, task, _ = load_model(folder / "model.pt")
+    variant = variant_name(key, profile)
+    stem = _slug(f"{profile}--{task.name}--{variant}")
+    weights = atomic_save({k: v.detach().cpu() for k, v in net.state_dict().items()}, dest / f"{stem}.pt")
+    config = key["config"]
+    card = {
+        "name": task.name, "variant": variant, "profile": get_profile(profile).name,
+        "task": key["task"], "architecture": dict(net.config), "train_config": config,
+        "data": {"train": [n for n, _ in key["train"]], "val": [n for n, _ in key["val"]],
+                 "patch": key["patch"], "training_seed": config["seed"],
+                 "identified_by": "subject names and pixel fingerprints in key.train / key.val"},
+        "epochs": len(history), "steps": int(sum(row["steps"] for row in history)),
+        "seconds": float(sum(row["seconds"] for row in history)),
+        "test_metrics": phantom_test_metrics(net, key, profile),
+        "sha256": sha256(weights), "key_sha": key_hash(key), "key": key,
+        "command": command or COMMAND.format(profile=profile), "history": history,
+    }
+    write_json(dest / f"{stem}.json", card)
+    return card
+
+
+def export_all(models_root: str | Path, profile: str, dest: str | Path = WEIGHTS) -> list[dict[str, Any]]:
+    """Export every finished model folder (one with ``key.json`` and ``model.pt``) below ``models_root``."""
+    folders: Sequence[Path] = sorted(p.parent for p in Path(models_root).rglob("key.json") if (p.parent / "model.pt").is_file())
+    return [export_model(f, profile, dest) for f in folders]

@@ -1,0 +1,107 @@
+"""A plain, non-invertible convolutional baseline: a U-Net trained like iVAN.
+
+It sees the same training subjects, crops, augmentation, batch size, optimiser steps and
+learning-rate schedule as iVAN (:class:`~ivan_core.training.TrainConfig`), so a table that
+puts the two side by side compares the networks, not their budgets. The network is MONAI's
+:class:`monai.networks.nets.BasicUNet` (four 2x down- and up-sampling levels with skip
+connections); its input is the packed ``X`` of the task and its output one channel per
+output channel of the task's distinct outputs, fitted by the same L2 (or L1) distance.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ivan_core.data import Subject
+from ivan_core.datasets import TaskDataset, channels_first, channels_last
+from ivan_core.device import pick_device
+from ivan_core.losses import distance
+from ivan_core.tasks import Task, get_task, modality_channels
+from ivan_core.training import TrainConfig, loader, steps_per_epoch
+
+#: Normalisation layers of the U-Net (see :func:`monai.networks.layers.factories.Norm`).
+NORM: str | tuple = "batch"
+#: BasicUNet feature widths: about 125k parameters, the size of a student's "plain U-Net".
+FEATURES = (8, 8, 16, 32, 64, 8)
+
+
+class UNetBaseline:
+    """Train a U-Net from the task's packed inputs to its outputs; predict whole subjects.
+
+    Parameters
+    ----------
+    task : Task or str
+    features : tuple of int
+        Widths of :class:`monai.networks.nets.BasicUNet`; sides must be multiples of 16.
+    norm : str or tuple
+        Its normalisation. Batch norm by default: MONAI's default instance norm takes its
+        statistics from each image, which differ between a training crop and a whole test slice.
+
+    Attributes
+    ----------
+    steps, seconds : int, float
+        Optimiser steps taken and the wall-clock seconds they took (after :meth:`fit`).
+    """
+
+    def __init__(self, task: Task | str, features: Sequence[int] = FEATURES, norm: str | tuple = NORM):
+        from monai.networks.nets import BasicUNet
+
+        self.task = get_task(task)
+        self.out_channels = sum(modality_channels(m) for m in self.task.outputs)
+        self.net = BasicUNet(spatial_dims=2, in_channels=self.task.channels, out_channels=self.out_channels,
+                             features=tuple(features), norm=norm)
+        self.steps, self.seconds = 0, 0.0
+
+    def _target(self, y: torch.Tensor) -> torch.Tensor:
+        """``(B, C, H, W)`` packed targets to ``(B, out_channels, H, W)``, one copy of each output."""
+        return torch.cat(list(self.task.unpack_y(y).values()), dim=1)
+
+    def fit(self, subjects: Sequence[Subject], config: TrainConfig, patch: int | None,
+            device: str | torch.device | None = None, progress: bool = True) -> UNetBaseline:
+        """Train with ``config``'s epochs, steps per epoch, batch, lr schedule, seed and norm."""
+        device = pick_device(device)
+        torch.manual_seed(config.seed)
+        dataset = TaskDataset(subjects, self.task, augment=True, patch=patch, seed=config.seed)
+        net = self.net.to(device).train()
+        optimiser = torch.optim.Adam(net.parameters(), lr=config.lr)
+        schedule = torch.optim.lr_scheduler.StepLR(optimiser, step_size=config.lr_step, gamma=config.lr_gamma)
+        steps = steps_per_epoch(len(dataset), config)
+        started = time.perf_counter()
+        with tqdm(total=config.epochs * steps, desc=f"U-Net {self.task.name}", disable=not progress) as bar:
+            for epoch in range(config.epochs):
+                for step, (x, y) in enumerate(loader(dataset, config, epoch)):
+                    if step >= steps:
+                        break
+                    x, y = x.to(device), y.to(device)
+                    loss = distance(net(x), self._target(y), config.norm)
+                    optimiser.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimiser.step()
+                    self.steps += 1
+                    bar.update(1)
+                schedule.step()
+        self.seconds = time.perf_counter() - started
+        net.eval()
+        return self
+
+    def predict(self, subject: Subject, batch_size: int = 8) -> dict[str, np.ndarray]:
+        """Every output of the task for every slice of ``subject`` (unclipped)."""
+        device = next(self.net.parameters()).device
+        packed = self.task.pack_x({m: np.stack([channels_first(s, m) for s in subject[m]]).astype(np.float32)
+                                   for m in self.task.inputs})
+        outs = []
+        with torch.no_grad():
+            for start in range(0, len(packed), batch_size):
+                outs.append(self.net(torch.from_numpy(packed[start:start + batch_size]).to(device)).cpu().numpy())
+        out = np.concatenate(outs)
+        result, start = {}, 0
+        for m in self.task.outputs:
+            stop = start + modality_channels(m)
+            result[m] = channels_last(out[:, start:stop], m)
+            start = stop
+        return result

@@ -1,0 +1,100 @@
+"""Shipped weights: export with a card, load by name, refuse anything that does not match."""
+
+import json
+
+import pytest
+import torch
+
+from ivan_core import get_task
+from ivan_core.cache_key import model_key
+from ivan_core.experiment import Splits, fit, model_dir
+from ivan_core.pretrained import (PretrainedMismatchError, available, card_for_key, find_card, load_pretrained)
+from ivan_core.pretrained.export import export_all, variant_name
+from ivan_core.profiles import get_profile
+from ivan_core.training import TrainConfig
+from conftest import make_subject
+
+PROFILE = get_profile("smoke", size=16, patch=16)
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory):
+    """One smoke network trained by fit() and exported into a temporary weights folder."""
+    root = tmp_path_factory.mktemp("run")
+    splits = Splits([make_subject(f"phantom-{i:03d}", seed=i) for i in range(2)], [make_subject("phantom-009", seed=9)], [])
+    result = fit("t1pd_to_t2", splits, PROFILE, root / "models", progress=False)
+    dest = tmp_path_factory.mktemp("weights")
+    (card,) = export_all(root / "models", "smoke", dest)
+    return splits, result, dest, card
+
+
+def test_export_writes_weights_only_and_a_full_card(shipped):
+    _, result, dest, card = shipped
+    state = torch.load(next(dest.glob("*.pt")), weights_only=True)
+    assert set(state) == set(result.net.state_dict())
+    on_disk = json.loads(next(dest.glob("*.json")).read_text())
+    for field in ("name", "variant", "profile", "task", "architecture", "train_config", "data", "steps", "seconds",
+                  "test_metrics", "sha256", "key_sha", "key", "command", "history"):
+        assert field in on_disk, field
+    assert on_disk["steps"] == sum(row["steps"] for row in result.history)
+    assert on_disk["history"] == json.loads(json.dumps(result.history))
+    assert "python -m ivan_core pretrain" in on_disk["command"]
+
+
+def test_available_lists_cards_and_load_pretrained_rebuilds_the_network(shipped):
+    _, result, dest, card = shipped
+    (listed,) = available(dest)
+    assert (listed["name"], listed["profile"]) == ("t1pd_to_t2", "smoke") and "history" not in listed
+    net = load_pretrained("t1pd_to_t2", profile="smoke", variant=card["variant"], folder=dest)
+    assert not net.training
+    x = torch.rand(1, 2, 16, 16)
+    with torch.no_grad():
+        assert torch.equal(net(x), result.net(x))
+
+
+def test_a_matching_key_finds_the_card_and_another_does_not(shipped):
+    splits, result, dest, card = shipped
+    task = get_task("t1pd_to_t2")
+    key = model_key(task, result.config, splits.train, splits.val, PROFILE.patch)
+    assert card_for_key(key, dest)["key_sha"] == card["key_sha"]
+    other = model_key(task, TrainConfig(**{**result.config.__dict__, "lam": 2.0}), splits.train, splits.val,
+                      PROFILE.patch)
+    assert card_for_key(other, dest) is None
+    with pytest.raises(PretrainedMismatchError, match="config.lam: shipped 1.0, wanted 2.0"):
+        load_pretrained("t1pd_to_t2", "smoke", card["variant"], key=other, folder=dest)
+
+
+def test_unknown_names_and_damaged_files_are_reported(shipped, tmp_path):
+    _, _, dest, card = shipped
+    with pytest.raises(KeyError, match="t1pd_to_t2 / smoke"):
+        find_card("t1_to_t2", "smoke", folder=dest)
+    for f in dest.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    weights = next(tmp_path.glob("*.pt"))
+    weights.write_bytes(weights.read_bytes()[:-8] + b"damaged!")
+    with pytest.raises(PretrainedMismatchError, match="sha256"):
+        load_pretrained("t1pd_to_t2", "smoke", card["variant"], folder=tmp_path)
+
+
+def test_variant_names_say_what_differs_from_the_profile():
+    task = get_task("t1_to_t2")
+    subjects = [make_subject("phantom-000")]
+    own = TrainConfig.from_profile("tutorial")
+    assert variant_name(model_key(task, own, subjects, [], 48), "tutorial") == "default"
+    l1 = TrainConfig(**{**own.__dict__, "norm": "l1"})
+    assert variant_name(model_key(task, l1, subjects, [], 48), "tutorial") == "norm=l1"
+    real = [make_subject("aanlib-CT-MRI-2")]
+    assert variant_name(model_key(task, own, real, [], 48), "tutorial") == "aanlib"
+
+
+def test_fit_uses_a_shipped_network_only_for_its_own_key(shipped, tmp_path, monkeypatch):
+    import ivan_core.pretrained as pretrained
+
+    splits, result, dest, _ = shipped
+    monkeypatch.setattr(pretrained, "WEIGHTS", dest)
+    loaded = fit("t1pd_to_t2", splits, PROFILE, tmp_path, progress=False, pretrained=True)
+    assert loaded.pretrained and loaded.history == json.loads(json.dumps(result.history))
+    assert not any(tmp_path.iterdir())  # nothing trained
+    fresh = fit("t1pd_to_t2", splits, PROFILE, tmp_path, progress=False, pretrained=True, lam=2.0)
+    assert not fresh.pretrained
+    assert (model_dir(tmp_path, json.loads(next(tmp_path.glob("*/key.json")).read_text())) / "model.pt").is_file()
