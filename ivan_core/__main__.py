@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from ivan_core.profiles import PROFILES
+from ivan_core.tutorial.profiles import PROFILES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,21 +36,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "tutorial":
-        from ivan_core.runner import run_all
+        from ivan_core.tutorial.runner import run_all
 
         run_all(args.profile, args.out, args.only, train=args.train)
         return 0
     if args.command == "pretrain":
         from ivan_core.pretrained.export import export_all
-        from ivan_core.runner import run_all
+        from ivan_core.tutorial.runner import run_all
 
         out = args.out or Path("runs") / f"pretrain-{args.profile}"
         run_all(args.profile, out, args.only, train=True)
         for card in export_all(out / "models", args.profile):
             print(f"[ivan] shipped {card['name']} ({card['variant']}): {card['test_metrics']}", flush=True)
         return 0
-    from ivan_core.benchmark import training_throughput
     from ivan_core.io import write_json
+    from ivan_core.tutorial.benchmark import training_throughput
 
     rows = []
     for name in args.models:

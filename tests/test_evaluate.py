@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from ivan_core import IVAN, get_task
-from ivan_core.evaluate import inverse_rows, quantise, recover, score, summarise, synthesise
+from ivan_core.evaluation import inverse_rows, quantise, recover, score, summarise, synthesise
 from ivan_core.model import perturb_
 
 

@@ -6,8 +6,16 @@ import torch
 from scipy import ndimage
 from skimage.color import rgb2ycbcr
 
-from ivan_core.fusion import (BASELINES, average, edge_loss, fuse, fuse_colour, lp_sr, teacher_fusion_loss,
-                               unsupervised_fusion_loss)
+from ivan_core.fusion import (
+    BASELINES,
+    average,
+    edge_loss,
+    fuse,
+    fuse_colour,
+    lp_sr,
+    teacher_fusion_loss,
+    unsupervised_fusion_loss,
+)
 
 # LP-SR rebuilds the low-pass band from OMP codes, exact only to the coding tolerance.
 _IDEMPOTENCE_TOL = {"lp_sr": 5e-3}

@@ -4,12 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from ivan_core.experiment import Splits
-from ivan_core.fusion.study import FUSION_METRICS, fusion_overrides, run_fusion_study
+from conftest import make_subject
 from ivan_core.fusion.supervision import add_fusion_label, teacher_forward_loss, unsupervised_forward_loss
 from ivan_core.tasks import get_task
-
-from conftest import make_subject
+from ivan_core.tutorial.experiment import Splits
+from ivan_core.tutorial.fusion_study import FUSION_METRICS, fusion_overrides, run_fusion_study
 
 
 def test_teacher_label_is_added_per_slice(subjects):

@@ -2,11 +2,10 @@
 
 import pytest
 import torch
+from test_model import randomise
 
 from ivan_core import IVAN, get_task
-from ivan_core.losses import bidirectional_loss, distance
-
-from test_model import randomise
+from ivan_core.training.losses import bidirectional_loss, distance
 
 
 @pytest.fixture

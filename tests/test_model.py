@@ -4,7 +4,14 @@ import pytest
 import torch
 
 from ivan_core import IVAN
-from ivan_core.model import DenseBlock, EnhancedAffineCoupling, HaarDownsampling, InvertibleConv1x1, dense_subnet, perturb_
+from ivan_core.model import (
+    DenseBlock,
+    EnhancedAffineCoupling,
+    HaarDownsampling,
+    InvertibleConv1x1,
+    dense_subnet,
+    perturb_,
+)
 
 
 def randomise(net: torch.nn.Module, scale: float = 0.05) -> torch.nn.Module:

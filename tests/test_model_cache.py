@@ -5,16 +5,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from conftest import make_subject
 from ivan_core import get_task
 from ivan_core.data import Subject
-from ivan_core.cache_key import model_key
-from ivan_core.experiment import Splits, model_dir
 from ivan_core.fusion.supervision import teacher_forward_loss, unsupervised_forward_loss
-from ivan_core.training import TrainConfig
-from conftest import make_subject
+from ivan_core.training.cache_key import model_key
+from ivan_core.tutorial.experiment import Splits, model_dir
+from ivan_core.tutorial.profiles import get_profile
 
 TASK = get_task("t1pd_to_t2")
-CONFIG = TrainConfig.from_profile("smoke")
+CONFIG = get_profile("smoke").train_config()
 
 
 def folder(splits, task=TASK, config=CONFIG, patch=32, forward_loss=None):

@@ -5,14 +5,14 @@ import json
 import pytest
 import torch
 
-from ivan_core import get_task
-from ivan_core.cache_key import model_key
-from ivan_core.experiment import Splits, fit, model_dir
-from ivan_core.pretrained import (PretrainedMismatchError, available, card_for_key, find_card, load_pretrained)
-from ivan_core.pretrained.export import export_all, variant_name
-from ivan_core.profiles import get_profile
-from ivan_core.training import TrainConfig
 from conftest import make_subject
+from ivan_core import get_task
+from ivan_core.pretrained import PretrainedMismatchError, available, card_for_key, find_card, load_pretrained
+from ivan_core.pretrained.export import export_all, variant_name
+from ivan_core.training import TrainConfig
+from ivan_core.training.cache_key import model_key
+from ivan_core.tutorial.experiment import Splits, fit, model_dir
+from ivan_core.tutorial.profiles import get_profile
 
 PROFILE = get_profile("smoke", size=16, patch=16)
 
@@ -79,7 +79,7 @@ def test_unknown_names_and_damaged_files_are_reported(shipped, tmp_path):
 def test_variant_names_say_what_differs_from_the_profile():
     task = get_task("t1_to_t2")
     subjects = [make_subject("phantom-000")]
-    own = TrainConfig.from_profile("tutorial")
+    own = get_profile("tutorial").train_config()
     assert variant_name(model_key(task, own, subjects, [], 48), "tutorial") == "default"
     l1 = TrainConfig(**{**own.__dict__, "norm": "l1"})
     assert variant_name(model_key(task, l1, subjects, [], 48), "tutorial") == "norm=l1"

@@ -6,8 +6,8 @@ import nbformat
 import pytest
 
 from ivan_core.__main__ import main
-from ivan_core.results import collect, result_row, write_results
-from ivan_core.runner import find_notebooks, run_all
+from ivan_core.tutorial.results import collect, result_row, write_results
+from ivan_core.tutorial.runner import find_notebooks, run_all
 
 
 def test_write_and_collect(tmp_path):
@@ -31,7 +31,7 @@ def test_run_all_executes_notebooks_and_summarises(tmp_path):
     params = nbformat.v4.new_code_cell('profile = "tutorial"\noutput_dir = "x"')
     params.metadata["tags"] = ["parameters"]
     body = nbformat.v4.new_code_cell(
-        "from ivan_core.results import result_row, write_results\n"
+        "from ivan_core.tutorial.results import result_row, write_results\n"
         "write_results(output_dir, [result_row('01_demo', 'demo', 'profile is smoke', profile == 'smoke')])")
     nb = nbformat.v4.new_notebook(cells=[params, body])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -8,9 +8,9 @@ import torch
 from torch.utils.data import TensorDataset
 
 from ivan_core import get_task
-from ivan_core.checkpoint import load_model, safe_load, save_model
 from ivan_core.plots.training import plot_history
 from ivan_core.training import NonFiniteLossError, TrainConfig, train
+from ivan_core.training.checkpoint import load_model, safe_load, save_model
 
 
 @pytest.fixture(scope="module")

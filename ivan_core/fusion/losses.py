@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ivan_core.losses import Norm, distance
+from ivan_core.training.losses import Norm, distance
 
 _SOBEL_X = ((-1.0, 0.0, 1.0), (-2.0, 0.0, 2.0), (-1.0, 0.0, 1.0))
 
@@ -129,7 +129,7 @@ def teacher_fusion_loss(
     w_edge : float
         Weight of the edge term.
     norm : {"l2", "l1"}
-        Distance to the label (:func:`ivan_core.losses.distance`).
+        Distance to the label (:func:`ivan_core.training.losses.distance`).
 
     Returns
     -------

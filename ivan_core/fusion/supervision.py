@@ -26,9 +26,9 @@ import torch
 from ivan_core.data import Subject
 from ivan_core.fusion.baselines import fuse
 from ivan_core.fusion.losses import teacher_fusion_loss, unsupervised_fusion_loss
-from ivan_core.losses import ForwardTerm, Norm
 from ivan_core.metrics import fusion_metrics
 from ivan_core.tasks import Task
+from ivan_core.training.losses import ForwardTerm, Norm
 
 
 def add_fusion_label(subjects: Sequence[Subject], method: str, sources: tuple[str, str] = ("T2", "CT"),

@@ -4,7 +4,7 @@ from ivan_core.model.conv1x1 import InvertibleConv1x1
 from ivan_core.model.coupling import DEFAULT_CLAMP, EnhancedAffineCoupling, dense_subnet
 from ivan_core.model.haar import HaarDownsampling
 from ivan_core.model.init import perturb_
-from ivan_core.model.network import IVAN, InvertibleBlock, InvertibleSequence, Inverted
+from ivan_core.model.network import IVAN, Inverted, InvertibleBlock, InvertibleSequence
 from ivan_core.model.subnets import DenseBlock
 
 __all__ = ["IVAN", "InvertibleBlock", "InvertibleSequence", "Inverted", "InvertibleConv1x1", "EnhancedAffineCoupling",

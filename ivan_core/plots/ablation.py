@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from ivan_core.reporting import metric_values
+from ivan_core.tutorial.reporting import metric_values
 
 
 def plot_sweep(sweeps: Mapping[str, tuple[Sequence[float], Sequence[dict]]], metric: str = "psnr",
@@ -15,7 +15,7 @@ def plot_sweep(sweeps: Mapping[str, tuple[Sequence[float], Sequence[dict]]], met
     """Mean ± std of ``metric`` against each swept value, one panel per sweep.
 
     ``sweeps`` maps a parameter name to ``(values, rows)`` where the rows' ``method`` labels
-    appear in the same order as ``values`` (as :func:`ivan_core.experiment.compare` rows
+    appear in the same order as ``values`` (as :func:`ivan_core.tutorial.experiment.compare` rows
     relabelled per variant).
     """
     fig, axes = plt.subplots(1, len(sweeps), figsize=(4 * len(sweeps), 3), squeeze=False)

@@ -6,10 +6,10 @@
 
 Each network is two files in ``ivan_core/pretrained/weights/``: ``<stem>.pt`` holds the
 state dict alone (read with ``torch.load(..., weights_only=True)``) and ``<stem>.json`` its
-card: name, variant, task, architecture, profile, the full :func:`ivan_core.experiment.model_key`
+card: name, variant, task, architecture, profile, the full :func:`ivan_core.tutorial.experiment.model_key`
 it was trained under (training and validation subjects by fingerprint, configuration, forward
 term), steps, wall-clock, test metrics, the training history, the weights' sha256 and the
-command that made it. :func:`ivan_core.experiment.fit` with ``pretrained=True`` uses a shipped
+command that made it. :func:`ivan_core.tutorial.experiment.fit` with ``pretrained=True`` uses a shipped
 network only when its key equals the one it would train under, so changed data or settings
 always train afresh.
 """
@@ -23,9 +23,9 @@ from typing import Any
 
 import torch
 
-from ivan_core.cache_key import key_hash
 from ivan_core.model import IVAN
 from ivan_core.tasks import get_task
+from ivan_core.training.cache_key import key_hash
 
 #: Where the shipped weights and cards live.
 WEIGHTS = Path(__file__).resolve().parent / "weights"
@@ -134,7 +134,7 @@ def load_pretrained(name: str, profile: str = "tutorial", variant: str = "defaul
         ``"default"`` is the profile's own network; others name what differs (an
         ablation, a fusion loss, the data), as :func:`available` lists them.
     key : dict, optional
-        The :func:`ivan_core.experiment.model_key` you would train under; when given,
+        The :func:`ivan_core.tutorial.experiment.model_key` you would train under; when given,
         the card's key must equal it.
     device : str or torch.device
 

@@ -10,12 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from ivan_core.cache_key import key_hash
-from ivan_core.checkpoint import atomic_save, load_model
 from ivan_core.io import write_json
 from ivan_core.pretrained import WEIGHTS, sha256
-from ivan_core.profiles import get_profile
-from ivan_core.training import TrainConfig
+from ivan_core.training.cache_key import key_hash
+from ivan_core.training.checkpoint import atomic_save, load_model
+from ivan_core.tutorial.profiles import get_profile
 
 #: The command that rebuilds every shipped network of a profile.
 COMMAND = "python -m ivan_core pretrain --profile {profile}"
@@ -24,7 +23,7 @@ COMMAND = "python -m ivan_core pretrain --profile {profile}"
 def variant_name(key: dict[str, Any], profile: str) -> str:
     """What sets this network apart from the profile's own: ``"default"``, or e.g.
     ``"norm=l1"``, ``"teacher_fusion_loss(norm=l2,w_edge=1)"``, ``"aanlib"`` (its data)."""
-    own = TrainConfig.from_profile(profile).__dict__
+    own = get_profile(profile).train_config().__dict__
     parts = [f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
              for k, v in sorted(key["config"].items()) if k in own and own[k] != v]
     if key.get("forward_loss"):
@@ -45,9 +44,9 @@ def phantom_test_metrics(net, key: dict[str, Any], profile: str, seed: int = 0) 
     """Mean head PSNR / SSIM / NMSE over the test subjects of ``phantom_splits(profile, seed)``, for a
     synthesis network trained on that split's training subjects (None for anything else, e.g.
     fusion or real data)."""
-    from ivan_core.evaluate import score, synthesise
-    from ivan_core.experiment import phantom_splits
+    from ivan_core.evaluation import score, synthesise
     from ivan_core.tasks import get_task
+    from ivan_core.tutorial.experiment import phantom_splits
 
     if key.get("forward_loss") or not all(name.startswith("phantom-") for name, _ in key["train"]):
         return None
@@ -64,12 +63,12 @@ def phantom_test_metrics(net, key: dict[str, Any], profile: str, seed: int = 0) 
 
 def export_model(folder: str | Path, profile: str, dest: str | Path = WEIGHTS,
                  command: str | None = None) -> dict[str, Any]:
-    """Write ``folder``'s trained network (from :func:`ivan_core.experiment.fit`) as ``<stem>.pt``
+    """Write ``folder``'s trained network (from :func:`ivan_core.tutorial.experiment.fit`) as ``<stem>.pt``
     (state dict only) and its card ``<stem>.json`` into ``dest``; returns the card."""
     folder, dest = Path(folder), Path(dest)
     for needed in ("key.json", "model.pt", "history.json"):
         if not (folder / needed).is_file():
-            raise FileNotFoundError(f"{folder} lacks {needed}; train it to the end with ivan_core.experiment.fit")
+            raise FileNotFoundError(f"{folder} lacks {needed}; train it to the end with ivan_core.tutorial.experiment.fit")
     key = json.loads((folder / "key.json").read_text())
     history = json.loads((folder / "history.json").read_text())
     net, task, _ = load_model(folder / "model.pt")

@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 
 from ivan_core.io import write_json
-from ivan_core.profiles import get_profile
-from ivan_core.results import collect
+from ivan_core.tutorial.profiles import get_profile
+from ivan_core.tutorial.results import collect
 
 #: The notebooks folder of a source checkout.
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def find_notebooks(folder: str | Path = NOTEBOOKS, only: list[str] | None = None) -> list[Path]:

@@ -15,16 +15,16 @@ from typing import Any
 
 import numpy as np
 
-from ivan_core.baselines import LinearBaseline, copy_input
 from ivan_core.data import Subject, make_phantom, split_subjects
-from ivan_core.datasets import TaskDataset
-from ivan_core.evaluate import score, synthesise
-from ivan_core.cache_key import key_hash, model_key
+from ivan_core.evaluation import score, synthesise
+from ivan_core.evaluation.baselines import LinearBaseline, copy_input
 from ivan_core.io import write_json
-from ivan_core.losses import ForwardTerm
-from ivan_core.profiles import Profile, get_profile
 from ivan_core.tasks import Task, get_task
-from ivan_core.training import TrainConfig, TrainResult, train
+from ivan_core.training import TrainResult, train
+from ivan_core.training.cache_key import key_hash, model_key
+from ivan_core.training.losses import ForwardTerm
+from ivan_core.training.pairs import TaskDataset
+from ivan_core.tutorial.profiles import Profile, get_profile
 
 Predictor = Callable[[Subject], Mapping[str, np.ndarray]]
 @dataclass
@@ -80,15 +80,15 @@ def fit(task: Task | str, splits: Splits, profile: str | Profile, models_root: s
 
     ``overrides`` change any :class:`~ivan_core.training.TrainConfig` field. With
     ``pretrained=True`` a network shipped in :mod:`ivan_core.pretrained` is used when it was
-    trained under exactly this :func:`~ivan_core.cache_key.model_key` (same data, settings
+    trained under exactly this :func:`~ivan_core.training.cache_key.model_key` (same data, settings
     and loss); otherwise, or with False, the run lives in :func:`model_dir` under
     ``models_root`` (which also gets ``key.json``) and resumes from its last checkpoint;
     None keeps nothing on disk. ``forward_loss`` replaces the forward term
-    (see :func:`ivan_core.losses.bidirectional_loss`).
+    (see :func:`ivan_core.training.losses.bidirectional_loss`).
     """
     p = get_profile(profile)
     task = get_task(task)
-    config = TrainConfig.from_profile(p, **overrides)
+    config = p.train_config(**overrides)
     key = model_key(task, config, splits.train, splits.val, p.patch, forward_loss)
     if pretrained:
         from ivan_core.pretrained import card_for_key, load_card_weights
@@ -119,7 +119,7 @@ def baseline_predictors(task: Task | str, splits: Splits) -> dict[str, Predictor
 
 
 def compare(task: Task | str, subjects: list[Subject], predictors: Mapping[str, Predictor]) -> list[dict]:
-    """Score every predictor on every subject: rows of :func:`ivan_core.evaluate.score` plus ``method``."""
+    """Score every predictor on every subject: rows of :func:`ivan_core.evaluation.score` plus ``method``."""
     task = get_task(task)
     rows = []
     for method, predict in predictors.items():

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from ivan_core.training import TrainConfig
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -53,6 +55,14 @@ class Profile:
     lr_gamma: float = 0.5
     max_steps_per_epoch: int | None = None
     fusion_epochs: int | None = None
+
+    def train_config(self, **overrides: Any) -> TrainConfig:
+        """The :class:`~ivan_core.training.TrainConfig` of this profile (epochs, batch, schedule,
+        model size), then ``overrides`` (any of its fields)."""
+        base = TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, lr_step=self.lr_step,
+                           lr_gamma=self.lr_gamma, n_blocks=self.n_blocks, hidden=self.hidden,
+                           max_steps_per_epoch=self.max_steps_per_epoch)
+        return replace(base, **overrides)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form, for results files."""

@@ -1,6 +1,6 @@
 """The key of a trained network: everything its weights depend on, as plain data.
 
-It names the folder a trained model is cached in (:func:`ivan_core.experiment.model_dir`)
+It names the folder a trained model is cached in (:func:`ivan_core.tutorial.experiment.model_dir`)
 and is stored on the card of every shipped network (:mod:`ivan_core.pretrained`), so a
 cached or shipped network is reused only for exactly the data and settings it was trained on.
 """
@@ -14,9 +14,9 @@ from dataclasses import asdict
 from typing import Any
 
 from ivan_core.data import Subject
-from ivan_core.losses import ForwardTerm
 from ivan_core.tasks import Task
-from ivan_core.training import TrainConfig
+from ivan_core.training.loop import TrainConfig
+from ivan_core.training.losses import ForwardTerm
 
 #: TrainConfig fields that do not change the trained weights, so not part of a model's key.
 _NOT_IN_WEIGHTS = ("val_every",)
@@ -33,7 +33,7 @@ def model_key(task: Task, config: TrainConfig, train: Sequence[Subject], val: Se
     label from another teacher is other data). Two calls with equal keys train the same network.
     """
     if forward_loss is not None and not isinstance(forward_loss, ForwardTerm):
-        raise TypeError("forward_loss must be an ivan_core.losses.ForwardTerm, whose key names the loss and its "
+        raise TypeError("forward_loss must be an ivan_core.training.losses.ForwardTerm, whose key names the loss and its "
                         f"parameters (so the model is cached under them); got {type(forward_loss).__name__}")
     settings = {k: v for k, v in asdict(config).items() if k not in _NOT_IN_WEIGHTS}
     return {"task": {"name": task.name, "x": list(task.x_layout), "y": list(task.y_layout)},

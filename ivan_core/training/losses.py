@@ -27,7 +27,7 @@ class ForwardTerm:
     """A forward term ``fn(y_hat, y, x) -> scalar`` that replaces ``||f(X) - Y||``, with its description.
 
     ``key`` is plain data (the loss's name and every parameter); it keys the folder a
-    trained model is cached in (:func:`ivan_core.experiment.model_key`) and the card of
+    trained model is cached in (:func:`ivan_core.tutorial.experiment.model_key`) and the card of
     shipped weights, so two losses that differ in any parameter never share weights.
     """
 

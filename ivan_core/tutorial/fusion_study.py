@@ -9,14 +9,13 @@ from typing import Any
 import numpy as np
 
 from ivan_core.data import Subject
-from ivan_core.evaluate import inverse_rows, synthesise
-from ivan_core.experiment import Splits, fit
+from ivan_core.evaluation import inverse_rows, synthesise
 from ivan_core.fusion.baselines import BASELINES, fuse
-from ivan_core.fusion.supervision import (add_fusion_label, fusion_rows, teacher_forward_loss,
-                                         unsupervised_forward_loss)
+from ivan_core.fusion.supervision import add_fusion_label, fusion_rows, teacher_forward_loss, unsupervised_forward_loss
 from ivan_core.model import IVAN
-from ivan_core.profiles import Profile, get_profile
 from ivan_core.tasks import get_task
+from ivan_core.tutorial.experiment import Splits, fit
+from ivan_core.tutorial.profiles import Profile, get_profile
 
 FUSION_METRICS = ("AG", "SF", "EN", "Q_MI", "Q_ABF")
 
@@ -35,7 +34,7 @@ class FusionStudy:
     table : list of dict
         Fusion metrics per (subject, method), see :func:`fusion_rows`.
     separation : list of dict
-        :func:`ivan_core.evaluate.inverse_rows` of each iVAN variant, plus ``method``.
+        :func:`ivan_core.evaluation.inverse_rows` of each iVAN variant, plus ``method``.
     fused : dict
         ``subject name -> method -> (S, H, W)`` fused volume.
     test : list of Subject
@@ -70,7 +69,7 @@ def run_fusion_study(splits: Splits, profile: str | Profile, models_root: str | 
     :func:`ivan_core.fusion.unsupervised_fusion_loss`. Both train the inverse from the repacked
     output and use :func:`fusion_overrides`, then ``overrides`` (any
     :class:`~ivan_core.training.TrainConfig` field, e.g. ``lam=0.3`` to weight separation more).
-    ``pretrained`` uses shipped networks trained under the same key (see :func:`~ivan_core.experiment.fit`).
+    ``pretrained`` uses shipped networks trained under the same key (see :func:`~ivan_core.tutorial.experiment.fit`).
     Every classical method in :data:`ivan_core.fusion.BASELINES` and both iVAN variants fuse each
     test subject; each variant's inverse pass is scored as separation back into T2 and CT.
     """

@@ -6,10 +6,10 @@ import time
 
 import torch
 
-from ivan_core.device import pick_device
-from ivan_core.losses import bidirectional_loss
 from ivan_core.model import IVAN
 from ivan_core.tasks import get_task
+from ivan_core.training.device import pick_device
+from ivan_core.training.losses import bidirectional_loss
 
 
 def training_throughput(task: str = "t1pd_to_t2", size: int = 128, n_blocks: int = 8, hidden: int = 32,

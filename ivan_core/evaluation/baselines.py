@@ -8,7 +8,7 @@
   ``E[Y | X]`` over the binned input intensities, fitted on the training subjects. It is
   the best any method can do that sees one pixel at a time (up to the binning).
 
-The convolutional baseline (a plain U-Net) is :class:`ivan_core.unet.UNetBaseline`.
+The convolutional baseline (a plain U-Net) is :class:`ivan_core.evaluation.unet.UNetBaseline`.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class LinearBaseline:
         return self
 
     def predict(self, subject: Subject) -> dict[str, np.ndarray]:
-        """Outputs of ``task`` for every slice of ``subject`` (unclipped; :func:`ivan_core.evaluate.score` clips)."""
+        """Outputs of ``task`` for every slice of ``subject`` (unclipped; :func:`ivan_core.evaluation.score` clips)."""
         if not self.coef:
             raise RuntimeError("call fit() before predict()")
         feats = _features(self.task, subject)

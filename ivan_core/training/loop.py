@@ -1,12 +1,12 @@
 """Training iVAN: Adam with a step schedule, atomic checkpoints each epoch, resume.
 
->>> result = train(task, train_set, val_set, TrainConfig.from_profile("smoke"),
+>>> result = train(task, train_set, val_set, TrainConfig(epochs=2, n_blocks=2, hidden=8),
 ...                out_dir="runs/t1_to_t2")          # doctest: +SKIP
 >>> result.net, result.history[-1]["train_loss"]  # doctest: +SKIP
 
 ``out_dir`` holds ``checkpoint.pt`` (model, optimiser, schedule, epoch, history; written
 atomically after every epoch), ``history.json`` (one row per epoch) and ``model.pt``
-(the final network, loadable with :func:`ivan_core.checkpoint.load_model`). Calling
+(the final network, loadable with :func:`ivan_core.training.checkpoint.load_model`). Calling
 :func:`train` again with the same ``out_dir`` resumes after the last finished epoch,
 or returns at once if all epochs are done. Batch order, crops and augmentation depend
 only on ``(seed, epoch)``, so an interrupted and resumed run ends with the same
@@ -17,22 +17,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, RandomSampler
 from tqdm.auto import tqdm
 
-from ivan_core.checkpoint import atomic_save, safe_load, save_model, task_to_dict
-from ivan_core.device import pick_device
 from ivan_core.io import write_json
-from ivan_core.losses import InverseFrom, Norm, bidirectional_loss
 from ivan_core.model import DEFAULT_CLAMP, IVAN
-from ivan_core.profiles import Profile, get_profile
 from ivan_core.tasks import Task, get_task
+from ivan_core.training.checkpoint import atomic_save, safe_load, save_model, task_to_dict
+from ivan_core.training.device import pick_device
+from ivan_core.training.losses import InverseFrom, Norm, bidirectional_loss
 
 
 class NonFiniteLossError(RuntimeError):
@@ -53,7 +51,7 @@ class TrainConfig:
         Weight of the forward term in ``lam * ||f(X) - Y|| + ||f^-1(Y) - X||``.
     norm : {"l2", "l1"}
     inverse_from : {"target", "forward", "repacked"}
-        See :data:`ivan_core.losses.InverseFrom`.
+        See :data:`ivan_core.training.losses.InverseFrom`.
     n_blocks, hidden, levels, clamp : int, int, int, float
         The network :func:`train` builds, see :class:`~ivan_core.model.IVAN`
         (``levels=0`` is the paper's architecture, ``levels > 0`` the Haar variant).
@@ -89,14 +87,6 @@ class TrainConfig:
         if self.val_every < 1:
             raise ValueError(f"val_every must be a positive number of epochs, got {self.val_every}")
 
-    @classmethod
-    def from_profile(cls, profile: str | Profile, **overrides: Any) -> TrainConfig:
-        """Take epochs, batch, schedule and model size from a profile, then apply overrides."""
-        p = get_profile(profile)
-        base = cls(epochs=p.epochs, batch_size=p.batch_size, lr=p.lr, lr_step=p.lr_step,
-                   lr_gamma=p.lr_gamma, n_blocks=p.n_blocks, hidden=p.hidden,
-                   max_steps_per_epoch=p.max_steps_per_epoch)
-        return replace(base, **overrides)
 
 
 @dataclass
@@ -104,7 +94,7 @@ class TrainResult:
     """What :func:`train` returns.
 
     ``seconds`` is the wall-clock of this call; for a shipped network loaded by
-    :func:`ivan_core.experiment.fit` (``pretrained`` True) it is the one its card records.
+    :func:`ivan_core.tutorial.experiment.fit` (``pretrained`` True) it is the one its card records.
     """
 
     net: IVAN
@@ -169,7 +159,7 @@ class _State:
 def _start(task: Task, config: TrainConfig, device: torch.device, ckpt_path: Path | None, resume: bool) -> _State:
     """A fresh run, or the one saved at ``ckpt_path`` when it exists and ``resume`` is set."""
     torch.manual_seed(config.seed)
-    np.random.seed(config.seed)
+    np.random.seed(config.seed)  # noqa: NPY002 (any legacy global-state randomness downstream)
     net = build_model(task, config).to(device)
     optimiser = torch.optim.Adam(net.parameters(), lr=config.lr)
     schedule = torch.optim.lr_scheduler.StepLR(optimiser, step_size=config.lr_step, gamma=config.lr_gamma)
@@ -250,7 +240,7 @@ def train(
     ----------
     task : Task or str
     train_set, val_set : Dataset
-        Yield ``(X, Y)``, each ``(C, H, W)``; e.g. :class:`ivan_core.datasets.TaskDataset`.
+        Yield ``(X, Y)``, each ``(C, H, W)``; e.g. :class:`ivan_core.training.pairs.TaskDataset`.
     config : TrainConfig, optional
         Defaults to the paper's settings.
     out_dir : path, optional
@@ -263,7 +253,7 @@ def train(
     progress : bool
         Show a tqdm progress bar.
     forward_loss : callable, optional
-        Replaces the forward term, see :func:`ivan_core.losses.bidirectional_loss`.
+        Replaces the forward term, see :func:`ivan_core.training.losses.bidirectional_loss`.
     on_epoch : callable, optional
         ``on_epoch(epoch, net) -> dict`` after every validated epoch (see
         ``config.val_every``); its numbers join that epoch's history row, e.g. a test

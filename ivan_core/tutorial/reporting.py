@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ivan_core.evaluate import summarise
-from ivan_core.results import result_row
+from ivan_core.evaluation import summarise
+from ivan_core.tutorial.results import result_row
 
 METRICS = ("psnr", "ssim", "nmse")
 

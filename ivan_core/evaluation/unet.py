@@ -18,11 +18,11 @@ import torch
 from tqdm.auto import tqdm
 
 from ivan_core.data import Subject
-from ivan_core.datasets import TaskDataset, channels_first, channels_last
-from ivan_core.device import pick_device
-from ivan_core.losses import distance
 from ivan_core.tasks import Task, get_task, modality_channels
 from ivan_core.training import TrainConfig, loader, steps_per_epoch
+from ivan_core.training.device import pick_device
+from ivan_core.training.losses import distance
+from ivan_core.training.pairs import TaskDataset, channels_first, channels_last
 
 #: Normalisation layers of the U-Net (see :func:`monai.networks.layers.factories.Norm`).
 NORM: str | tuple = "batch"

@@ -1,0 +1,9 @@
+"""Evaluation: inference over whole subjects, scoring, and the baselines iVAN is compared with.
+
+>>> from ivan_core.evaluation import synthesise, score   # doctest: +SKIP
+"""
+
+from ivan_core.evaluation.inference import quantise, recover, synthesise
+from ivan_core.evaluation.scoring import Region, inverse_rows, score, summarise
+
+__all__ = ["synthesise", "recover", "quantise", "score", "summarise", "inverse_rows", "Region"]

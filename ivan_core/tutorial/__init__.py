@@ -1,0 +1,1 @@
+"""The tutorial harness on top of the library: profiles, experiment glue, results, reporting, the runner."""
