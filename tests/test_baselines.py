@@ -67,3 +67,14 @@ def test_unet_trains_with_ivan_s_budget_and_predicts_whole_subjects(subjects):
     assert unet.steps == 6 and unet.seconds > 0
     pred = unet.predict(subjects[2])
     assert pred["PET_rgb"].shape == subjects[2]["PET_rgb"].shape
+
+
+def test_unet_weights_round_trip_and_refuse_another_architecture(subjects, tmp_path):
+    task = get_task("t1_to_t2")
+    config = TrainConfig(epochs=1, batch_size=2, lr=1e-3, lr_step=1, max_steps_per_epoch=1)
+    unet = UNetBaseline(task, features=(4, 4, 4, 4, 4, 4)).fit(subjects[:1], config, patch=16, progress=False)
+    unet.save(tmp_path / "unet.pt")
+    again = UNetBaseline(task, features=(4, 4, 4, 4, 4, 4)).load(tmp_path / "unet.pt")
+    assert again.steps == 1 and np.array_equal(again.predict(subjects[1])["T2"], unet.predict(subjects[1])["T2"])
+    with pytest.raises(ValueError, match="BasicUNet"):
+        UNetBaseline(task).load(tmp_path / "unet.pt")

@@ -71,3 +71,12 @@ def test_fusion_notebook_skips_harvard_cleanly_without_the_data(tmp_path, monkey
     executed = nbformat.read(tmp_path / "06_t2ct_fusion.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
     assert "Harvard atlas pairs not found" in printed
+
+
+def test_budget_table_lists_steps_and_seconds():
+    from ivan_core.tutorial.experiment import Method
+    from ivan_core.tutorial.reporting import budget_table
+
+    table = budget_table({"iVAN": Method(lambda s: {}, 3000, 812.34), "copy input": Method(lambda s: {})})
+    assert table.to_dict("records") == [{"method": "iVAN", "training steps": 3000, "seconds": 812.3},
+                                        {"method": "copy input", "training steps": 0, "seconds": 0.0}]

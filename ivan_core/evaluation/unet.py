@@ -10,8 +10,10 @@ output channel of the task's distinct outputs, fitted by the same L2 (or L1) dis
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -20,6 +22,7 @@ from tqdm.auto import tqdm
 from ivan_core.data import Subject
 from ivan_core.tasks import Task, get_task, modality_channels
 from ivan_core.training import TrainConfig, loader, steps_per_epoch
+from ivan_core.training.checkpoint import atomic_save, safe_load
 from ivan_core.training.device import pick_device
 from ivan_core.training.losses import distance
 from ivan_core.training.pairs import TaskDataset, channels_first, channels_last
@@ -53,9 +56,29 @@ class UNetBaseline:
 
         self.task = get_task(task)
         self.out_channels = sum(modality_channels(m) for m in self.task.outputs)
+        self.features, self.norm = tuple(features), norm
         self.net = BasicUNet(spatial_dims=2, in_channels=self.task.channels, out_channels=self.out_channels,
-                             features=tuple(features), norm=norm)
+                             features=self.features, norm=norm)
         self.steps, self.seconds = 0, 0.0
+
+    def describe(self) -> dict:
+        """The architecture as plain data (part of the cache key)."""
+        return {"name": "monai.BasicUNet", "features": list(self.features), "norm": json.loads(json.dumps(self.norm))}
+
+    def save(self, path: str | Path) -> Path:
+        """Write the weights, ``steps`` and ``seconds`` atomically (weights-only file)."""
+        return atomic_save({"model": {k: v.detach().cpu() for k, v in self.net.state_dict().items()},
+                            "steps": self.steps, "seconds": self.seconds, "describe": self.describe()}, path)
+
+    def load(self, path: str | Path) -> UNetBaseline:
+        """Read a file of :meth:`save` (with ``torch.load(..., weights_only=True)``) into this U-Net."""
+        data = safe_load(path)
+        if data["describe"] != self.describe():
+            raise ValueError(f"{path} holds a U-Net {data['describe']}, not {self.describe()}")
+        self.net.load_state_dict(data["model"])
+        self.net.eval()
+        self.steps, self.seconds = int(data["steps"]), float(data["seconds"])
+        return self
 
     def _target(self, y: torch.Tensor) -> torch.Tensor:
         """``(B, C, H, W)`` packed targets to ``(B, out_channels, H, W)``, one copy of each output."""

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,8 @@ import numpy as np
 
 from ivan_core.data import Subject, make_phantom, split_subjects
 from ivan_core.evaluation import score, synthesise
-from ivan_core.evaluation.baselines import LinearBaseline, copy_input
+from ivan_core.evaluation.baselines import LinearBaseline, LookupBaseline, copy_input
+from ivan_core.evaluation.unet import UNetBaseline
 from ivan_core.io import write_json
 from ivan_core.tasks import Task, get_task
 from ivan_core.training import TrainResult, train
@@ -106,16 +108,69 @@ def fit(task: Task | str, splits: Splits, profile: str | Profile, models_root: s
     return train(task, train_set, val_set, config, out_dir=out, progress=progress, forward_loss=forward_loss)
 
 
-def ivan_predictor(result: TrainResult) -> Predictor:
-    """Predictor from a trained network: the forward pass, one image per output."""
-    return lambda subject: synthesise(result.net, result.task, subject)
+@dataclass
+class Method:
+    """A way to synthesise a subject's outputs (``method(subject) -> {modality: array}``), and
+    what it cost to fit: optimiser steps (0 for closed-form fits) and wall-clock seconds."""
+
+    predict: Predictor
+    steps: int = 0
+    seconds: float = 0.0
+
+    def __call__(self, subject: Subject) -> Mapping[str, np.ndarray]:
+        return self.predict(subject)
 
 
-def baseline_predictors(task: Task | str, splits: Splits) -> dict[str, Predictor]:
-    """``{"copy input": ..., "linear regression": ...}`` for ``task``, fitted on the training subjects."""
+def ivan_predictor(result: TrainResult) -> Method:
+    """The forward pass of a trained network, one image per output, with its training steps and seconds."""
+    return Method(lambda subject: synthesise(result.net, result.task, subject),
+                  int(sum(row.get("steps", 0) for row in result.history)),
+                  float(sum(row["seconds"] for row in result.history)))
+
+
+def _timed(fit_: Callable[[], Any]) -> tuple[Any, float]:
+    t0 = time.perf_counter()
+    return fit_(), time.perf_counter() - t0
+
+
+def fit_unet(task: Task | str, splits: Splits, profile: str | Profile, models_root: str | Path | None,
+             progress: bool = True, **overrides: Any) -> UNetBaseline:
+    """The U-Net baseline trained with exactly iVAN's budget for ``profile`` (its TrainConfig with
+    ``overrides``: epochs, steps, batch, crops, schedule, seed), cached under ``models_root`` by
+    the same kind of key as :func:`fit` (a rerun loads it)."""
+    p = get_profile(profile)
     task = get_task(task)
-    linear = LinearBaseline(task).fit(splits.train)
-    return {"copy input": lambda s: copy_input(task, s), "linear regression": linear.predict}
+    config = p.train_config(**overrides)
+    unet = UNetBaseline(task)
+    key = {**model_key(task, config, splits.train, [], p.patch), "model": unet.describe()}
+    path = None if models_root is None else Path(models_root) / f"unet-{task.name}-{key_hash(key)}" / "unet.pt"
+    if path is not None and path.is_file():
+        return unet.load(path)
+    unet.fit(splits.train, config, p.patch, progress=progress)
+    if path is not None:
+        unet.save(path)
+        write_json(path.parent / "key.json", key)
+    return unet
+
+
+def baseline_predictors(task: Task | str, splits: Splits, profile: str | Profile | None = None,
+                        models_root: str | Path | None = None, progress: bool = True) -> dict[str, Method]:
+    """The baselines of a synthesis table, fitted on ``splits.train``.
+
+    ``copy input`` and ``linear regression`` (per pixel, least squares), the ``lookup table``
+    ``E[Y | X]`` (the best per-pixel predictor), and, when ``profile`` is given, a plain
+    ``U-Net`` trained with iVAN's steps, batch and crops (:func:`fit_unet`).
+    """
+    task = get_task(task)
+    linear, linear_s = _timed(lambda: LinearBaseline(task).fit(splits.train))
+    lookup, lookup_s = _timed(lambda: LookupBaseline(task).fit(splits.train))
+    methods = {"copy input": Method(lambda s: copy_input(task, s)),
+               "linear regression": Method(linear.predict, 0, linear_s),
+               "lookup table": Method(lookup.predict, 0, lookup_s)}
+    if profile is not None:
+        unet = fit_unet(task, splits, profile, models_root, progress)
+        methods["U-Net"] = Method(unet.predict, unet.steps, unet.seconds)
+    return methods
 
 
 def compare(task: Task | str, subjects: list[Subject], predictors: Mapping[str, Predictor]) -> list[dict]:

@@ -50,13 +50,14 @@ class FusionStudy:
     nets: dict[str, IVAN]
 
 
-def fusion_overrides(profile: str | Profile) -> dict[str, int]:
+def fusion_overrides(profile: str | Profile) -> dict[str, float]:
     """:class:`~ivan_core.training.TrainConfig` overrides for fusion: the profile's ``fusion_epochs``,
-    ``lr_step`` scaled alike, and validation about five times per run."""
+    ``lr_step`` scaled alike, validation about five times per run, and ``lam = 1`` (the paper's
+    weight; the synthesis recipe's larger forward weight would trade away separation)."""
     p = get_profile(profile)
     epochs = p.fusion_epochs or p.epochs
     return {"epochs": epochs, "lr_step": max(1, round(p.lr_step * epochs / p.epochs)),
-            "val_every": max(1, epochs // 5)}
+            "val_every": max(1, epochs // 5), "lam": 1.0}
 
 
 def run_fusion_study(splits: Splits, profile: str | Profile, models_root: str | Path | None,

@@ -35,6 +35,10 @@ class Profile:
         Adam learning rate, multiplied by ``lr_gamma`` every ``lr_step`` epochs.
     max_steps_per_epoch : int or None
         Cap on optimiser steps per epoch (keeps CPU profiles short).
+    levels : int
+        Haar levels of the network (0: the paper's architecture; see :class:`~ivan_core.model.IVAN`).
+    lam : float
+        Weight of the forward term in the loss (the paper: 1).
     fusion_epochs : int or None
         Epochs for T2 + CT fusion (notebook 06), whose edge-driven losses need longer than
         synthesis; ``lr_step`` is scaled by the same factor. None: ``epochs``.
@@ -54,6 +58,8 @@ class Profile:
     lr_step: int
     lr_gamma: float = 0.5
     max_steps_per_epoch: int | None = None
+    levels: int = 0
+    lam: float = 1.0
     fusion_epochs: int | None = None
 
     def train_config(self, **overrides: Any) -> TrainConfig:
@@ -61,7 +67,7 @@ class Profile:
         model size), then ``overrides`` (any of its fields)."""
         base = TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, lr_step=self.lr_step,
                            lr_gamma=self.lr_gamma, n_blocks=self.n_blocks, hidden=self.hidden,
-                           max_steps_per_epoch=self.max_steps_per_epoch)
+                           max_steps_per_epoch=self.max_steps_per_epoch, levels=self.levels, lam=self.lam)
         return replace(base, **overrides)
 
     def to_dict(self) -> dict[str, Any]:
@@ -74,8 +80,8 @@ PROFILES: dict[str, Profile] = {
                      hidden=8, epochs=2, batch_size=4, patch=32, lr=1e-3, lr_step=1,
                      max_steps_per_epoch=2),
     "tutorial": Profile("tutorial", n_subjects=20, size=128, n_slices=12, split=(14, 2, 4),
-                        n_blocks=4, hidden=16, epochs=10, batch_size=8, patch=48, lr=1e-3,
-                        lr_step=4, max_steps_per_epoch=20, fusion_epochs=50),
+                        n_blocks=4, hidden=16, epochs=150, batch_size=8, patch=48, lr=1e-3,
+                        lr_step=50, max_steps_per_epoch=20, levels=1, lam=4.0),
     "paper": Profile("paper", n_subjects=24, size=256, n_slices=32, split=(16, 4, 4), n_blocks=8,
                      hidden=32, epochs=300, batch_size=4, patch=None, lr=1e-4, lr_step=50),
 }

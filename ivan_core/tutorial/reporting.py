@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,3 +48,11 @@ def summary_rows(notebook: str, task: str, rows: Sequence[dict], region: str = "
 def metric_values(rows: Sequence[dict], metric: str = "psnr", **where: str):
     """Per-subject values of ``metric`` from rows matching every ``key=value`` in ``where``, as an array."""
     return np.array([r[metric] for r in rows if all(r.get(k) == v for k, v in where.items())])
+
+
+def budget_table(methods: Mapping[str, Any]) -> pd.DataFrame:
+    """What each method cost to fit: optimiser steps and wall-clock seconds.
+
+    ``methods`` maps names to :class:`~ivan_core.tutorial.experiment.Method` objects."""
+    return pd.DataFrame([{"method": name, "training steps": getattr(m, "steps", 0),
+                          "seconds": round(float(getattr(m, "seconds", 0.0)), 1)} for name, m in methods.items()])
