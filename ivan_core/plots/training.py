@@ -57,3 +57,23 @@ def synthesis_panels(inputs: Mapping[str, np.ndarray], targets: Mapping[str, np.
             panels[f"{m} ({method})"] = v
             panels[f"|error| x4 {m} ({method})"] = np.clip(4 * abs_error(targets[m], v), 0, 1)
     return panels
+
+
+def plot_learning_curves(curves: Mapping[str, Sequence[dict]], x: str = "steps",
+                         references: Mapping[str, float] | None = None, metric: str = "psnr") -> Figure:
+    """Held-out ``metric`` against training ``x`` (``"steps"`` or ``"seconds"``), one line per curve.
+
+    ``curves`` maps a label to points of :func:`ivan_core.tutorial.recipe.curve_points`;
+    ``references`` draws horizontal lines (e.g. a baseline's score) with their labels.
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for label, points in curves.items():
+        ax.plot([p[x] for p in points], [p[metric] for p in points], marker="o", label=label)
+    for i, (label, value) in enumerate((references or {}).items()):
+        ax.axhline(value, color=f"C{len(curves) + i}", linestyle="--", label=label)
+    ax.set(xlabel="training steps" if x == "steps" else "training seconds",
+           ylabel=f"test {metric.upper()} (head)" + (" [dB]" if metric == "psnr" else ""))
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,58 @@
+"""The training-recipe study: held-out quality against training steps and time, one change at a time.
+
+>>> curve = learning_curve("t1pd_to_t2", splits, "tutorial", levels=0)   # doctest: +SKIP
+>>> curve[-1]["steps"], curve[-1]["psnr"]                                # doctest: +SKIP
+
+Each point is scored on ``splits.test`` while training runs (``TrainConfig.val_every`` sets how
+often), so a curve shows what more steps buy and where a change pays off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ivan_core.data import Subject
+from ivan_core.evaluation import score, synthesise
+from ivan_core.model import IVAN
+from ivan_core.tasks import Task, get_task
+from ivan_core.training import train
+from ivan_core.training.pairs import TaskDataset
+from ivan_core.tutorial.experiment import Splits
+from ivan_core.tutorial.profiles import Profile, get_profile
+
+
+def score_probe(task: Task, subjects: Sequence[Subject]) -> Callable[[int, IVAN], dict[str, float]]:
+    """An ``on_epoch`` hook for :func:`ivan_core.training.train`: mean head PSNR and SSIM of the
+    task's outputs over ``subjects`` (``test_psnr``, ``test_ssim``)."""
+    def probe(epoch: int, net: IVAN) -> dict[str, float]:
+        rows = [r for s in subjects for r in score(s, synthesise(net, task, s), task.outputs, regions=("head",))]
+        return {"test_psnr": float(np.mean([r["psnr"] for r in rows])),
+                "test_ssim": float(np.mean([r["ssim"] for r in rows]))}
+    return probe
+
+
+def curve_points(history: Sequence[dict[str, Any]]) -> list[dict[str, float]]:
+    """``{"epoch", "steps", "seconds", "psnr", "ssim"}`` at every history row with a test score;
+    steps and seconds are cumulative training (scoring time not included)."""
+    points, steps, seconds = [], 0, 0.0
+    for row in history:
+        steps += int(row.get("steps", 0))
+        seconds += float(row["seconds"])
+        if "test_psnr" in row:
+            points.append({"epoch": row["epoch"], "steps": steps, "seconds": round(seconds, 1),
+                           "psnr": row["test_psnr"], "ssim": row["test_ssim"]})
+    return points
+
+
+def learning_curve(task: Task | str, splits: Splits, profile: str | Profile, progress: bool = True,
+                   **overrides: Any) -> list[dict[str, float]]:
+    """Train afresh (nothing cached) with the profile's settings and ``overrides``, scoring
+    ``splits.test`` every ``val_every`` epochs; returns :func:`curve_points`."""
+    p, task = get_profile(profile), get_task(task)
+    config = p.train_config(**overrides)
+    train_set = TaskDataset(splits.train, task, augment=True, patch=p.patch, seed=config.seed)
+    result = train(task, train_set, None, config, progress=progress, on_epoch=score_probe(task, splits.test))
+    return curve_points(result.history)
