@@ -31,12 +31,17 @@ def abs_error(reference: np.ndarray, estimate: np.ndarray) -> np.ndarray:
     return err.mean(axis=-1) if err.ndim == 4 or (err.ndim == 3 and err.shape[-1] == 3) else err
 
 
-def show_row(panels: Mapping[str, np.ndarray], title: str = "", error_max: float = 0.25) -> Figure:
-    """One slice per panel in a row; panels whose name starts with ``|`` use a hot map (errors)."""
+def show_row(images: Mapping[str, np.ndarray], errors: Mapping[str, np.ndarray] | None = None, title: str = "",
+             error_max: float = 0.25) -> Figure:
+    """One slice per panel in a row: ``images`` in grey on [0, 1], then ``errors`` (absolute error
+    maps) in a hot colour map on ``[0, error_max]`` with a colour bar each."""
+    panels = [(name, img, False) for name, img in images.items()]
+    panels += [(name, img, True) for name, img in (errors or {}).items()]
     fig, axes = plt.subplots(1, len(panels), figsize=(2.4 * len(panels), 2.6), squeeze=False)
-    for ax, (name, img) in zip(axes[0], panels.items()):
-        if name.startswith("|"):
-            ax.imshow(img, cmap="hot", vmin=0, vmax=error_max)
+    for ax, (name, img, is_error) in zip(axes[0], panels):
+        if is_error:
+            shown = ax.imshow(img, cmap="hot", vmin=0, vmax=error_max)
+            fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
         else:
             ax.imshow(np.clip(img, 0, 1), cmap="gray", vmin=0, vmax=1)
         ax.set_title(name, fontsize=9)

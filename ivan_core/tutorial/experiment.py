@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ivan_core.data import Subject, make_phantom, split_subjects
+from ivan_core.data import Subject, find_aanlib, load_aanlib, make_phantom, split_subjects
 from ivan_core.evaluation import score, synthesise
 from ivan_core.evaluation.baselines import LinearBaseline, LookupBaseline, copy_input
 from ivan_core.evaluation.unet import UNetBaseline
@@ -56,6 +56,17 @@ def setup(profile: str, output_dir: str | Path) -> tuple[str, str]:
     out.mkdir(parents=True, exist_ok=True)
     print(f"profile={profile!r}, writing to {out}")
     return profile, str(out.parent / "models")
+
+
+def harvard_cases(kind: str, aanlib_root: str | Path | None = None) -> list[Subject] | None:
+    """The Harvard atlas cases of ``kind`` (``"CT-MRI"`` or ``"PET-MRI"``), or None when the pairs
+    are not on this machine (``aanlib_root``, else ``IVAN_AANLIB``, else ``../shared/data/aanlib``;
+    ``IVAN_AANLIB=''`` means none). Says which when it returns None."""
+    root = find_aanlib(aanlib_root)
+    if root is None:
+        print("Harvard atlas pairs not found: set aanlib_root or IVAN_AANLIB to run this part.")
+        return None
+    return load_aanlib(root, kind)
 
 
 def phantom_splits(profile: str | Profile, seed: int = 0, progress: bool = True) -> Splits:

@@ -14,34 +14,46 @@ from ivan_core.tutorial.results import result_row
 METRICS = ("psnr", "ssim", "nmse")
 
 
+#: Decimals shown per metric in tables (others: :data:`DEFAULT_DECIMALS`).
+DECIMALS = {"psnr": 2, "ag": 2, "sf": 2, "en": 2}
+DEFAULT_DECIMALS = 4
+
+
 def metrics_table(rows: Sequence[dict], by: Sequence[str] = ("method", "modality", "region"),
-                  metrics: Sequence[str] = METRICS) -> pd.DataFrame:
-    """``mean ± std`` over subjects of each metric (default PSNR in dB, SSIM, NMSE), one line per group."""
+                  metrics: Sequence[str] = METRICS, decimals: Mapping[str, int] = DECIMALS) -> pd.DataFrame:
+    """``mean ± std`` over subjects of each metric (default PSNR in dB, SSIM, NMSE), one line per group.
+
+    ``decimals`` maps a metric to the decimals shown; unlisted metrics get :data:`DEFAULT_DECIMALS`."""
     lines = []
     for entry in summarise(rows, metrics, by):
         line = {k: entry[k] for k in by if k in entry}
         line["subjects"] = entry["n"]
         for m in metrics:
-            digits = 2 if m.lower() in ("psnr", "ag", "sf", "en") else 4
+            digits = decimals.get(m, decimals.get(m.lower(), DEFAULT_DECIMALS))
             line[m.upper()] = f"{entry[f'{m}_mean']:.{digits}f} ± {entry[f'{m}_std']:.{digits}f}"
         lines.append(line)
     return pd.DataFrame(lines)
 
 
-def summary_rows(notebook: str, task: str, rows: Sequence[dict], region: str = "head",
-                 paper: Mapping[tuple[str, str], float] | None = None) -> list[dict]:
-    """Result rows (mean over subjects) of every method and metric in ``region``.
+def summary_rows(notebook: str, task: str, rows: Sequence[dict], region: str | None = "head",
+                 paper: Mapping[tuple[str, str], float] | None = None, metrics: Sequence[str] = METRICS,
+                 by: Sequence[str] = ("method", "modality"), prefix: str = "") -> list[dict]:
+    """Result rows for the run summary: the mean over subjects of every metric, per group of ``by``.
 
-    ``paper`` maps ``(method, metric)`` (metric upper-case, e.g. ``("iVAN", "PSNR")``) to the
-    paper's number where it reports one. Metric names read ``"PSNR_head (iVAN)"``.
+    Names read ``"<prefix><METRIC>_<region> <modality> (<other by values>)"``, e.g.
+    ``"PSNR_head T2 (iVAN)"``; ``region=None`` takes every row and leaves the region out (fusion
+    metrics have none). ``paper`` maps ``(value of by[0], METRIC)``, e.g. ``("iVAN", "PSNR")``,
+    to the paper's number where it reports one.
     """
     paper = paper or {}
+    chosen = [r for r in rows if region is None or r["region"] == region]
     out = []
-    for entry in summarise([r for r in rows if r["region"] == region], METRICS, ("method", "modality")):
-        for m in METRICS:
-            name = f"{m.upper()}_{region} {entry['modality']} ({entry['method']})"
-            out.append(result_row(notebook, task, name, entry[f"{m}_mean"],
-                                  paper.get((entry["method"], m.upper()))))
+    for entry in summarise(chosen, metrics, by):
+        where = f" {entry['modality']}" if "modality" in by else ""
+        group = ", ".join(str(entry[k]) for k in by if k != "modality")
+        for m in metrics:
+            name = f"{prefix}{m.upper()}{'_' + region if region else ''}{where} ({group})"
+            out.append(result_row(notebook, task, name, entry[f"{m}_mean"], paper.get((entry[by[0]], m.upper()))))
     return out
 
 

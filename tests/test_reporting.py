@@ -1,0 +1,41 @@
+"""Tables and summary rows of the notebooks (ivan_core.tutorial.reporting)."""
+
+import pytest
+
+from ivan_core.tutorial.reporting import metric_values, metrics_table, summary_rows
+
+ROWS = [{"method": m, "subject": s, "modality": "T2", "region": r, "psnr": p + (r == "full") * 10,
+         "ssim": 0.5, "nmse": 0.01} for m, p0 in (("iVAN", 26.0), ("U-Net", 25.0))
+        for s, p in (("a", p0 - 1), ("b", p0 + 1)) for r in ("head", "full")]
+
+
+def test_metrics_table_shows_mean_and_std_with_the_decimals_asked_for():
+    table = metrics_table(ROWS)
+    first = table.iloc[0].to_dict()
+    assert first["method"] == "iVAN" and first["subjects"] == 2
+    assert first["PSNR"] == "26.00 ± 1.00" and first["SSIM"] == "0.5000 ± 0.0000"
+    assert metrics_table(ROWS, decimals={"psnr": 1}).iloc[0]["PSNR"] == "26.0 ± 1.0"
+
+
+def test_summary_rows_name_every_metric_and_carry_the_paper():
+    rows = summary_rows("03", "t1_to_t2", ROWS, paper={("iVAN", "PSNR"): 24.7})
+    by_name = {r["metric"]: r for r in rows}
+    assert by_name["PSNR_head T2 (iVAN)"]["value"] == pytest.approx(26.0)
+    assert by_name["PSNR_head T2 (iVAN)"]["paper"] == 24.7
+    assert by_name["PSNR_head T2 (U-Net)"]["paper"] is None
+    assert len(rows) == 6 and all(r["task"] == "t1_to_t2" for r in rows)
+    full = summary_rows("03", "t1_to_t2", ROWS, region="full", metrics=("psnr",))
+    assert [r["metric"] for r in full] == ["PSNR_full T2 (iVAN)", "PSNR_full T2 (U-Net)"]
+
+
+def test_summary_rows_group_by_any_keys_and_without_region():
+    fusion = [{"method": "LP", "subject": s, "AG": v} for s, v in (("a", 4.0), ("b", 6.0))]
+    (row,) = summary_rows("06", "t2ct_fusion", fusion, region=None, metrics=("AG",), by=("method",))
+    assert (row["metric"], row["value"]) == ("AG (LP)", 5.0)
+    kinds = [{**r, "kind": "round trip"} for r in ROWS if r["method"] == "iVAN"]
+    (row,) = summary_rows("07", "t1_to_t2", kinds, metrics=("psnr",), by=("kind", "modality"), prefix="inv ")
+    assert row["metric"] == "inv PSNR_head T2 (round trip)"
+
+
+def test_metric_values_filter_rows():
+    assert list(metric_values(ROWS, "psnr", method="U-Net", region="head")) == [24.0, 26.0]
