@@ -25,6 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     pre.add_argument("--out", type=Path, default=None, help="run folder (default runs/pretrain-<profile>); "
                                                            "rerunning resumes its trainings")
     pre.add_argument("--only", nargs="*", default=None, help="notebook prefixes to run, e.g. 03 04")
+    cmp_ = sub.add_parser("compare", help="iVAN against the lookup table and U-Nets on the same data and budget")
+    cmp_.add_argument("--profile", choices=sorted(PROFILES), default="tutorial")
+    cmp_.add_argument("--models", type=Path, default=Path("runs/pretrain-tutorial/models"),
+                      help="trained-model folder shared with the notebooks (resumed, and reused)")
+    cmp_.add_argument("--tasks", nargs="+", default=None, help="synthesis tasks (default: all five)")
+    cmp_.add_argument("--out", type=Path, default=Path("results/tutorial_cpu"))
     bench = sub.add_parser("benchmark", help="measure training throughput (images/s)")
     bench.add_argument("--sizes", type=int, nargs="+", default=[128, 256])
     bench.add_argument("--models", nargs="+", default=["tutorial", "paper"], choices=sorted(PROFILES),
@@ -50,13 +56,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[ivan] shipped {card['name']} ({card['variant']}): {card['test_metrics']}", flush=True)
         return 0
     from ivan_core.io import write_json
+    if args.command == "compare":
+        from ivan_core.io import atomic_write_text, write_json
+        from ivan_core.tutorial.comparison import SYNTHESIS_TASKS, baseline_comparison, comparison_table
+        from ivan_core.tutorial.experiment import phantom_splits
+
+        rows = baseline_comparison(phantom_splits(args.profile), args.profile, args.models, args.tasks or SYNTHESIS_TASKS)
+        write_json(args.out / "synthesis_vs_baselines.json", rows)
+        atomic_write_text(args.out / "synthesis_vs_baselines.md", comparison_table(rows))
+        print(comparison_table(rows))
+        return 0
     from ivan_core.tutorial.benchmark import training_throughput
 
     rows = []
     for name in args.models:
         p = PROFILES[name]
         for size in args.sizes:
-            row = {"model": name, **training_throughput(size=size, n_blocks=p.n_blocks, hidden=p.hidden,
+            row = {"model": name, **training_throughput(size=size, n_blocks=p.n_blocks, hidden=p.hidden, levels=p.levels,
                                                         batch_size=args.batch_size, steps=args.steps,
                                                         warmup=args.warmup)}
             print(json.dumps(row), flush=True)

@@ -14,16 +14,16 @@ from ivan_core.training.losses import bidirectional_loss
 
 def training_throughput(task: str = "t1pd_to_t2", size: int = 128, n_blocks: int = 8, hidden: int = 32,
                         batch_size: int = 4, steps: int = 5, warmup: int = 1,
-                        device: str | torch.device | None = None) -> dict:
+                        device: str | torch.device | None = None, levels: int = 0) -> dict:
     """Time full training steps (forward, inverse, backward, Adam) on random data.
 
-    Returns ``{"task", "size", "n_blocks", "hidden", "batch_size", "device", "threads",
+    Returns ``{"task", "size", "n_blocks", "hidden", "levels", "batch_size", "device", "threads",
     "images_per_s", "seconds_per_step"}``, measured over ``steps`` steps after ``warmup``.
     """
     device = pick_device(device)
     spec = get_task(task)
     torch.manual_seed(0)
-    net = IVAN(spec.channels, n_blocks, hidden).to(device)
+    net = IVAN(spec.channels, n_blocks, hidden, levels=levels).to(device)
     optimiser = torch.optim.Adam(net.parameters(), lr=1e-4)
     x = torch.rand(batch_size, spec.channels, size, size, device=device)
     y = torch.rand_like(x)
@@ -44,6 +44,6 @@ def training_throughput(task: str = "t1pd_to_t2", size: int = 128, n_blocks: int
     if device.type == "cuda":
         torch.cuda.synchronize()
     per_step = (time.perf_counter() - t0) / steps
-    return {"task": task, "size": size, "n_blocks": n_blocks, "hidden": hidden, "batch_size": batch_size,
+    return {"task": task, "size": size, "n_blocks": n_blocks, "hidden": hidden, "levels": levels, "batch_size": batch_size,
             "device": str(device), "threads": torch.get_num_threads(),
             "images_per_s": batch_size / per_step, "seconds_per_step": per_step}

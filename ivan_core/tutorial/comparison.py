@@ -1,0 +1,97 @@
+"""iVAN against strong baselines on the same subjects and budget (``python -m ivan_core compare``).
+
+For each synthesis task: iVAN as the notebooks train it (or load it), the lookup table
+``E[Y | X]``, a U-Net with iVAN's optimiser steps, batch and crops, and a U-Net given iVAN's
+wall-clock instead. The wall-clock match uses per-step times measured back to back in one
+process (:func:`seconds_per_step`), so machine load during the long trainings does not skew it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ivan_core.evaluation.unet import UNetBaseline
+from ivan_core.tasks import get_task
+from ivan_core.training import build_model, loader, steps_per_epoch
+from ivan_core.training.losses import bidirectional_loss, distance
+from ivan_core.training.pairs import TaskDataset
+from ivan_core.tutorial.experiment import Method, Splits, baseline_predictors, compare, fit, fit_unet, ivan_predictor
+from ivan_core.tutorial.profiles import Profile, get_profile
+
+SYNTHESIS_TASKS = ("t1_to_t2", "t1pd_to_t2", "t1_to_pet", "t1t2_to_pet", "t1_to_t2pd")
+
+
+def seconds_per_step(task: str, splits: Splits, profile: str | Profile, steps: int = 10) -> dict[str, float]:
+    """Wall-clock seconds of one training step of iVAN (as the profile builds it) and of the
+    U-Net baseline, on the same batches, measured back to back after one warm-up step each."""
+    p, spec = get_profile(profile), get_task(task)
+    config = p.train_config(max_steps_per_epoch=steps + 1)
+    batches = [b for b, _ in zip(loader(TaskDataset(splits.train, spec, True, p.patch), config, 0), range(steps + 1))]
+    net, unet = build_model(spec, config), UNetBaseline(spec)
+    ivan_opt, unet_opt = torch.optim.Adam(net.parameters()), torch.optim.Adam(unet.net.parameters())
+
+    def ivan_step(x, y):
+        loss, _ = bidirectional_loss(net, x, y, spec, config.lam)
+        ivan_opt.zero_grad()
+        loss.backward()
+        ivan_opt.step()
+
+    def unet_step(x, y):
+        loss = distance(unet.net(x), unet._target(y))
+        unet_opt.zero_grad()
+        loss.backward()
+        unet_opt.step()
+
+    out = {}
+    for name, step in (("iVAN", ivan_step), ("U-Net", unet_step)):
+        step(*batches[0])
+        t0 = time.perf_counter()
+        for x, y in batches[1:]:
+            step(x, y)
+        out[name] = (time.perf_counter() - t0) / steps
+    return out
+
+
+def baseline_comparison(splits: Splits, profile: str | Profile, models_root: str | Path,
+                        tasks: Sequence[str] = SYNTHESIS_TASKS, pretrained: bool = True,
+                        progress: bool = True) -> list[dict[str, Any]]:
+    """Score iVAN and the baselines on ``splits.test`` for every task.
+
+    Returns rows of :func:`~ivan_core.tutorial.experiment.compare` (per subject, modality and
+    region) with ``method``, ``steps`` and ``seconds`` (wall-clock of training as it ran) added.
+    """
+    p = get_profile(profile)
+    rows = []
+    for name in tasks:
+        result = fit(name, splits, p, models_root, progress, pretrained=pretrained)
+        methods = {"iVAN": ivan_predictor(result), **baseline_predictors(name, splits, p, models_root, progress)}
+        per_step = seconds_per_step(name, splits, p)
+        steps = math.ceil(methods["iVAN"].steps * per_step["iVAN"] / per_step["U-Net"])
+        epochs = math.ceil(steps / steps_per_epoch(sum(s.n_slices for s in splits.train), p.train_config()))
+        scale = epochs / p.epochs
+        unet = fit_unet(name, splits, p, models_root, progress, epochs=epochs,
+                        lr_step=max(1, round(p.lr_step * scale)))
+        methods["U-Net (iVAN's wall-clock)"] = Method(unet.predict, unet.steps, unet.seconds)
+        for method, m in methods.items():
+            for r in compare(name, splits.test, {method: m}):
+                rows.append({**r, "task": name, "steps": m.steps, "seconds": round(m.seconds, 1),
+                             "seconds_per_step_measured": per_step.get(method.split(" ")[0])})
+    return rows
+
+
+def comparison_table(rows: Sequence[dict[str, Any]], region: str = "head") -> str:
+    """A markdown table: mean PSNR / SSIM per task and method, with steps and seconds."""
+    lines = ["| task | method | PSNR (dB) | SSIM | steps | seconds |", "| --- | --- | ---: | ---: | ---: | ---: |"]
+    keys = dict.fromkeys((r["task"], r["method"]) for r in rows)
+    for task, method in keys:
+        sel = [r for r in rows if r["task"] == task and r["method"] == method and r["region"] == region]
+        lines.append(f"| {task} | {method} | {np.mean([r['psnr'] for r in sel]):.2f} | "
+                     f"{np.mean([r['ssim'] for r in sel]):.3f} | {sel[0]['steps']} | {sel[0]['seconds']:.0f} |")
+    return "\n".join(lines) + "\n"
