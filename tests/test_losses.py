@@ -2,9 +2,9 @@
 
 import pytest
 import torch
-from test_model import randomise
 
 from ivan_core import IVAN, get_task
+from ivan_core.model import perturb_
 from ivan_core.training.losses import bidirectional_loss, distance
 
 
@@ -12,7 +12,7 @@ from ivan_core.training.losses import bidirectional_loss, distance
 def setup():
     torch.manual_seed(0)
     task = get_task("t1pd_to_t2")
-    net = randomise(IVAN(2, n_blocks=2, hidden=4)).double()
+    net = perturb_(IVAN(2, n_blocks=2, hidden=4), 0.05, seed=1).double()
     x = torch.rand(2, 2, 8, 8, dtype=torch.float64)
     y = torch.rand(2, 2, 8, 8, dtype=torch.float64)
     return task, net, x, y
