@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from ivan_core.evaluation.baselines import LinearBaseline, LookupBaseline, copy_input
 from ivan_core.evaluation.unet import UNetBaseline
@@ -78,3 +79,13 @@ def test_unet_weights_round_trip_and_refuse_another_architecture(subjects, tmp_p
     assert again.steps == 1 and np.array_equal(again.predict(subjects[1])["T2"], unet.predict(subjects[1])["T2"])
     with pytest.raises(ValueError, match="BasicUNet"):
         UNetBaseline(task).load(tmp_path / "unet.pt")
+
+
+def test_unet_starting_weights_depend_on_the_seed_alone():
+    torch.manual_seed(123)
+    a = UNetBaseline("t1_to_t2", seed=0)
+    torch.rand(10)
+    b = UNetBaseline("t1_to_t2", seed=0)
+    c = UNetBaseline("t1_to_t2", seed=1)
+    pa, pb, pc = (next(u.net.parameters()) for u in (a, b, c))
+    assert torch.equal(pa, pb) and not torch.equal(pa, pc)

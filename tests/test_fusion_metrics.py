@@ -156,3 +156,10 @@ def test_pairwise_metrics_refuse_unscaled_floats(pair):
     with pytest.raises(ValueError, match="outside \\[0, 1\\]"):
         qabf(a * 255, b * 255, (a + b) * 127.5)
     assert qmi(a * 255, b * 255, (a + b) * 127.5, data_range=255) == pytest.approx(qmi(a, b, (a + b) / 2))
+
+
+def test_a_stated_range_starts_at_zero_for_signed_integers():
+    """A CT stored as int16 in 0..4095 with data_range=4095 scores like the same values as floats."""
+    ct = np.random.default_rng(4).integers(0, 4096, (64, 64)).astype(np.int16)
+    assert en(ct, data_range=4095) == pytest.approx(en(ct / 4095.0))
+    assert ag(ct, data_range=4095) == pytest.approx(ag(ct / 4095.0))

@@ -57,3 +57,11 @@ def test_bad_options(setup):
         distance(x, y, "l3")
     with pytest.raises(ValueError, match="inverse_from"):
         bidirectional_loss(net, x, y, task, inverse_from="other")
+
+
+def test_a_forward_term_must_name_itself():
+    from ivan_core.training.losses import ForwardTerm
+
+    with pytest.raises(ValueError, match="name"):
+        ForwardTerm(lambda y_hat, y, x: (y_hat - y).pow(2).mean())
+    assert ForwardTerm(lambda y_hat, y, x: y_hat.sum(), {"name": "sum"}).key["name"] == "sum"

@@ -90,3 +90,11 @@ def test_mixed_scales_are_refused(pair):
     ref, est = pair
     with pytest.raises(ValueError, match="different intensity scales"):
         psnr(np.round(ref * 255).astype(np.uint8), est)
+
+
+def test_a_0_1_integer_mask_means_the_same_as_a_boolean_one(pair):
+    ref, est = pair
+    mask = np.zeros(ref.shape, bool)
+    mask[4:20, 6:28] = True
+    for metric in (psnr, ssim, nmse):
+        assert metric(ref, est, mask=mask.astype(np.uint8)) == pytest.approx(metric(ref, est, mask=mask))

@@ -124,3 +124,16 @@ def test_on_epoch_numbers_join_the_validated_rows(tmp_path, data):
                    on_epoch=lambda epoch, net: seen.append(epoch) or {"probe": float(epoch)})
     assert seen == [2, 4]
     assert [row.get("probe") for row in result.history] == [None, 2.0, None, 4.0]
+
+
+def test_resuming_with_other_settings_is_refused_but_more_epochs_are_fine(tmp_path, data):
+    train("t1pd_to_t2", data, None, TrainConfig(**{**CONFIG.__dict__, "epochs": 2}), out_dir=tmp_path, progress=False)
+    with pytest.raises(ValueError, match="lr: 0.003 -> 0.001"):
+        train("t1pd_to_t2", data, None, TrainConfig(**{**CONFIG.__dict__, "lr": 1e-3}), out_dir=tmp_path,
+              progress=False)
+    longer = train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False)
+    assert len(longer.history) == CONFIG.epochs
+
+
+def test_integer_and_float_settings_are_one_setting():
+    assert TrainConfig(lam=4) == TrainConfig(lam=4.0) and isinstance(TrainConfig(lr=1).lr, float)

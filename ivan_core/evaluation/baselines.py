@@ -83,8 +83,9 @@ class LookupBaseline:
 
     Every input channel is cut into ``bins`` equal bins of [0, 1]; the table holds, for each
     joint bin, the mean of each output channel over the training pixels that fall in it. Bins
-    never seen in training fall back to the global mean. One input gives a 1-D table of ``bins``
-    entries, two inputs a ``bins x bins`` table.
+    never seen in training fall back to the global mean. The table has ``bins ** c`` entries for
+    ``c`` input channels: one grey input gives ``bins``, two give ``bins x bins``, a colour input
+    three channels.
 
     Parameters
     ----------

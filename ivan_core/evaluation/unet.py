@@ -41,6 +41,8 @@ class UNetBaseline:
     task : Task or str
     features : tuple of int
         Widths of :class:`monai.networks.nets.BasicUNet`; sides must be multiples of 16.
+    seed : int
+        Seed of the starting weights (the training seed is ``TrainConfig.seed``).
     norm : str or tuple
         Its normalisation. Batch norm by default: MONAI's default instance norm takes its
         statistics from each image, which differ between a training crop and a whole test slice.
@@ -51,14 +53,16 @@ class UNetBaseline:
         Optimiser steps taken and the wall-clock seconds they took (after :meth:`fit`).
     """
 
-    def __init__(self, task: Task | str, features: Sequence[int] = FEATURES, norm: str | tuple = NORM):
+    def __init__(self, task: Task | str, features: Sequence[int] = FEATURES, norm: str | tuple = NORM, seed: int = 0):
         from monai.networks.nets import BasicUNet
 
         self.task = get_task(task)
         self.out_channels = sum(modality_channels(m) for m in self.task.outputs)
         self.features, self.norm = tuple(features), norm
-        self.net = BasicUNet(spatial_dims=2, in_channels=self.task.channels, out_channels=self.out_channels,
-                             features=self.features, norm=norm)
+        with torch.random.fork_rng():  # the starting weights depend on ``seed`` alone
+            torch.manual_seed(seed)
+            self.net = BasicUNet(spatial_dims=2, in_channels=self.task.channels, out_channels=self.out_channels,
+                                 features=self.features, norm=norm)
         self.steps, self.seconds = 0, 0.0
 
     def describe(self) -> dict:

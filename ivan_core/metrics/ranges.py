@@ -19,8 +19,9 @@ def intensity_range(image: np.ndarray, data_range: float | None, label: str) -> 
     image : ndarray
         Any shape; numeric, finite.
     data_range : float or None
-        Stated span (the image then runs from 0 to ``data_range``, or from its
-        dtype's minimum for signed integers); None decides by dtype.
+        Stated span: the image then runs from 0 to ``data_range``, whatever its dtype
+        (a CT stored as int16 in 0..4095 takes ``data_range=4095``); None decides by
+        dtype (signed integers then span their dtype from its minimum).
     label : str
         Name of the image in error messages (``"reference"``, ``"fused"``, ...).
 
@@ -38,14 +39,13 @@ def intensity_range(image: np.ndarray, data_range: float | None, label: str) -> 
     integer = np.issubdtype(arr.dtype, np.integer)
     if not integer and not np.isfinite(arr).all():
         raise ValueError(f"{label} contains NaN or inf")
-    low = float(np.iinfo(arr.dtype).min) if integer else 0.0
     if data_range is not None:
         if not data_range > 0:
             raise ValueError(f"data_range must be positive, got {data_range}")
-        return low, float(data_range)
+        return 0.0, float(data_range)
     if integer:
         info = np.iinfo(arr.dtype)
-        return low, float(info.max) - float(info.min)
+        return float(info.min), float(info.max) - float(info.min)
     lo, hi = float(arr.min()), float(arr.max())
     if lo < 0.0 or hi > 1.0:
         raise ValueError(

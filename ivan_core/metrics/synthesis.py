@@ -31,21 +31,21 @@ def _check(ref: np.ndarray, est: np.ndarray, mask: np.ndarray | None,
             raise ValueError(f"mask {mask.shape} does not match the leading axes of {ref.shape}")
         if not mask.any():
             raise ValueError("mask is empty")
-    return ref, est, span
+    return ref, est, span, mask
 
 
 def _masked(arr: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
     return arr if mask is None else arr[np.asarray(mask, dtype=bool)]
 
 
-def psnr(ref: np.ndarray, est: np.ndarray, data_range: float | None = None, mask: np.ndarray | None = None) -> float:
+def psnr(ref: np.ndarray, est: np.ndarray, *, data_range: float | None = None, mask: np.ndarray | None = None) -> float:
     """Peak signal-to-noise ratio in dB, ``10 log10(data_range^2 / MSE)``.
 
     Uses :func:`skimage.metrics.peak_signal_noise_ratio` on the full image; inside a
     mask the MSE is taken over masked pixels only. Identical images give ``inf``.
     ``data_range`` None: from the dtype (module docstring).
     """
-    ref, est, span = _check(ref, est, mask, data_range)
+    ref, est, span, mask = _check(ref, est, mask, data_range)
     if mask is None:
         with np.errstate(divide="ignore"):
             return float(skm.peak_signal_noise_ratio(ref, est, data_range=span))
@@ -53,7 +53,7 @@ def psnr(ref: np.ndarray, est: np.ndarray, data_range: float | None = None, mask
     return float("inf") if mse == 0 else float(10 * np.log10(span**2 / mse))
 
 
-def ssim(ref: np.ndarray, est: np.ndarray, data_range: float | None = None, mask: np.ndarray | None = None) -> float:
+def ssim(ref: np.ndarray, est: np.ndarray, *, data_range: float | None = None, mask: np.ndarray | None = None) -> float:
     """Structural similarity (Wang et al. 2004), mean of the SSIM map.
 
     Uses :func:`skimage.metrics.structural_similarity` with its default 7x7 window
@@ -62,13 +62,13 @@ def ssim(ref: np.ndarray, est: np.ndarray, data_range: float | None = None, mask
     averaged over the masked pixels. Stacks ``(S, H, W)`` are scored slice by slice and averaged.
     ``data_range`` None: from the dtype (module docstring).
     """
-    ref, est, span = _check(ref, est, mask, data_range)
+    ref, est, span, mask = _check(ref, est, mask, data_range)
     colour = ref.ndim >= 3 and ref.shape[-1] == 3
     plane = 3 if colour else 2
     if ref.ndim > plane:
         masks = [None] * len(ref) if mask is None else list(mask)
         keep = [i for i, m in enumerate(masks) if m is None or m.any()]
-        return float(np.mean([ssim(ref[i], est[i], span, masks[i]) for i in keep]))
+        return float(np.mean([ssim(ref[i], est[i], data_range=span, mask=masks[i]) for i in keep]))
     mean, smap = skm.structural_similarity(
         ref, est, data_range=span, full=True, channel_axis=-1 if colour else None
     )
@@ -79,7 +79,7 @@ def ssim(ref: np.ndarray, est: np.ndarray, data_range: float | None = None, mask
     return float(np.mean(smap[mask]))
 
 
-def nmse(ref: np.ndarray, est: np.ndarray, mask: np.ndarray | None = None, data_range: float | None = None) -> float:
+def nmse(ref: np.ndarray, est: np.ndarray, *, data_range: float | None = None, mask: np.ndarray | None = None) -> float:
     """Normalised mean squared error ``||ref - est||^2 / ||ref||^2``.
 
     Equals the square of :func:`skimage.metrics.normalized_root_mse` with
@@ -87,7 +87,7 @@ def nmse(ref: np.ndarray, est: np.ndarray, mask: np.ndarray | None = None, data_
     The value does not depend on the scale, but the inputs follow the same rule as
     every metric (module docstring), so 0..255 floats need ``data_range``.
     """
-    ref, est, _ = _check(ref, est, mask, data_range)
+    ref, est, _, mask = _check(ref, est, mask, data_range)
     if mask is None:
         return float(skm.normalized_root_mse(ref, est, normalization="euclidean") ** 2)
     r, e = _masked(ref, mask), _masked(est, mask)

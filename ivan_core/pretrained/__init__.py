@@ -67,10 +67,13 @@ def available(folder: str | Path | None = None) -> list[dict[str, Any]]:
 def find_card(name: str, profile: str = "tutorial", variant: str = "default",
               folder: str | Path | None = None) -> dict[str, Any]:
     """The full card of one shipped network; a clear error lists what is shipped otherwise."""
-    for path in _cards(folder):
-        card = _read(path)
-        if (card["name"], card["profile"], card["variant"]) == (name, profile, variant):
-            return card
+    found = [card for card in map(_read, _cards(folder))
+             if (card["name"], card["profile"], card["variant"]) == (name, profile, variant)]
+    if len(found) > 1:
+        raise KeyError(f"{len(found)} shipped networks are named {name!r} / {profile!r} / {variant!r} (trained on "
+                       "other data); pass key= of the one you mean to ivan_core.pretrained.card_for_key")
+    if found:
+        return found[0]
     shipped = [f"{c['name']} / {c['profile']} / {c['variant']}" for c in available(folder)] or ["none"]
     raise KeyError(f"no shipped network {name!r} for profile {profile!r}, variant {variant!r}; shipped "
                    f"(name / profile / variant): {', '.join(shipped)}")
@@ -81,7 +84,7 @@ def card_for_key(key: dict[str, Any], folder: str | Path | None = None) -> dict[
     wanted = key_hash(key)
     for path in _cards(folder):
         card = _read(path)
-        if card["key_sha"] == wanted:
+        if card["key_sha"] == wanted and key_hash(card["key"]) == wanted:  # the stored key, not only its label
             return card
     return None
 

@@ -37,6 +37,12 @@ class NonFiniteLossError(RuntimeError):
     """Raised when the training loss becomes NaN or infinite."""
 
 
+_FLOAT_FIELDS = ("lr", "lr_gamma", "lam", "clamp")
+#: Fields that may change between a checkpoint and its resumption: how often to validate, and
+#: how many epochs to run in all (a finished run can be trained further).
+_RESUMABLE_CHANGES = ("val_every", "epochs")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything that decides a training run besides the data.
@@ -84,6 +90,8 @@ class TrainConfig:
     val_every: int = 1
 
     def __post_init__(self) -> None:
+        for name in _FLOAT_FIELDS:  # lam=4 and lam=4.0 are one setting (and one model key)
+            object.__setattr__(self, name, float(getattr(self, name)))
         if self.val_every < 1:
             raise ValueError(f"val_every must be a positive number of epochs, got {self.val_every}")
 
@@ -173,6 +181,13 @@ def _start(task: Task, config: TrainConfig, device: torch.device, ckpt_path: Pat
             f"{saved['model_config']}, not {task.name!r} with {net.config}; "
             "use another out_dir or pass resume=False to start over"
         )
+    before = {k: v for k, v in saved.get("train_config", {}).items() if k not in _RESUMABLE_CHANGES}
+    now = {k: v for k, v in asdict(config).items() if k not in _RESUMABLE_CHANGES}
+    changed = sorted(k for k in now if k in before and before[k] != now[k])
+    if changed:
+        diffs = ", ".join(f"{k}: {before[k]!r} -> {now[k]!r}" for k in changed)
+        raise ValueError(f"{ckpt_path} was trained with other settings ({diffs}); "
+                         "use another out_dir or pass resume=False to start over")
     net.load_state_dict(saved["model"])
     optimiser.load_state_dict(saved["optimiser"])
     schedule.load_state_dict(saved["schedule"])

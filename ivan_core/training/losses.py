@@ -34,6 +34,11 @@ class ForwardTerm:
     fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
     key: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not self.key.get("name"):
+            raise ValueError("a ForwardTerm's key must name the loss and give every parameter, e.g. "
+                             "{'name': 'my_loss', 'weight': 0.5}; models are cached and shipped under it")
+
     def __call__(self, y_hat: torch.Tensor, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         return self.fn(y_hat, y, x)
 

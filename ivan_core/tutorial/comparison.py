@@ -20,6 +20,7 @@ import torch
 from ivan_core.evaluation.unet import UNetBaseline
 from ivan_core.tasks import get_task
 from ivan_core.training import build_model, loader, steps_per_epoch
+from ivan_core.training.device import pick_device
 from ivan_core.training.losses import bidirectional_loss, distance
 from ivan_core.training.pairs import TaskDataset
 from ivan_core.tutorial.experiment import Method, Splits, baseline_predictors, compare, fit, fit_unet, ivan_predictor
@@ -30,11 +31,19 @@ SYNTHESIS_TASKS = ("t1_to_t2", "t1pd_to_t2", "t1_to_pet", "t1t2_to_pet", "t1_to_
 
 def seconds_per_step(task: str, splits: Splits, profile: str | Profile, steps: int = 10) -> dict[str, float]:
     """Wall-clock seconds of one training step of iVAN (as the profile builds it) and of the
-    U-Net baseline, on the same batches, measured back to back after one warm-up step each."""
+    U-Net baseline, on the same ``steps`` batches (drawn over as many epochs as it takes), on the
+    device training uses, measured back to back after one warm-up step each."""
     p, spec = get_profile(profile), get_task(task)
-    config = p.train_config(max_steps_per_epoch=steps + 1)
-    batches = [b for b, _ in zip(loader(TaskDataset(splits.train, spec, True, p.patch), config, 0), range(steps + 1))]
-    net, unet = build_model(spec, config), UNetBaseline(spec)
+    device = pick_device()
+    config = p.train_config()
+    dataset = TaskDataset(splits.train, spec, True, p.patch)
+    batches, epoch = [], 0
+    while len(batches) < steps + 1:
+        batches += [(x.to(device), y.to(device)) for x, y in loader(dataset, config, epoch)]
+        epoch += 1
+    batches = batches[: steps + 1]
+    net, unet = build_model(spec, config).to(device), UNetBaseline(spec)
+    unet.net.to(device)
     ivan_opt, unet_opt = torch.optim.Adam(net.parameters()), torch.optim.Adam(unet.net.parameters())
 
     def ivan_step(x, y):
@@ -52,11 +61,18 @@ def seconds_per_step(task: str, splits: Splits, profile: str | Profile, steps: i
     out = {}
     for name, step in (("iVAN", ivan_step), ("U-Net", unet_step)):
         step(*batches[0])
+        _sync(device)
         t0 = time.perf_counter()
         for x, y in batches[1:]:
             step(x, y)
+        _sync(device)
         out[name] = (time.perf_counter() - t0) / steps
     return out
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
 
 
 def baseline_comparison(splits: Splits, profile: str | Profile, models_root: str | Path,

@@ -61,7 +61,8 @@ def setup(profile: str, output_dir: str | Path) -> tuple[str, str]:
 def harvard_cases(kind: str, aanlib_root: str | Path | None = None) -> list[Subject] | None:
     """The Harvard atlas cases of ``kind`` (``"CT-MRI"`` or ``"PET-MRI"``), or None when the pairs
     are not on this machine (``aanlib_root``, else ``IVAN_AANLIB``, else ``../shared/data/aanlib``;
-    ``IVAN_AANLIB=''`` means none). Says which when it returns None."""
+    ``IVAN_AANLIB=''`` means none). Says so when it returns None; a root that is given (or set
+    in ``IVAN_AANLIB``) but does not exist is an error (:func:`ivan_core.data.find_aanlib`)."""
     root = find_aanlib(aanlib_root)
     if root is None:
         print("Harvard atlas pairs not found: set aanlib_root or IVAN_AANLIB to run this part.")
@@ -152,7 +153,7 @@ def fit_unet(task: Task | str, splits: Splits, profile: str | Profile, models_ro
     p = get_profile(profile)
     task = get_task(task)
     config = p.train_config(**overrides)
-    unet = UNetBaseline(task)
+    unet = UNetBaseline(task, seed=config.seed)
     key = {**model_key(task, config, splits.train, [], p.patch), "model": unet.describe()}
     path = None if models_root is None else Path(models_root) / f"unet-{task.name}-{key_hash(key)}" / "unet.pt"
     if path is not None and path.is_file():

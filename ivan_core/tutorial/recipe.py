@@ -28,7 +28,8 @@ def score_probe(task: Task, subjects: Sequence[Subject]) -> Callable[[int, IVAN]
     """An ``on_epoch`` hook for :func:`ivan_core.training.train`: mean head PSNR and SSIM of the
     task's outputs over ``subjects`` (``test_psnr``, ``test_ssim``)."""
     def probe(epoch: int, net: IVAN) -> dict[str, float]:
-        rows = [r for s in subjects for r in score(s, synthesise(net, task, s), task.outputs, regions=("head",))]
+        device = next(net.parameters()).device  # score where it trains
+        rows = [r for s in subjects for r in score(s, synthesise(net, task, s, device=device), task.outputs, regions=("head",))]
         return {"test_psnr": float(np.mean([r["psnr"] for r in rows])),
                 "test_ssim": float(np.mean([r["ssim"] for r in rows]))}
     return probe
