@@ -98,3 +98,21 @@ def test_fit_uses_a_shipped_network_only_for_its_own_key(shipped, tmp_path, monk
     fresh = fit("t1pd_to_t2", splits, PROFILE, tmp_path, progress=False, pretrained=True, lam=2.0)
     assert not fresh.pretrained
     assert (model_dir(tmp_path, json.loads(next(tmp_path.glob("*/key.json")).read_text())) / "model.pt").is_file()
+
+
+def test_a_shipped_unet_is_found_by_its_key(tmp_path, monkeypatch):
+    import ivan_core.pretrained as pretrained
+    from ivan_core.tutorial.experiment import fit_unet
+
+    splits = Splits([make_subject(f"phantom-{i:03d}", seed=i) for i in range(2)], [], [])
+    trained = fit_unet("t1_to_t2", splits, PROFILE, tmp_path / "models", progress=False)
+    dest = tmp_path / "weights"
+    (card,) = export_all(tmp_path / "models", "smoke", dest)
+    assert (card["kind"], card["variant"], card["steps"]) == ("unet", "U-Net", trained.steps)
+    monkeypatch.setattr(pretrained, "WEIGHTS", dest)
+    loaded = fit_unet("t1_to_t2", splits, PROFILE, tmp_path / "elsewhere", progress=False, pretrained=True)
+    assert not (tmp_path / "elsewhere").exists()
+    x = make_subject("t", seed=7)
+    assert (loaded.predict(x)["T2"] == trained.predict(x)["T2"]).all()
+    with pytest.raises(PretrainedMismatchError, match="no|not an iVAN"):
+        pretrained.load_card_weights(pretrained.card_for_key(json.loads(next((tmp_path / "models").glob("*/key.json")).read_text()), dest))

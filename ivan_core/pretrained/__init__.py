@@ -107,8 +107,8 @@ def key_differences(card_key: dict[str, Any], key: dict[str, Any]) -> list[str]:
     return out
 
 
-def load_card_weights(card: dict[str, Any], device: str | torch.device = "cpu") -> IVAN:
-    """Build the network of a card (as read here, with its ``path``) and load its checked weights (eval mode)."""
+def _checked_path(card: dict[str, Any]) -> Path:
+    """The card's weights file, after checking that it exists and matches the card's sha256."""
     path = Path(card["path"])
     if not path.is_file():
         raise FileNotFoundError(f"the card {card['name']!r} names {path}, which is missing; reinstall ivan_core "
@@ -117,9 +117,30 @@ def load_card_weights(card: dict[str, Any], device: str | torch.device = "cpu") 
     if found != card["sha256"]:
         raise PretrainedMismatchError(f"{path} has sha256 {found}, but its card says {card['sha256']}; the file "
                                       "is damaged or was replaced: rebuild it with `python -m ivan_core pretrain`")
+    return path
+
+
+def load_card_weights(card: dict[str, Any], device: str | torch.device = "cpu") -> IVAN:
+    """Build the iVAN network of a card (as read here, with its ``path``) and load its checked weights (eval mode)."""
+    if card.get("kind", "ivan") != "ivan":
+        raise PretrainedMismatchError(f"card {card['name']!r} ({card['variant']}) holds a {card['kind']}, not an "
+                                      "iVAN network; use load_card_unet")
     net = IVAN(**card["architecture"])
-    net.load_state_dict(torch.load(path, map_location=device, weights_only=True))
+    net.load_state_dict(torch.load(_checked_path(card), map_location=device, weights_only=True))
     return net.to(device).eval()
+
+
+def load_card_unet(card: dict[str, Any], device: str | torch.device = "cpu"):
+    """The trained :class:`~ivan_core.evaluation.unet.UNetBaseline` of a ``kind == "unet"`` card."""
+    from ivan_core.evaluation.unet import UNetBaseline
+
+    if card.get("kind") != "unet":
+        raise PretrainedMismatchError(f"card {card['name']!r} ({card['variant']}) holds no U-Net")
+    arch = card["architecture"]
+    norm = tuple(arch["norm"]) if isinstance(arch["norm"], list) else arch["norm"]
+    unet = UNetBaseline(card["task"]["name"], arch["features"], norm).load(_checked_path(card))
+    unet.net.to(device)
+    return unet
 
 
 def load_pretrained(name: str, profile: str = "tutorial", variant: str = "default",

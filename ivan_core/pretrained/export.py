@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ivan_core.io import write_json
+from ivan_core.evaluation import synthesise
+from ivan_core.io import atomic_write, write_json
 from ivan_core.pretrained import WEIGHTS, sha256
 from ivan_core.training.cache_key import key_hash
 from ivan_core.training.checkpoint import atomic_save, load_model
@@ -40,11 +41,11 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9=.,+-]+", "_", text).strip("_")
 
 
-def phantom_test_metrics(net, key: dict[str, Any], profile: str, seed: int = 0) -> dict[str, float] | None:
-    """Mean head PSNR / SSIM / NMSE over the test subjects of ``phantom_splits(profile, seed)``, for a
-    synthesis network trained on that split's training subjects (None for anything else, e.g.
-    fusion or real data)."""
-    from ivan_core.evaluation import score, synthesise
+def phantom_test_metrics(predict, key: dict[str, Any], profile: str, seed: int = 0) -> dict[str, float] | None:
+    """Mean head PSNR / SSIM / NMSE over the test subjects of ``phantom_splits(profile, seed)`` of
+    ``predict(subject) -> {modality: array}``, for a synthesis model trained on that split's training
+    subjects (None for anything else, e.g. fusion or real data)."""
+    from ivan_core.evaluation import score
     from ivan_core.tasks import get_task
     from ivan_core.tutorial.experiment import phantom_splits
 
@@ -54,7 +55,7 @@ def phantom_test_metrics(net, key: dict[str, Any], profile: str, seed: int = 0) 
     splits = phantom_splits(profile, seed=seed, progress=False)
     if [[s.name, s.fingerprint(task.modalities)] for s in splits.train] != key["train"]:
         return None
-    rows = [r for s in splits.test for r in score(s, synthesise(net, task, s), task.outputs, regions=("head",))]
+    rows = [r for s in splits.test for r in score(s, predict(s), task.outputs, regions=("head",))]
     return {"psnr_head": float(np.mean([r["psnr"] for r in rows])),
             "ssim_head": float(np.mean([r["ssim"] for r in rows])),
             "nmse_head": float(np.mean([r["nmse"] for r in rows])),
@@ -66,6 +67,8 @@ def export_model(folder: str | Path, profile: str, dest: str | Path = WEIGHTS,
     """Write ``folder``'s trained network (from :func:`ivan_core.tutorial.experiment.fit`) as ``<stem>.pt``
     (state dict only) and its card ``<stem>.json`` into ``dest``; returns the card."""
     folder, dest = Path(folder), Path(dest)
+    if (folder / "unet.pt").is_file():
+        return _export_unet(folder, profile, dest, command)
     for needed in ("key.json", "model.pt", "history.json"):
         if not (folder / needed).is_file():
             raise FileNotFoundError(f"{folder} lacks {needed}; train it to the end with ivan_core.tutorial.experiment.fit")
@@ -77,14 +80,14 @@ def export_model(folder: str | Path, profile: str, dest: str | Path = WEIGHTS,
     weights = atomic_save({k: v.detach().cpu() for k, v in net.state_dict().items()}, dest / f"{stem}.pt")
     config = key["config"]
     card = {
-        "name": task.name, "variant": variant, "profile": get_profile(profile).name,
+        "kind": "ivan", "name": task.name, "variant": variant, "profile": get_profile(profile).name,
         "task": key["task"], "architecture": dict(net.config), "train_config": config,
         "data": {"train": [n for n, _ in key["train"]], "val": [n for n, _ in key["val"]],
                  "patch": key["patch"], "training_seed": config["seed"],
                  "identified_by": "subject names and pixel fingerprints in key.train / key.val"},
         "epochs": len(history), "steps": int(sum(row["steps"] for row in history)),
         "seconds": float(sum(row["seconds"] for row in history)),
-        "test_metrics": phantom_test_metrics(net, key, profile),
+        "test_metrics": phantom_test_metrics(lambda s: synthesise(net, task, s), key, profile),
         "sha256": sha256(weights), "key_sha": key_hash(key), "key": key,
         "command": command or COMMAND.format(profile=profile), "history": history,
     }
@@ -92,7 +95,35 @@ def export_model(folder: str | Path, profile: str, dest: str | Path = WEIGHTS,
     return card
 
 
+def _export_unet(folder: Path, profile: str, dest: Path, command: str | None) -> dict[str, Any]:
+    """Ship a U-Net baseline of :func:`ivan_core.tutorial.experiment.fit_unet` (its file as it is)."""
+    from ivan_core.evaluation.unet import UNetBaseline
+    from ivan_core.tasks import get_task
+
+    key = json.loads((folder / "key.json").read_text())
+    task = get_task(key["task"]["name"])
+    arch = key["model"]
+    unet = UNetBaseline(task, arch["features"], tuple(arch["norm"]) if isinstance(arch["norm"], list) else arch["norm"])
+    unet.load(folder / "unet.pt")
+    stem = _slug(f"{profile}--{task.name}--U-Net--{key_hash(key)[:8]}")
+    weights = dest / f"{stem}.pt"
+    dest.mkdir(parents=True, exist_ok=True)
+    atomic_write(weights, lambda fh: fh.write((folder / "unet.pt").read_bytes()))
+    card = {"kind": "unet", "name": task.name, "variant": "U-Net", "profile": get_profile(profile).name,
+            "task": key["task"], "architecture": arch, "train_config": key["config"],
+            "data": {"train": [n for n, _ in key["train"]], "patch": key["patch"], "training_seed": key["config"]["seed"],
+                     "identified_by": "subject names and pixel fingerprints in key.train"},
+            "steps": unet.steps, "seconds": unet.seconds,
+            "test_metrics": phantom_test_metrics(unet.predict, key, profile),
+            "sha256": sha256(weights), "key_sha": key_hash(key), "key": key,
+            "command": command or COMMAND.format(profile=profile), "history": []}
+    write_json(dest / f"{stem}.json", card)
+    return card
+
+
 def export_all(models_root: str | Path, profile: str, dest: str | Path = WEIGHTS) -> list[dict[str, Any]]:
-    """Export every finished model folder (one with ``key.json`` and ``model.pt``) below ``models_root``."""
-    folders: Sequence[Path] = sorted(p.parent for p in Path(models_root).rglob("key.json") if (p.parent / "model.pt").is_file())
+    """Export every finished model folder below ``models_root``: one with ``key.json`` and either
+    ``model.pt`` (iVAN) or ``unet.pt`` (the U-Net baseline)."""
+    folders: Sequence[Path] = sorted(p.parent for p in Path(models_root).rglob("key.json")
+                                     if (p.parent / "model.pt").is_file() or (p.parent / "unet.pt").is_file())
     return [export_model(f, profile, dest) for f in folders]

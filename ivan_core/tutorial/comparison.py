@@ -90,7 +90,8 @@ def baseline_comparison(splits: Splits, profile: str | Profile, models_root: str
     rows = []
     for name in tasks:
         result = fit(name, splits, p, models_root, progress, pretrained=pretrained)
-        methods = {"iVAN": ivan_predictor(result), **baseline_predictors(name, splits, p, models_root, progress)}
+        methods = {"iVAN": ivan_predictor(result),
+                   **baseline_predictors(name, splits, p, models_root, progress, pretrained=pretrained)}
         per_step = seconds_per_step(name, splits, p)
         rows += _scored(name, splits, methods, per_step)
         if not wall_clock:

@@ -146,15 +146,22 @@ def _timed(fit_: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def fit_unet(task: Task | str, splits: Splits, profile: str | Profile, models_root: str | Path | None,
-             progress: bool = True, **overrides: Any) -> UNetBaseline:
+             progress: bool = True, pretrained: bool = False, **overrides: Any) -> UNetBaseline:
     """The U-Net baseline trained with exactly iVAN's budget for ``profile`` (its TrainConfig with
     ``overrides``: epochs, steps, batch, crops, schedule, seed), cached under ``models_root`` by
-    the same kind of key as :func:`fit` (a rerun loads it)."""
+    the same kind of key as :func:`fit` (a rerun loads it); ``pretrained`` uses a shipped one
+    trained under the same key."""
     p = get_profile(profile)
     task = get_task(task)
     config = p.train_config(**overrides)
     unet = UNetBaseline(task, seed=config.seed)
     key = {**model_key(task, config, splits.train, [], p.patch), "model": unet.describe()}
+    if pretrained:
+        from ivan_core.pretrained import card_for_key, load_card_unet
+
+        card = card_for_key(key)
+        if card is not None:
+            return load_card_unet(card)
     path = None if models_root is None else Path(models_root) / f"unet-{task.name}-{key_hash(key)}" / "unet.pt"
     if path is not None and path.is_file():
         return unet.load(path)
@@ -166,7 +173,8 @@ def fit_unet(task: Task | str, splits: Splits, profile: str | Profile, models_ro
 
 
 def baseline_predictors(task: Task | str, splits: Splits, profile: str | Profile | None = None,
-                        models_root: str | Path | None = None, progress: bool = True) -> dict[str, Method]:
+                        models_root: str | Path | None = None, progress: bool = True,
+                        pretrained: bool = False) -> dict[str, Method]:
     """The baselines of a synthesis table, fitted on ``splits.train``.
 
     ``copy input`` and ``linear regression`` (per pixel, least squares), the ``lookup table``
@@ -180,7 +188,7 @@ def baseline_predictors(task: Task | str, splits: Splits, profile: str | Profile
                "linear regression": Method(linear.predict, 0, linear_s),
                "lookup table": Method(lookup.predict, 0, lookup_s)}
     if profile is not None:
-        unet = fit_unet(task, splits, profile, models_root, progress)
+        unet = fit_unet(task, splits, profile, models_root, progress, pretrained=pretrained)
         methods["U-Net"] = Method(unet.predict, unet.steps, unet.seconds)
     return methods
 
