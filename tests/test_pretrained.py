@@ -115,4 +115,5 @@ def test_a_shipped_unet_is_found_by_its_key(tmp_path, monkeypatch):
     x = make_subject("t", seed=7)
     assert (loaded.predict(x)["T2"] == trained.predict(x)["T2"]).all()
     with pytest.raises(PretrainedMismatchError, match="no|not an iVAN"):
-        pretrained.load_card_weights(pretrained.card_for_key(json.loads(next((tmp_path / "models").glob("*/key.json")).read_text()), dest))
+        key = json.loads(next((tmp_path / "models").glob("*/key.json")).read_text())
+        pretrained.load_card_weights(pretrained.card_for_key(key, dest))
