@@ -132,3 +132,34 @@ def test_subnets_come_from_the_constructor():
 
     EnhancedAffineCoupling(5, tiny)
     assert made == [(3, 2), (2, 3), (2, 3)]
+
+
+@pytest.mark.parametrize("levels", [0, 1])
+def test_reversible_gradients_equal_ordinary_autograd(levels):
+    torch.manual_seed(0)
+    plain = perturb_(IVAN(2, n_blocks=3, hidden=4, levels=levels), scale=0.02)
+    flat = IVAN(2, n_blocks=3, hidden=4, levels=levels, reversible=True)
+    flat.load_state_dict(plain.state_dict())
+    x, y = torch.rand(2, 2, 16, 16), torch.rand(2, 2, 16, 16)
+    grads = []
+    for net in (plain, flat):
+        net.zero_grad()
+        loss = ((net(x) - y) ** 2).mean() + ((net.inverse(y) - x) ** 2).mean()
+        loss.backward()
+        grads.append(torch.cat([p.grad.flatten() for p in net.parameters()]))
+    assert torch.allclose(flat(x), plain(x))
+    assert (grads[1] - grads[0]).norm() <= 1e-4 * grads[0].norm()
+
+
+def test_reversible_memory_is_flat_in_depth():
+    from ivan_core.tutorial.benchmark import saved_bytes
+
+    x, y = torch.rand(2, 2, 32, 32), torch.rand(2, 2, 32, 32)
+
+    def loss_bytes(n_blocks, reversible):
+        net = IVAN(2, n_blocks=n_blocks, hidden=8, reversible=reversible)
+        return saved_bytes(lambda: ((net(x) - y) ** 2).mean() + ((net.inverse(y) - x) ** 2).mean())
+
+    assert loss_bytes(8, True) <= loss_bytes(8, False) / 4
+    assert loss_bytes(8, True) == loss_bytes(2, True)
+    assert loss_bytes(8, False) > 2 * loss_bytes(2, False)

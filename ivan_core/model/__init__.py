@@ -8,4 +8,4 @@ from ivan_core.model.network import IVAN, Inverted, InvertibleBlock, InvertibleS
 from ivan_core.model.subnets import DenseBlock
 
 __all__ = ["IVAN", "InvertibleBlock", "InvertibleSequence", "Inverted", "InvertibleConv1x1", "EnhancedAffineCoupling",
-           "HaarDownsampling", "DenseBlock", "DEFAULT_CLAMP", "dense_subnet", "perturb_"]
+           "HaarDownsampling", "DenseBlock", "DEFAULT_CLAMP", "dense_subnet", "perturb_", "reversible_apply"]

@@ -2,54 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import torch
 from torch import nn
 
 from ivan_core.model.conv1x1 import InvertibleConv1x1
 from ivan_core.model.coupling import DEFAULT_CLAMP, EnhancedAffineCoupling, SubnetConstructor, dense_subnet
 from ivan_core.model.haar import HaarDownsampling
-
-
-class InvertibleSequence(nn.Module):
-    """Invertible modules applied in order; the inverse applies their inverses in reverse.
-
-    Every member has ``forward`` and ``inverse`` on ``(B, C, H, W)`` tensors (the one
-    contract of this package's invertible modules); the composite is written once here.
-    """
-
-    def __init__(self, modules: Sequence[nn.Module]):
-        super().__init__()
-        self.layers = nn.ModuleList(modules)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Apply every module in order."""
-        for layer in self.layers:
-            x = layer(x)
-        return x
-
-    def inverse(self, y: torch.Tensor) -> torch.Tensor:
-        """Apply every module's inverse in reverse order."""
-        for layer in reversed(self.layers):
-            y = layer.inverse(y)
-        return y
-
-
-class Inverted(nn.Module):
-    """An invertible module run backwards: ``forward`` is its ``inverse`` and vice versa."""
-
-    def __init__(self, module: nn.Module):
-        super().__init__()
-        self.module = module
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """The wrapped module's inverse."""
-        return self.module.inverse(x)
-
-    def inverse(self, y: torch.Tensor) -> torch.Tensor:
-        """The wrapped module's forward."""
-        return self.module(y)
+from ivan_core.model.reversible import reversible_apply
+from ivan_core.model.sequence import Inverted, InvertibleSequence
 
 
 class InvertibleBlock(InvertibleSequence):
@@ -91,6 +51,11 @@ class IVAN(nn.Module):
         inverse Haar transform last. The network stays exactly invertible; each block
         sees a ``2**L`` times wider neighbourhood at ``4**-L`` of the pixels. Images
         must then have sides divisible by ``2**L``.
+    reversible : bool
+        Train with memory flat in depth: the backward pass recomputes every layer's input
+        from its output with the exact inverse instead of storing activations
+        (:mod:`ivan_core.model.reversible`). It costs about one more pass per layer, does not
+        change the weights or the results, and is not part of :attr:`config`.
     subnet_constructor : callable, optional
         ``(in_channels, out_channels) -> nn.Module`` for the coupling layers' ``r``,
         ``s`` and ``t``; default :func:`~ivan_core.model.coupling.dense_subnet` with
@@ -108,7 +73,7 @@ class IVAN(nn.Module):
     """
 
     def __init__(self, channels: int, n_blocks: int = 8, hidden: int = 32, clamp: float = DEFAULT_CLAMP,
-                 levels: int = 0, subnet_constructor: SubnetConstructor | None = None):
+                 levels: int = 0, subnet_constructor: SubnetConstructor | None = None, reversible: bool = False):
         super().__init__()
         if channels < 2:
             raise ValueError(
@@ -121,6 +86,7 @@ class IVAN(nn.Module):
             raise ValueError(f"levels must be >= 0, got {levels}")
         self.config = {"channels": channels, "n_blocks": n_blocks, "hidden": hidden, "clamp": clamp,
                        "levels": levels}
+        self.reversible = reversible
         make = subnet_constructor or dense_subnet(hidden)
         haar = [HaarDownsampling(channels * 4**i) for i in range(levels)]
         inner = channels * 4**levels
@@ -150,9 +116,13 @@ class IVAN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Synthesise ``Y = f(X)``; both ``(B, C, H, W)``."""
         self._check(x)
+        if self.reversible:
+            return reversible_apply(self.flow.layers, x)
         return self.flow(x)
 
     def inverse(self, y: torch.Tensor) -> torch.Tensor:
         """Recover ``X = f^{-1}(Y)``; both ``(B, C, H, W)``."""
         self._check(y)
+        if self.reversible:
+            return reversible_apply([Inverted(layer) for layer in reversed(self.flow.layers)], y)
         return self.flow.inverse(y)

@@ -40,7 +40,7 @@ class NonFiniteLossError(RuntimeError):
 _FLOAT_FIELDS = ("lr", "lr_gamma", "lam", "clamp")
 #: Fields that may change between a checkpoint and its resumption: how often to validate, and
 #: how many epochs to run in all (a finished run can be trained further).
-_RESUMABLE_CHANGES = ("val_every", "epochs")
+_RESUMABLE_CHANGES = ("val_every", "epochs", "reversible")
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,9 @@ class TrainConfig:
     amp : bool
         bfloat16 autocast on CUDA (ignored on CPU). Invertibility is then only as
         exact as bfloat16; off by default.
+    reversible : bool
+        Backpropagate with memory flat in depth (:mod:`ivan_core.model.reversible`); the same
+        weights up to float rounding, at about one more pass per layer.
     val_every : int
         Score the validation set after every ``val_every``-th epoch and after the last
         (validation on whole images can cost more than the epoch itself). It does not
@@ -87,6 +90,7 @@ class TrainConfig:
     seed: int = 0
     max_steps_per_epoch: int | None = None
     amp: bool = False
+    reversible: bool = False
     val_every: int = 1
 
     def __post_init__(self) -> None:
@@ -150,7 +154,7 @@ def evaluate_loss(net: IVAN, task: Task, dataset: Dataset, config: TrainConfig, 
 def build_model(task: Task, config: TrainConfig) -> IVAN:
     """The untrained :class:`~ivan_core.model.IVAN` that ``config`` describes for ``task``."""
     return IVAN(task.channels, n_blocks=config.n_blocks, hidden=config.hidden, clamp=config.clamp,
-                levels=config.levels)
+                levels=config.levels, reversible=config.reversible)
 
 
 @dataclass
