@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ivan_core.training import TrainConfig
@@ -39,7 +39,9 @@ class Profile:
         Haar levels of the network (0: the paper's architecture; see :class:`~ivan_core.model.IVAN`).
     lam : float
         Weight of the forward term in the loss (the paper: 1).
-    fusion_epochs : int or None
+    fusion : dict
+        :class:`~ivan_core.training.TrainConfig` overrides for T2 + CT fusion (notebook 06),
+        on top of the profile's own settings; empty: fusion trains like synthesis.
         Epochs for T2 + CT fusion (notebook 06), whose edge-driven losses need longer than
         synthesis; ``lr_step`` is scaled by the same factor. None: ``epochs``.
     """
@@ -60,7 +62,7 @@ class Profile:
     max_steps_per_epoch: int | None = None
     levels: int = 0
     lam: float = 1.0
-    fusion_epochs: int | None = None
+    fusion: dict[str, Any] = field(default_factory=dict)
 
     def train_config(self, **overrides: Any) -> TrainConfig:
         """The :class:`~ivan_core.training.TrainConfig` of this profile (epochs, batch, schedule,
@@ -81,7 +83,8 @@ PROFILES: dict[str, Profile] = {
                      max_steps_per_epoch=2),
     "tutorial": Profile("tutorial", n_subjects=20, size=128, n_slices=12, split=(14, 2, 4),
                         n_blocks=4, hidden=16, epochs=150, batch_size=8, patch=48, lr=1e-3,
-                        lr_step=50, max_steps_per_epoch=20, levels=1, lam=4.0),
+                        lr_step=50, max_steps_per_epoch=20, levels=1, lam=4.0,
+                        fusion={"levels": 0, "epochs": 50, "lr_step": 20}),
     "paper": Profile("paper", n_subjects=24, size=256, n_slices=32, split=(16, 4, 4), n_blocks=8,
                      hidden=32, epochs=300, batch_size=4, patch=None, lr=1e-4, lr_step=50),
 }
