@@ -43,11 +43,13 @@ def test_validation_runs_every_n_epochs_and_after_the_last(tmp_path, data):
         TrainConfig(val_every=0)
 
 
-def test_resume_gives_the_same_weights(tmp_path, data):
-    full = train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path / "full", progress=False)
-    half = TrainConfig(**{**CONFIG.__dict__, "epochs": 2})
+@pytest.mark.parametrize("ema", [0.0, 0.9])
+def test_resume_gives_the_same_weights(tmp_path, data, ema):
+    config = TrainConfig(**{**CONFIG.__dict__, "ema": ema})
+    full = train("t1pd_to_t2", data, None, config, out_dir=tmp_path / "full", progress=False)
+    half = TrainConfig(**{**config.__dict__, "epochs": 2})
     train("t1pd_to_t2", data, None, half, out_dir=tmp_path / "split", progress=False)
-    resumed = train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path / "split", progress=False)
+    resumed = train("t1pd_to_t2", data, None, config, out_dir=tmp_path / "split", progress=False)
     assert len(resumed.history) == 4
     for a, b in zip(full.net.state_dict().values(), resumed.net.state_dict().values()):
         assert torch.equal(a, b)
@@ -137,3 +139,19 @@ def test_resuming_with_other_settings_is_refused_but_more_epochs_are_fine(tmp_pa
 
 def test_integer_and_float_settings_are_one_setting():
     assert TrainConfig(lam=4) == TrainConfig(lam=4.0) and isinstance(TrainConfig(lr=1).lr, float)
+
+
+def test_the_weight_average_is_what_training_hands_out(tmp_path, data):
+    config = TrainConfig(**{**CONFIG.__dict__, "ema": 0.5})
+    result = train("t1pd_to_t2", data, data, config, out_dir=tmp_path, progress=False)
+    raw = safe_load(tmp_path / "checkpoint.pt")
+    averaged = {k: v for k, v in result.net.state_dict().items()}
+    assert all(torch.equal(averaged[k], v) for k, v in raw["average_model"].items())
+    assert any(not torch.equal(raw["model"][k], v) for k, v in raw["average_model"].items())
+    from_file, _, _ = load_model(tmp_path / "model.pt")
+    from_ckpt, _, _ = load_model(tmp_path / "checkpoint.pt")
+    x = data.tensors[0][:2]
+    with torch.no_grad():
+        assert torch.equal(from_file(x), result.net(x)) and torch.equal(from_ckpt(x), result.net(x))
+    with pytest.raises(ValueError, match="ema"):
+        TrainConfig(ema=1.0)

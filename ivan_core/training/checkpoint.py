@@ -59,7 +59,8 @@ def save_model(path: str | os.PathLike, net: IVAN, task: Task, meta: dict[str, A
 
 def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[IVAN, Task, dict[str, Any]]:
     """Read a trained network from a :func:`save_model` file (``model.pt``) or a training
-    checkpoint (``checkpoint.pt``, the network as of its last finished epoch).
+    checkpoint (``checkpoint.pt``, the network as of its last finished epoch: its weight average
+    when training kept one, as training would hand it out).
 
     Returns
     -------
@@ -78,5 +79,5 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> t
         raise ValueError(f"{path} holds neither a trained model (key 'config') nor a training checkpoint "
                          f"(key 'model_config'); its keys are {sorted(data)}")
     net = IVAN(**config)
-    net.load_state_dict(data["model"])
+    net.load_state_dict(data.get("average_model", data["model"]))
     return net.to(device).eval(), task_from_dict(data["task"]), meta

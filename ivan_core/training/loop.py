@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader, Dataset, RandomSampler
 from tqdm.auto import tqdm
 
@@ -37,7 +38,7 @@ class NonFiniteLossError(RuntimeError):
     """Raised when the training loss becomes NaN or infinite."""
 
 
-_FLOAT_FIELDS = ("lr", "lr_gamma", "lam", "clamp")
+_FLOAT_FIELDS = ("lr", "lr_gamma", "lam", "clamp", "ema")
 #: Fields that may change between a checkpoint and its resumption: how often to validate, and
 #: how many epochs to run in all (a finished run can be trained further).
 _RESUMABLE_CHANGES = ("val_every", "epochs", "reversible")
@@ -66,6 +67,11 @@ class TrainConfig:
     amp : bool
         bfloat16 autocast on CUDA (ignored on CPU). Invertibility is then only as
         exact as bfloat16; off by default.
+    ema : float
+        Decay of an exponential moving average of the weights, updated after every step
+        (0: off). With it, validation, ``on_epoch`` and the returned network use the
+        averaged weights, which do not jump with the last batches as raw Adam iterates do
+        (0.998 averages over about the last 500 steps).
     reversible : bool
         Backpropagate with memory flat in depth (:mod:`ivan_core.model.reversible`); the same
         weights up to float rounding, at about one more pass per layer.
@@ -90,12 +96,15 @@ class TrainConfig:
     seed: int = 0
     max_steps_per_epoch: int | None = None
     amp: bool = False
+    ema: float = 0.0
     reversible: bool = False
     val_every: int = 1
 
     def __post_init__(self) -> None:
         for name in _FLOAT_FIELDS:  # lam=4 and lam=4.0 are one setting (and one model key)
             object.__setattr__(self, name, float(getattr(self, name)))
+        if not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"ema is a decay in [0, 1), got {self.ema}")
         if self.val_every < 1:
             raise ValueError(f"val_every must be a positive number of epochs, got {self.val_every}")
 
@@ -166,6 +175,12 @@ class _State:
     schedule: torch.optim.lr_scheduler.LRScheduler
     history: list[dict[str, float]]
     epoch: int = 0
+    average: AveragedModel | None = None
+
+    @property
+    def result(self) -> IVAN:
+        """The network training hands out: the weight average when there is one."""
+        return self.average.module if self.average is not None else self.net
 
 
 def _start(task: Task, config: TrainConfig, device: torch.device, ckpt_path: Path | None, resume: bool) -> _State:
@@ -175,7 +190,8 @@ def _start(task: Task, config: TrainConfig, device: torch.device, ckpt_path: Pat
     net = build_model(task, config).to(device)
     optimiser = torch.optim.Adam(net.parameters(), lr=config.lr)
     schedule = torch.optim.lr_scheduler.StepLR(optimiser, step_size=config.lr_step, gamma=config.lr_gamma)
-    state = _State(net, optimiser, schedule, [])
+    average = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(config.ema), use_buffers=True) if config.ema else None
+    state = _State(net, optimiser, schedule, [], average=average)
     if ckpt_path is None or not resume or not ckpt_path.exists():
         return state
     saved = safe_load(ckpt_path, map_location=device)
@@ -195,6 +211,9 @@ def _start(task: Task, config: TrainConfig, device: torch.device, ckpt_path: Pat
     net.load_state_dict(saved["model"])
     optimiser.load_state_dict(saved["optimiser"])
     schedule.load_state_dict(saved["schedule"])
+    if average is not None:
+        average.module.load_state_dict(saved["average_model"])
+        average.n_averaged.fill_(int(saved["n_averaged"]))
     state.history, state.epoch = list(saved["history"]), int(saved["epoch"])
     return state
 
@@ -204,7 +223,10 @@ def _save_checkpoint(state: _State, task: Task, config: TrainConfig, out: Path) 
     atomic_save({"model": state.net.state_dict(), "optimiser": state.optimiser.state_dict(),
                  "schedule": state.schedule.state_dict(), "epoch": state.epoch, "history": state.history,
                  "task": task_to_dict(task), "model_config": dict(state.net.config),
-                 "train_config": asdict(config)}, out / "checkpoint.pt")
+                 "train_config": asdict(config),
+                 **({} if state.average is None else {"average_model": state.average.module.state_dict(),
+                                                     "n_averaged": int(state.average.n_averaged)})},
+                out / "checkpoint.pt")
     write_json(out / "history.json", state.history)
 
 
@@ -233,6 +255,8 @@ def _run_epoch(state: _State, task: Task, train_set: Dataset, config: TrainConfi
         state.optimiser.zero_grad(set_to_none=True)
         loss.backward()
         state.optimiser.step()
+        if state.average is not None:
+            state.average.update_parameters(state.net)
         sums["loss"] += float(loss.detach())
         sums["forward"] += parts["forward"]
         sums["inverse"] += parts["inverse"]
@@ -306,9 +330,9 @@ def train(
         if (state.epoch + 1) % config.val_every == 0 or state.epoch + 1 == config.epochs:
             if val_set is not None:
                 row.update({f"val_{k}": v for k, v in
-                            evaluate_loss(state.net, task, val_set, config, device, forward_loss).items()})
+                            evaluate_loss(state.result, task, val_set, config, device, forward_loss).items()})
             if on_epoch is not None:
-                row.update(on_epoch(state.epoch + 1, state.net))
+                row.update(on_epoch(state.epoch + 1, state.result))
                 state.net.train()
         state.schedule.step()
         state.epoch += 1
@@ -316,7 +340,7 @@ def train(
         if out is not None:
             _save_checkpoint(state, task, config, out)
     bar.close()
-    state.net.eval()
+    state.result.eval()
     if out is not None:
-        save_model(out / "model.pt", state.net, task, {"train_config": asdict(config), "epochs": len(state.history)})
-    return TrainResult(state.net, task, config, state.history, out, time.perf_counter() - started)
+        save_model(out / "model.pt", state.result, task, {"train_config": asdict(config), "epochs": len(state.history)})
+    return TrainResult(state.result, task, config, state.history, out, time.perf_counter() - started)
