@@ -35,8 +35,11 @@ import numpy as np
 from scipy import ndimage
 from skimage.filters import threshold_otsu
 
+from ivan_core.data.errors import DataError, check_exists, check_finite
 from ivan_core.data.record import Subject, is_colour
+from ivan_core.data.scaling import to_unit
 from ivan_core.data.sequences import rgb_to_pet
+from ivan_core.data.volumes import radiological_slices, ras_affine, read_volume, to_ras
 
 PathLike = str | os.PathLike
 
@@ -55,32 +58,7 @@ BRAINWEB_START = (-90.0, -126.0, -72.0)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
 
-class DataError(ValueError):
-    """A data file is missing, unreadable, unpaired or inconsistent."""
-
-
-# ----------------------------------------------------------------------------- scaling, masks
-
-
-def to_unit(volume: np.ndarray) -> np.ndarray:
-    """Scale one volume to float32 in [0, 1] (see the module docstring).
-
-    Parameters
-    ----------
-    volume : ndarray
-        Any shape; ``uint8`` is divided by 255, other types scaled robustly.
-
-    Returns
-    -------
-    ndarray of float32, same shape
-    """
-    if volume.dtype == np.uint8:
-        return volume.astype(np.float32) / 255.0
-    v = volume.astype(np.float32)
-    low = float(v.min())
-    above = v[v > low]
-    high = float(np.percentile(above, 99.5)) if above.size else low + 1.0
-    return np.clip((v - low) / max(high - low, 1e-12), 0.0, 1.0).astype(np.float32)
+# ----------------------------------------------------------------------------- masks
 
 
 def head_mask(images: Sequence[np.ndarray]) -> np.ndarray:
@@ -115,31 +93,13 @@ def _subject(name: str, images: dict[str, np.ndarray], meta: dict[str, Any]) -> 
     return Subject(name=name, images=scaled, mask=head_mask(list(scaled.values())), meta=meta)
 
 
-def _check_finite(array: np.ndarray, path: Path) -> None:
-    """Raise DataError naming ``path`` if ``array`` holds NaN or inf."""
-    if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
-        bad = int(np.size(array) - np.isfinite(array).sum())
-        raise DataError(
-            f"{path}: {bad} voxel(s) are NaN or inf; replace them (e.g. numpy.nan_to_num) "
-            "or re-export the file before loading"
-        )
-
-
-def _check_exists(path: Path) -> None:
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file; check the path")
-
-
 # ----------------------------------------------------------------------------- volumes
 
 
 def _slices(volume: np.ndarray, axis: int, slices: slice | Sequence[int] | None) -> np.ndarray:
-    """Cut a RAS+ volume ``(X, Y, Z)`` into radiological slices ``(S, H, W)``."""
-    stack = np.moveaxis(volume, axis, 0)  # (S, a, b) with a, b the remaining axes in order
-    stack = np.swapaxes(stack, 1, 2)[:, ::-1, ::-1]  # rows: b high->low, cols: a high->low
-    if slices is not None:
-        stack = stack[slices]
-    return np.ascontiguousarray(stack)
+    """Cut a RAS+ volume ``(X, Y, Z)`` into radiological slices ``(S, H, W)``, keeping ``slices``."""
+    stack = radiological_slices(volume, axis)
+    return np.ascontiguousarray(stack[slices]) if slices is not None else stack
 
 
 def _volumes_to_subject(
@@ -186,24 +146,8 @@ def _volumes_to_subject(
 
 def _read_volume(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Read a NIfTI or MINC volume reoriented to RAS+: data (X, Y, Z[, C]) and affine."""
-    import nibabel as nib
-
-    _check_exists(path)
-    try:
-        loaded = nib.load(str(path))
-        img = nib.as_closest_canonical(nib.Nifti1Image(np.asarray(loaded.dataobj), loaded.affine))
-        data = np.asarray(img.dataobj)
-    except Exception as exc:  # nibabel raises many types for corrupt files
-        raise DataError(
-            f"{path}: nibabel cannot read it ({type(exc).__name__}: {exc}); is the file complete "
-            "and a NIfTI / MINC1 volume?"
-        ) from exc
-    if data.ndim == 4 and data.shape[3] == 1:
-        data = data[..., 0]
-    if data.ndim not in (3, 4):
-        raise DataError(f"{path}: expected a 3-D volume, got shape {data.shape}")
-    _check_finite(data, path)
-    return data, img.affine
+    vol = read_volume(path)
+    return to_ras(vol.data, vol.affine), ras_affine(vol.affine, vol.data.shape)
 
 
 def _default_name(paths: Mapping[str, PathLike]) -> str:
@@ -249,7 +193,7 @@ def load_nifti(
 
 def _read_brainweb(path: Path, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Read a BrainWeb ``.rawb`` / ``.rawb.gz`` / ``.mnc`` volume as RAS+ (X, Y, Z) and affine."""
-    _check_exists(path)
+    check_exists(path)
     if path.name.endswith(".mnc"):
         return _read_volume(path)
     if not (path.name.endswith(".rawb") or path.name.endswith(".rawb.gz")):
@@ -316,7 +260,7 @@ def load_brainweb(
 
 def _read_slice(path: Path, colour: bool) -> np.ndarray:
     """Read one 2-D slice: ``(H, W)`` grey or ``(H, W, 3)`` colour, raw dtype."""
-    _check_exists(path)
+    check_exists(path)
     try:
         if path.suffix.lower() == ".mat":
             from scipy.io import loadmat
@@ -348,7 +292,7 @@ def _read_slice(path: Path, colour: bool) -> np.ndarray:
     want = "(H, W, 3)" if colour else "(H, W)"
     if (colour and (array.ndim != 3 or array.shape[2] != 3)) or (not colour and array.ndim != 2):
         raise DataError(f"{path}: expected one {want} slice, got shape {array.shape}")
-    _check_finite(array, path)
+    check_finite(array, path)
     return array
 
 

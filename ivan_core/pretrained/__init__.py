@@ -49,16 +49,24 @@ def _cards(folder: str | Path | None) -> list[Path]:
     return sorted(Path(folder if folder is not None else WEIGHTS).glob("*.json"))
 
 
-def _read(path: Path) -> dict[str, Any]:
-    """A card, with ``path``: the absolute path of its weights file (not stored on disk)."""
-    return {**json.loads(path.read_text()), "path": str(path.with_suffix(".pt").resolve())}
+def read_card(path: str | Path) -> dict[str, Any]:
+    """The card at ``path`` (its ``.json``, or the ``.pt`` weights beside it), with ``path``: the absolute
+    path of its weights file (not stored on disk)."""
+    card_path = Path(path).with_suffix(".json")
+    if not card_path.is_file():
+        raise FileNotFoundError(f"{card_path}: no such card; weights need their <name>.json card beside them")
+    try:
+        card = json.loads(card_path.read_text())
+    except json.JSONDecodeError as exc:
+        raise PretrainedMismatchError(f"{card_path}: not a readable card ({exc})") from exc
+    return {**card, "path": str(card_path.with_suffix(".pt").resolve())}
 
 
 def available(folder: str | Path | None = None) -> list[dict[str, Any]]:
     """Every shipped card (without its history), sorted by profile, name and variant."""
     cards = []
     for path in _cards(folder):
-        card = _read(path)
+        card = read_card(path)
         card.pop("history", None)
         cards.append(card)
     return sorted(cards, key=lambda c: (c["profile"], c["name"], c["variant"]))
@@ -67,7 +75,7 @@ def available(folder: str | Path | None = None) -> list[dict[str, Any]]:
 def find_card(name: str, profile: str = "tutorial", variant: str = "default",
               folder: str | Path | None = None) -> dict[str, Any]:
     """The full card of one shipped network; a clear error lists what is shipped otherwise."""
-    found = [card for card in map(_read, _cards(folder))
+    found = [card for card in map(read_card, _cards(folder))
              if (card["name"], card["profile"], card["variant"]) == (name, profile, variant)]
     if len(found) > 1:
         raise KeyError(f"{len(found)} shipped networks are named {name!r} / {profile!r} / {variant!r} (trained on "
@@ -83,7 +91,7 @@ def card_for_key(key: dict[str, Any], folder: str | Path | None = None) -> dict[
     """The full card of the shipped network trained under exactly ``key``, or None."""
     wanted = key_hash(key)
     for path in _cards(folder):
-        card = _read(path)
+        card = read_card(path)
         if card["key_sha"] == wanted and key_hash(card["key"]) == wanted:  # the stored key, not only its label
             return card
     return None

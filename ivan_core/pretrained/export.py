@@ -88,11 +88,21 @@ def export_model(folder: str | Path, profile: str, dest: str | Path = WEIGHTS,
         "epochs": len(history), "steps": int(sum(row["steps"] for row in history)),
         "seconds": float(sum(row["seconds"] for row in history)),
         "test_metrics": phantom_test_metrics(lambda s: synthesise(net, task, s), key, profile),
+        "intensity_scaling": _scaling(folder),
         "sha256": sha256(weights), "key_sha": key_hash(key), "key": key,
         "command": command or COMMAND.format(profile=profile), "history": history,
     }
     write_json(dest / f"{stem}.json", card)
     return card
+
+
+def _scaling(folder: Path) -> dict[str, Any]:
+    """The training intensities that :func:`~ivan_core.tutorial.experiment.fit` stored beside the model."""
+    path = folder / "scaling.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: missing; call ivan_core.tutorial.experiment.fit on this run again "
+                                "(it returns at once for a finished run) to write it")
+    return json.loads(path.read_text())
 
 
 def _export_unet(folder: Path, profile: str, dest: Path, command: str | None) -> dict[str, Any]:

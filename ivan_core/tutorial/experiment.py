@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ivan_core.data import Subject, find_aanlib, load_aanlib, make_phantom, split_subjects
+from ivan_core.data.scaling import intensity_scaling
 from ivan_core.evaluation import score, synthesise
 from ivan_core.evaluation.baselines import LinearBaseline, LookupBaseline, copy_input
 from ivan_core.evaluation.unet import UNetBaseline
@@ -117,6 +118,7 @@ def fit(task: Task | str, splits: Splits, profile: str | Profile, models_root: s
     if models_root is not None:
         out = model_dir(models_root, key)
         write_json(out / "key.json", key)
+        write_json(out / "scaling.json", intensity_scaling(splits.train, task.modalities))
     return train(task, train_set, val_set, config, out_dir=out, progress=progress, forward_loss=forward_loss)
 
 

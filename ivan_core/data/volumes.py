@@ -1,0 +1,148 @@
+"""Whole scan volumes on disk: read, check, cut into slices and write back on the same grid.
+
+:func:`read_volume` keeps a file's own voxel order, affine and header; :func:`to_slices` cuts it
+along an RAS+ axis into the radiological slices the loaders and the phantom use, and
+:func:`from_slices` puts slices back into the file's voxel order, so an output written with
+:func:`write_volume` lies on the input's grid voxel for voxel.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ivan_core.data.errors import DataError, check_exists, check_finite
+from ivan_core.io import atomic_write
+
+#: What to suggest when modalities are not on one grid.
+_RESAMPLE_HINT = "the modalities must be registered on one grid (resample, e.g. with nilearn.image.resample_to_img)"
+
+
+@dataclass(frozen=True)
+class Volume:
+    """One scan as stored: ``data`` ``(X, Y, Z)`` (or ``(X, Y, Z, 3)`` for colour) in the file's voxel
+    order, its 4x4 ``affine``, its nibabel ``header`` and the ``path`` it came from."""
+
+    data: np.ndarray
+    affine: np.ndarray
+    header: object
+    path: Path
+
+
+def read_volume(path: str | os.PathLike) -> Volume:
+    """Read a NIfTI or MINC volume without reorienting it.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    DataError
+        nibabel cannot read it, it is not 3-D (or 4-D with 1 or 3 channels), or it holds NaN / inf.
+    """
+    import nibabel as nib
+
+    path = Path(path)
+    check_exists(path)
+    try:
+        img = nib.load(str(path))
+        data = np.asarray(img.dataobj)
+    except Exception as exc:  # nibabel raises many types for corrupt files
+        raise DataError(f"{path}: nibabel cannot read it ({type(exc).__name__}: {exc}); is the file complete "
+                        "and a NIfTI / MINC1 volume?") from exc
+    if data.ndim == 4 and data.shape[3] == 1:
+        data = data[..., 0]
+    if data.ndim not in (3, 4):
+        raise DataError(f"{path}: expected a 3-D volume, got shape {data.shape}")
+    check_finite(data, path)
+    return Volume(data, np.asarray(img.affine, dtype=np.float64), img.header, path)
+
+
+def check_same_grid(volumes: Mapping[str, Volume]) -> None:
+    """DataError naming the file when the volumes differ in grid shape or affine (atol 1e-3 mm)."""
+    ref = next(iter(volumes.values()))
+    for vol in volumes.values():
+        if vol.data.shape[:3] != ref.data.shape[:3]:
+            raise DataError(f"{vol.path}: shape {vol.data.shape[:3]} does not match {ref.path} "
+                            f"({ref.data.shape[:3]}); {_RESAMPLE_HINT}")
+        if not np.allclose(vol.affine, ref.affine, atol=1e-3):
+            raise DataError(f"{vol.path}: its affine differs from that of {ref.path}; {_RESAMPLE_HINT}")
+
+
+def _orientation(affine: np.ndarray) -> np.ndarray:
+    from nibabel.orientations import io_orientation
+
+    return io_orientation(affine)
+
+
+def to_ras(data: np.ndarray, affine: np.ndarray) -> np.ndarray:
+    """The voxels of ``data`` (file order, ``(X, Y, Z[, C])``) reordered and flipped to RAS+."""
+    from nibabel.orientations import apply_orientation
+
+    return apply_orientation(data, _orientation(affine))
+
+
+def ras_affine(affine: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The affine of the RAS+ voxels :func:`to_ras` makes from a volume of ``shape`` with ``affine``."""
+    from nibabel.orientations import inv_ornt_aff
+
+    return affine @ inv_ornt_aff(_orientation(affine), shape[:3])
+
+
+def from_ras(data: np.ndarray, affine: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`to_ras`: RAS+ voxels back into the file order of ``affine``."""
+    from nibabel.orientations import apply_orientation, axcodes2ornt, ornt_transform
+
+    return apply_orientation(data, ornt_transform(axcodes2ornt("RAS"), _orientation(affine)))
+
+
+def radiological_slices(volume: np.ndarray, axis: int) -> np.ndarray:
+    """Cut an RAS+ volume ``(X, Y, Z[, C])`` along ``axis`` into slices ``(S, H, W[, C])``:
+    rows from the high end of the second remaining axis, columns from the high end of the first
+    (the subject's right on the left of the image), as the phantom is drawn."""
+    if axis not in (0, 1, 2):
+        raise ValueError(f"axis must be 0 (sagittal), 1 (coronal) or 2 (axial), got {axis}")
+    stack = np.moveaxis(volume, axis, 0)  # (S, a, b[, C]) with a, b the remaining axes in order
+    return np.ascontiguousarray(np.swapaxes(stack, 1, 2)[:, ::-1, ::-1])
+
+
+def from_radiological(slices: np.ndarray, axis: int) -> np.ndarray:
+    """Inverse of :func:`radiological_slices`: slices ``(S, H, W[, C])`` back into an RAS+ volume."""
+    return np.ascontiguousarray(np.moveaxis(np.swapaxes(slices[:, ::-1, ::-1], 1, 2), 0, axis))
+
+
+def to_slices(volume: Volume, axis: int = 2) -> np.ndarray:
+    """A volume's radiological slices along the RAS+ ``axis`` (2 axial, 1 coronal, 0 sagittal)."""
+    return radiological_slices(to_ras(volume.data, volume.affine), axis)
+
+
+def from_slices(slices: np.ndarray, like: Volume, axis: int = 2) -> np.ndarray:
+    """Slices from :func:`to_slices` of ``like`` back into ``like``'s voxel order and shape."""
+    return from_ras(from_radiological(slices, axis), like.affine)
+
+
+def write_volume(path: str | os.PathLike, data: np.ndarray, like: Volume, overwrite: bool = False) -> Path:
+    """Write ``data`` (``like``'s voxel order) as float32 NIfTI with ``like``'s affine and header, atomically.
+
+    The format follows the suffix (``.nii`` or ``.nii.gz``). An existing file is an error unless
+    ``overwrite``; an interrupted write leaves no partial file.
+    """
+    import nibabel as nib
+
+    path = Path(path)
+    if not path.name.endswith((".nii", ".nii.gz")):
+        raise ValueError(f"{path}: write NIfTI, with a .nii or .nii.gz suffix")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path}: exists; pass overwrite=True (--overwrite) or choose another path")
+    header = like.header.copy() if isinstance(like.header, nib.Nifti1Header) else None
+    img = nib.Nifti1Image(np.asarray(data, dtype=np.float32), like.affine, header)
+    img.set_data_dtype(np.float32)
+    img.header.set_slope_inter(1.0, 0.0)
+    raw = img.to_bytes()
+    if path.name.endswith(".gz"):
+        raw = gzip.compress(raw, compresslevel=6)
+    return atomic_write(path, lambda fh: fh.write(raw))

@@ -1,0 +1,125 @@
+"""Trained networks and fusion rules over whole scan volumes, slice by slice.
+
+>>> vols = {"T1": read_volume("t1.nii.gz"), "PD": read_volume("pd.nii.gz")}   # doctest: +SKIP
+>>> t2 = synthesise_volumes(net, get_task("t1pd_to_t2"), vols, card_scaling(card))  # doctest: +SKIP
+>>> write_volume("t2.nii.gz", t2["T2"], like=vols["T1"])                     # doctest: +SKIP
+
+Each input is scaled to the intensities the network was trained on
+(:func:`ivan_core.data.scaling.match_reference` with the reference its card stores), cut into
+radiological slices along an RAS+ axis, run through the network in batches, and put back into the
+first input's voxel order, so the result can be written on that input's grid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ivan_core.data.errors import DataError
+from ivan_core.data.record import is_colour
+from ivan_core.data.scaling import match_reference, to_unit
+from ivan_core.data.volumes import Volume, check_same_grid, from_slices, to_slices
+from ivan_core.evaluation.inference import recover, synthesise
+from ivan_core.model import IVAN
+from ivan_core.tasks import Task
+
+Images = dict[str, np.ndarray]
+
+
+def card_scaling(card: Mapping[str, Any]) -> dict[str, float]:
+    """The per-modality intensity references of a pretrained card (``{}`` when it stores none,
+    which scales every scan with :func:`~ivan_core.data.scaling.to_unit`)."""
+    return dict(card.get("intensity_scaling", {}).get("reference", {}))
+
+
+def check_modalities(volumes: Mapping[str, Volume], expected: tuple[str, ...], what: str) -> None:
+    """DataError unless ``volumes`` holds exactly the ``expected`` modalities."""
+    if set(volumes) != set(expected):
+        missing, extra = sorted(set(expected) - set(volumes)), sorted(set(volumes) - set(expected))
+        raise DataError(f"{what} needs the modalities {list(expected)}; "
+                        + "; ".join(part for part in (f"missing {missing}" if missing else "",
+                                                      f"not used: {extra}" if extra else "") if part))
+
+
+def scaled_slices(volumes: Mapping[str, Volume], references: Mapping[str, float], axis: int = 2) -> Images:
+    """Every volume scaled to [0, 1] (its modality's reference, else :func:`~ivan_core.data.scaling.to_unit`)
+    and cut into radiological slices ``(S, H, W)`` (``(S, H, W, 3)`` for colour) along RAS+ ``axis``."""
+    check_same_grid(volumes)
+    out = {}
+    for modality, vol in volumes.items():
+        colour = is_colour(modality)
+        if colour != (vol.data.ndim == 4):
+            raise DataError(f"{vol.path}: modality {modality!r} needs a "
+                            f"{'(X, Y, Z, 3) colour' if colour else '3-D grey'} volume, got {vol.data.shape}")
+        scaled = match_reference(vol.data, references[modality]) if modality in references else to_unit(vol.data)
+        out[modality] = to_slices(Volume(scaled, vol.affine, vol.header, vol.path), axis)
+    return out
+
+
+def _in_chunks(fn: Callable[[Images], Images], slices: Images, chunk: int, desc: str, progress: bool) -> Images:
+    """``fn`` over consecutive chunks of slices, with a progress bar; results concatenated per modality."""
+    n = len(next(iter(slices.values())))
+    parts: list[Images] = []
+    with tqdm(total=n, desc=desc, unit="slice", disable=not progress) as bar:
+        for start in range(0, n, chunk):
+            parts.append(fn({m: v[start : start + chunk] for m, v in slices.items()}))
+            bar.update(len(next(iter(parts[-1].values()))))
+    return {m: np.concatenate([p[m] for p in parts]) for m in parts[0]}
+
+
+def _finish(slices: Images, like: Volume, axis: int) -> Images:
+    """Clip to [0, 1] (as the scores do) and put back on ``like``'s grid."""
+    return {m: from_slices(np.clip(v, 0.0, 1.0).astype(np.float32), like, axis) for m, v in slices.items()}
+
+
+def synthesise_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], references: Mapping[str, float],
+                       axis: int = 2, batch_size: int = 8, device: str | torch.device | None = None,
+                       progress: bool = True) -> Images:
+    """The forward pass over whole volumes: ``{output modality: (X, Y, Z[, 3])}`` in [0, 1], float32,
+    in the voxel order of the first input.
+
+    Parameters
+    ----------
+    net : IVAN
+        Trained for ``task``.
+    volumes : mapping of str to Volume
+        Exactly the task's input modalities, registered on one grid.
+    references : mapping of str to float
+        Intensity reference per modality (:func:`card_scaling`).
+    axis : int
+        RAS+ axis to cut along (2 axial, 1 coronal, 0 sagittal).
+    """
+    check_modalities(volumes, task.inputs, f"task {task.name!r}")
+    slices = scaled_slices(volumes, references, axis)
+    out = _in_chunks(lambda part: synthesise(net, task, part, batch_size=batch_size, device=device), slices,
+                     batch_size, f"synthesise {task.name}", progress)
+    return _finish(out, next(iter(volumes.values())), axis)
+
+
+def recover_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], references: Mapping[str, float],
+                    axis: int = 2, batch_size: int = 8, device: str | torch.device | None = None,
+                    progress: bool = True) -> Images:
+    """The inverse pass over whole volumes: the task's inputs estimated from its outputs
+    (e.g. T1 and PD from a T2 scan), as :func:`synthesise_volumes` does the forward pass."""
+    check_modalities(volumes, task.outputs, f"the inverse of task {task.name!r}")
+    slices = scaled_slices(volumes, references, axis)
+    out = _in_chunks(lambda part: recover(net, task, part, batch_size=batch_size, device=device), slices,
+                     batch_size, f"recover {task.name}", progress)
+    return _finish(out, next(iter(volumes.values())), axis)
+
+
+def fuse_volumes(fuse_slice: Callable[[np.ndarray, np.ndarray], np.ndarray], volumes: Mapping[str, Volume],
+                 sources: tuple[str, str] = ("T2", "CT"), axis: int = 2, progress: bool = True) -> np.ndarray:
+    """Fuse two registered grey volumes slice by slice with ``fuse_slice(a, b) -> fused`` (``(H, W)``
+    images in [0, 1], e.g. a rule of :mod:`ivan_core.fusion`), each scaled by
+    :func:`~ivan_core.data.scaling.to_unit`; the fused volume is on the first source's grid."""
+    check_modalities(volumes, sources, "fusion")
+    slices = scaled_slices({m: volumes[m] for m in sources}, {}, axis)
+    a, b = slices[sources[0]], slices[sources[1]]
+    fused = np.stack([fuse_slice(x, y) for x, y in tqdm(zip(a, b, strict=True), total=len(a), desc="fuse",
+                                                         unit="slice", disable=not progress)])
+    return _finish({"FUSED": fused}, volumes[sources[0]], axis)["FUSED"]

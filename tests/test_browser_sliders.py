@@ -1,0 +1,123 @@
+"""The slice sliders in a real browser: JupyterLab, headless Chromium, notebook 01 in the smoke profile.
+
+Starts ``jupyter lab`` on a free local port (stopped at the end), opens a copy of notebook 01, runs all
+cells from JupyterLab's Run menu, presses the right-arrow key on the first slice slider and checks that
+the image above it changes. Skips where Chromium, its driver or Selenium is missing (``.ci/run``
+installs them, so CI runs it).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+DRIVER = shutil.which("chromedriver")
+
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium (Debian: apt-get install chromium chromium-driver)"),
+    pytest.mark.skipif(DRIVER is None, reason="no chromedriver (Debian: apt-get install chromium-driver)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until(predicate, timeout: float, what: str, every: float = 0.5):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """A JupyterLab server on a free port serving a copy of notebook 01; yields its URL and token."""
+    pytest.importorskip("jupyterlab", reason="jupyterlab is not installed (pip install -e .[dev])")
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(ROOT / "notebooks" / "01_data_preparation.ipynb", tmp_path / "notebooks")
+    port, token = _free_port(), "ivan-browser-test"
+    log = open(tmp_path / "jupyterlab.log", "wb")
+    env = {**os.environ, "IVAN_PROFILE": "smoke", "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path / 'notebooks'}",
+         "--ServerApp.open_browser=False", *(["--allow-root"] if os.geteuid() == 0 else [])],
+        env=env, cwd=tmp_path / "notebooks", stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+
+    def ready():
+        try:
+            with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return server.poll() is not None  # stop waiting if it died
+
+    try:
+        _wait_until(ready, 90, "JupyterLab to start")
+        assert server.poll() is None, "JupyterLab exited:\n" + (tmp_path / "jupyterlab.log").read_text()[-3000:]
+        yield url, token
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def test_moving_a_slice_slider_redraws_the_image(lab):
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e .[dev])")
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    url, token = lab
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        options.add_argument(arg)
+    browser = webdriver.Chrome(service=webdriver.ChromeService(executable_path=DRIVER), options=options)
+    try:
+        browser.get(f"{url}/lab/tree/01_data_preparation.ipynb?token={token}")
+        _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"), 120, "the notebook")
+        _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator"), 60,
+                    "the kernel indicator")
+        menu = _wait_until(lambda: [e for e in browser.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel")
+                                    if e.text == "Run"], 30, "the Run menu")
+        menu[0].click()
+        _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "li[data-command='runmenu:run-all']"),
+                    10, "Run All Cells")[0].click()
+        handle = _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".widget-slider .noUi-handle"), 300,
+                             "a slice slider (the notebook running)")[0]
+        cell = handle.find_element(By.XPATH, "./ancestor::div[contains(@class, 'jp-Cell')][1]")
+
+        def image():
+            imgs = cell.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output img")
+            return imgs[0].get_attribute("src") if imgs else None
+
+        before = _wait_until(image, 60, "the slice image")
+        readout = cell.find_element(By.CSS_SELECTOR, ".widget-readout").text
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", handle)
+        handle.click()
+        handle.send_keys(Keys.ARROW_RIGHT)
+        _wait_until(lambda: cell.find_element(By.CSS_SELECTOR, ".widget-readout").text != readout, 30,
+                    "the slider to move")
+        after = _wait_until(lambda: (src := image()) != before and src, 60, "the image to be redrawn")
+        assert after.startswith("data:image/png") and after != before
+    finally:
+        browser.quit()

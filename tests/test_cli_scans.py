@@ -1,0 +1,217 @@
+"""``ivan synthesise / recover / fuse / train`` on NIfTI volumes: results on the input's grid, bad input refused."""
+
+import json
+
+import nibabel as nib
+import numpy as np
+import pytest
+
+from conftest import make_subject
+from ivan_core.cli import main
+from ivan_core.data.scaling import match_reference
+from ivan_core.data.volumes import from_radiological, read_volume, to_slices
+from ivan_core.evaluation import score, synthesise
+from ivan_core.pretrained import find_card, load_card_weights
+from ivan_core.tasks import get_task
+
+#: A non-trivial grid: axes permuted and flipped against RAS+, 1.5 mm voxels, an offset.
+AFFINE = np.array([[0.0, -1.5, 0.0, 90.0], [0.0, 0.0, 1.5, -120.0], [1.5, 0.0, 0.0, -60.0], [0.0, 0.0, 0.0, 1.0]])
+
+
+def write_subject(subject, folder, modalities, affine=AFFINE, scale=1.0):
+    """Write a subject's slices as NIfTI volumes (file order given by ``affine``), scaled by ``scale``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for m in modalities:
+        ras = from_radiological(subject.images[m] * scale, axis=2)
+        from nibabel.orientations import apply_orientation, axcodes2ornt, io_orientation, ornt_transform
+
+        data = apply_orientation(ras, ornt_transform(axcodes2ornt("RAS"), io_orientation(affine)))
+        paths[m] = folder / f"{m}.nii.gz"
+        nib.save(nib.Nifti1Image(data.astype(np.float32), affine), paths[m])
+    return paths
+
+
+def run(*argv):
+    return main([str(a) for a in argv])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """``ivan train`` on three small NIfTI subjects in the smoke profile: the run folder and the subjects."""
+    root = tmp_path_factory.mktemp("pairs")
+    subjects = [make_subject(f"s{i}", slices=4, size=32, seed=i) for i in range(3)]
+    for s in subjects:
+        write_subject(s, root / s.name, ("T1", "PD", "T2"))
+    out = tmp_path_factory.mktemp("run")
+    assert run("train", "t1pd_to_t2", "--pairs", root, "--out", out, "--profile", "smoke", "--quiet") == 0
+    return out, subjects
+
+
+def test_train_writes_weights_and_a_card_with_the_training_intensities(trained):
+    out, _ = trained
+    (card_path,) = out.glob("*.json")
+    card = json.loads(card_path.read_text())
+    assert card["task"]["name"] == "t1pd_to_t2" and card_path.with_suffix(".pt").is_file()
+    assert set(card["intensity_scaling"]["reference"]) == {"T1", "PD", "T2"}
+    assert card["command"].startswith("ivan train t1pd_to_t2 --pairs")
+
+
+def test_synthesise_and_recover_keep_the_grid_and_match_the_in_memory_network(trained, tmp_path):
+    out, subjects = trained
+    subject = subjects[0]
+    inputs = write_subject(subject, tmp_path / "in", ("T1", "PD", "T2"), scale=700.0)  # scanner units
+    t2 = tmp_path / "t2.nii.gz"
+    assert run("synthesise", "t1pd_to_t2", "--weights", out, "--input", f"T1={inputs['T1']}",
+               "--input", f"PD={inputs['PD']}", "--output", f"T2={t2}", "--quiet") == 0
+    written = nib.load(t2)
+    assert written.shape == nib.load(inputs["T1"]).shape and np.allclose(written.affine, AFFINE)
+    assert written.get_data_dtype() == np.float32
+    from ivan_core.pretrained import read_card
+
+    (card_path,) = out.glob("*.json")
+    card = read_card(card_path)
+    net, task, ref = load_card_weights(card), get_task("t1pd_to_t2"), card["intensity_scaling"]["reference"]
+    scaled = {m: match_reference(subject.images[m] * 700.0, ref[m]) for m in ("T1", "PD")}
+    expected = np.clip(synthesise(net, task, scaled)["T2"], 0, 1)
+    np.testing.assert_allclose(to_slices(read_volume(t2)), expected, atol=1e-5)  # same slices, same scaling
+
+    t1 = tmp_path / "t1.nii.gz"
+    assert run("recover", "t1pd_to_t2", "--weights", out, "--input", f"T2={inputs['T2']}",
+               "--output", f"T1={t1}", "--quiet") == 0
+    assert nib.load(t1).shape == written.shape
+
+
+def test_fuse_with_a_rule_writes_a_volume_on_the_t2_grid(tmp_path):
+    paths = write_subject(make_subject("f", slices=3, size=16), tmp_path / "in", ("T2", "CT"))
+    fused = tmp_path / "fused.nii"
+    assert run("fuse", "--method", "average", "--input", f"T2={paths['T2']}", "--input", f"CT={paths['CT']}",
+               "--output", f"FUSED={fused}", "--quiet") == 0
+    data = np.asarray(nib.load(fused).dataobj)
+    assert data.shape == nib.load(paths["T2"]).shape and 0.0 <= data.min() and data.max() <= 1.0
+
+
+@pytest.mark.skipif(not any(c["name"] == "t1pd_to_t2" and c["profile"] == "tutorial" and c["variant"] == "default"
+                            for c in __import__("ivan_core.pretrained", fromlist=["available"]).available()),
+                    reason="no shipped tutorial t1pd_to_t2 network")
+def test_the_shipped_network_on_phantom_volumes_scores_as_in_the_notebooks(tmp_path):
+    from ivan_core.tutorial.experiment import phantom_splits
+
+    subject = phantom_splits("tutorial", progress=False).test[0]
+    task = get_task("t1pd_to_t2")
+    net = load_card_weights(find_card("t1pd_to_t2", "tutorial"))
+    notebook = score(subject, synthesise(net, task, subject), ("T2",), regions=("head",))[0]["psnr"]
+    inputs = write_subject(subject, tmp_path, ("T1", "PD"), scale=1000.0)
+    t2 = tmp_path / "t2.nii.gz"
+    assert run("synthesise", "t1pd_to_t2", "--input", f"T1={inputs['T1']}", "--input", f"PD={inputs['PD']}",
+               "--output", f"T2={t2}", "--quiet") == 0
+    cli = score(subject, {"T2": to_slices(read_volume(t2))}, ("T2",), regions=("head",))[0]["psnr"]
+    assert abs(cli - notebook) < 0.5, (cli, notebook)
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+@pytest.fixture
+def volumes(tmp_path):
+    return write_subject(make_subject("b", slices=3, size=16), tmp_path / "in", ("T1", "PD", "T2", "CT"))
+
+
+def bad_call(tmp_path, capsys, *argv, match):
+    """Run a failing command: exit status 2, ``match`` in the one-line message, no output file."""
+    out = tmp_path / "out.nii.gz"
+    argv = [a.replace("OUT", str(out)) for a in map(str, argv)]
+    assert run(*argv) == 2
+    err = capsys.readouterr().err
+    assert match in err, err
+    assert not out.exists() and not list(out.parent.glob(".out.nii.gz.*"))
+
+
+def syn(volumes, t1=None, pd=None, *extra):
+    return ("synthesise", "t1pd_to_t2", "--weights", "{RUN}", "--input", f"T1={t1 or volumes['T1']}",
+            "--input", f"PD={pd or volumes['PD']}", "--output", "T2=OUT", "--quiet", *extra)
+
+
+@pytest.fixture
+def call(trained, tmp_path, capsys):
+    out, _ = trained
+
+    def _call(*argv, match):
+        bad_call(tmp_path, capsys, *[str(a).replace("{RUN}", str(out)) for a in argv], match=match)
+
+    return _call
+
+
+def test_a_missing_file_is_named(call, volumes, tmp_path):
+    call(*syn(volumes, t1=tmp_path / "nope.nii.gz"), match="nope.nii.gz: no such file")
+
+
+def test_an_unreadable_file_is_named(call, volumes, tmp_path):
+    broken = tmp_path / "broken.nii.gz"
+    broken.write_bytes(b"not a volume")
+    call(*syn(volumes, t1=broken), match="broken.nii.gz: nibabel cannot read it")
+
+
+def test_volumes_on_different_grids_are_refused(call, volumes, tmp_path):
+    other = write_subject(make_subject("o", slices=4, size=16), tmp_path / "other", ("PD",))["PD"]
+    call(*syn(volumes, pd=other), match="does not match")
+    moved = AFFINE.copy()
+    moved[0, 3] += 5.0
+    shifted = write_subject(make_subject("b", slices=3, size=16), tmp_path / "moved", ("PD",), affine=moved)["PD"]
+    call(*syn(volumes, pd=shifted), match="affine differs")
+
+
+def test_the_wrong_modalities_for_the_task_are_refused(call, volumes):
+    call("synthesise", "t1pd_to_t2", "--weights", "{RUN}", "--input", f"T1={volumes['T1']}",
+         "--input", f"CT={volumes['CT']}", "--output", "T2=OUT", match="missing ['PD']")
+    call("synthesise", "t1pd_to_t2", "--weights", "{RUN}", "--input", f"T1={volumes['T1']}",
+         "--input", f"PD={volumes['PD']}", "--output", "CT=OUT", match="gives ['T2']")
+
+
+def test_nan_voxels_are_refused(call, volumes, tmp_path):
+    img = nib.load(volumes["PD"])
+    data = np.asarray(img.dataobj).copy()
+    data[1, 2, 0] = np.nan
+    nan_path = tmp_path / "nan.nii.gz"
+    nib.save(nib.Nifti1Image(data, img.affine), nan_path)
+    call(*syn(volumes, pd=nan_path), match="1 voxel(s) are NaN or inf")
+
+
+def test_weights_for_another_task_are_refused(trained, volumes, tmp_path, capsys):
+    out, _ = trained
+    bad_call(tmp_path, capsys, "synthesise", "t1_to_t2", "--weights", out, "--input", f"T1={volumes['T1']}",
+             "--output", "T2=OUT", "--quiet", match="trained for task 't1pd_to_t2', not 't1_to_t2'")
+
+
+def test_an_existing_output_is_kept_unless_overwrite(trained, volumes, tmp_path, capsys):
+    out, _ = trained
+    target = tmp_path / "t2.nii.gz"
+    target.write_bytes(b"keep me")
+    argv = [a.replace("OUT", str(target)).replace("{RUN}", str(out)) for a in syn(volumes)]
+    assert run(*argv) == 2 and "exists; pass --overwrite" in capsys.readouterr().err
+    assert target.read_bytes() == b"keep me"
+    assert run(*argv, "--overwrite") == 0 and nib.load(target).shape == nib.load(volumes["T1"]).shape
+
+
+def test_an_interrupted_run_writes_nothing(trained, volumes, tmp_path, monkeypatch):
+    import ivan_core.evaluation.volumes as vol
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(vol, "synthesise", interrupted)
+    out, _ = trained
+    target = tmp_path / "t2.nii.gz"
+    with pytest.raises(KeyboardInterrupt):
+        run(*[a.replace("OUT", str(target)).replace("{RUN}", str(out)) for a in syn(volumes)])
+    assert list(tmp_path.glob("*t2.nii.gz*")) == []
+
+
+def test_training_needs_three_subjects_with_the_task_modalities(tmp_path, capsys):
+    root = tmp_path / "pairs"
+    for i in range(2):
+        write_subject(make_subject(f"s{i}", slices=2, size=16, seed=i), root / f"s{i}", ("T1", "PD", "T2"))
+    assert run("train", "t1pd_to_t2", "--pairs", root, "--out", tmp_path / "run", "--profile", "smoke") == 2
+    assert "2 subject(s); training needs at least 3" in capsys.readouterr().err
+    assert run("train", "t1_to_pet", "--pairs", root, "--out", tmp_path / "run", "--profile", "smoke") == 2
+    assert "lacks ['PET_rgb']" in capsys.readouterr().err
