@@ -2,7 +2,9 @@
 
 import argparse
 import json
+from dataclasses import replace
 
+import numpy as np
 import pytest
 import torch
 from torch.utils.data import TensorDataset
@@ -155,3 +157,25 @@ def test_the_weight_average_is_what_training_hands_out(tmp_path, data):
         assert torch.equal(from_file(x), result.net(x)) and torch.equal(from_ckpt(x), result.net(x))
     with pytest.raises(ValueError, match="ema"):
         TrainConfig(ema=1.0)
+
+
+def _weights(net):
+    return {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+
+@pytest.mark.parametrize("option", ["channels_last", "compile"])
+def test_layout_and_compile_options_train_the_same_weights(data, option):
+    config = TrainConfig(epochs=1, n_blocks=2, hidden=8, batch_size=4, lr=1e-3, max_steps_per_epoch=3)
+    plain = _weights(train("t1pd_to_t2", data, config=config, progress=False).net)
+    other = _weights(train("t1pd_to_t2", data, config=replace(config, **{option: True}), progress=False).net)
+    for name, value in plain.items():
+        torch.testing.assert_close(other[name], value, rtol=1e-4, atol=1e-5, msg=name)
+
+
+def test_bf16_training_keeps_the_float32_round_trip_exact(data):
+    config = TrainConfig(epochs=1, n_blocks=2, hidden=8, batch_size=4, lr=1e-3, max_steps_per_epoch=3, amp=True)
+    net = train("t1pd_to_t2", data, config=config, progress=False).net.float().eval()
+    x = data.tensors[0][:4]
+    with torch.no_grad():
+        err = float(torch.mean((net.inverse(net(x)) - x) ** 2))
+    assert 10 * np.log10(1.0 / max(err, 1e-30)) > 100.0

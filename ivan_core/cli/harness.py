@@ -33,13 +33,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     cmp_.add_argument("--same-steps-only", action="store_true",
                       help="leave out the (costly) U-Net given iVAN's wall-clock")
     cmp_.set_defaults(handler=_compare)
-    bench = sub.add_parser("benchmark", help="measure training throughput (images/s)")
+    bench = sub.add_parser("benchmark", help="training throughput, FLOP utilisation against a peak, memory")
     bench.add_argument("--sizes", type=int, nargs="+", default=[128, 256])
     bench.add_argument("--models", nargs="+", default=["tutorial", "paper"], choices=sorted(PROFILES),
                        help="profiles whose n_blocks/hidden to time")
     bench.add_argument("--batch-size", type=int, default=4)
     bench.add_argument("--steps", type=int, default=3)
     bench.add_argument("--warmup", type=int, default=1)
+    bench.add_argument("--variants", nargs="+", default=["fp32", "bf16", "channels_last", "compile", "reversible"],
+                       help="fp32, bf16 (autocast), channels_last, compile, reversible")
     bench.add_argument("--out", type=Path, default=None, help="write the rows as JSON here")
     bench.set_defaults(handler=_benchmark)
 
@@ -87,11 +89,15 @@ def _benchmark(args: argparse.Namespace) -> int:
     for name in args.models:
         p = PROFILES[name]
         for size in args.sizes:
-            row = {"model": name, **training_throughput(size=size, n_blocks=p.n_blocks, hidden=p.hidden, levels=p.levels,
-                                                        batch_size=args.batch_size, steps=args.steps,
-                                                        warmup=args.warmup)}
-            print(json.dumps(row), flush=True)
-            rows.append(row)
+            for variant in args.variants:
+                row = {"model": name, **training_throughput(size=size, n_blocks=p.n_blocks, hidden=p.hidden,
+                                                            levels=p.levels, batch_size=args.batch_size,
+                                                            steps=args.steps, warmup=args.warmup, variant=variant)}
+                print(f"[ivan] {name} {size}px {variant:13s} {row['images_per_s']:8.2f} images/s  "
+                      f"{row['achieved_flops'] / 1e9:8.1f} GFLOP/s = {100 * row['utilisation']:5.1f} % of "
+                      f"{row['peak_flops'] / 1e9:.0f} GFLOP/s ({row['peak_source']})  saved {row['saved_mb']:.0f} MB  "
+                      f"outside the network {100 * row['outside_share']:.0f} %", flush=True)
+                rows.append(row)
     if args.out:
         write_json(args.out, rows)
     return 0

@@ -76,7 +76,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                           "t2ct_fusion network (see --weights)")
     _model_options(fus)
     fus.set_defaults(handler=_fuse)
-    tr = sub.add_parser("train", help="train a network on registered pairs (or the phantom) and write weights + card")
+    tr = sub.add_parser("train", help="train a network on registered pairs (or the phantom) and write weights + card; "
+                                      "under torchrun, data-parallel over its processes")
     tr.add_argument("task")
     tr.add_argument("--pairs", type=Path, default=None,
                     help="DIR/<subject>/<MODALITY>.nii.gz volumes, or DIR/<MODALITY>/<slice>.png|.mat slice folders "
@@ -224,6 +225,7 @@ def _train(args: argparse.Namespace) -> int:
     from ivan_core.evaluation import score, synthesise
     from ivan_core.pretrained.export import export_model
     from ivan_core.tasks import get_task
+    from ivan_core.training.distributed import launched_group
     from ivan_core.tutorial.experiment import Splits, fit, phantom_splits
 
     task = get_task(args.task)
@@ -242,8 +244,12 @@ def _train(args: argparse.Namespace) -> int:
                             "validation, test), split by subject" + ("" if args.subject_of else
                                                                      "; group slices with --subject-of"))
         splits = Splits(*split_subjects(subjects, (len(subjects) - 2, 1, 1)))
-    result = fit(task, splits, args.profile, args.out / "models", progress=not args.quiet, **overrides)
-    command = "ivan " + shlex.join(args.argv)
+    with launched_group() as (rank, world):
+        result = fit(task, splits, args.profile, args.out / "models", progress=not args.quiet, **overrides)
+    if rank:
+        return 0  # rank 0 writes the card
+    command = ("torchrun --nproc_per_node {world} -m ivan_core " if world > 1 else "ivan ").format(world=world) \
+        + shlex.join(args.argv)
     card = export_model(result.out_dir, args.profile, dest=args.out, command=command)
     rows = [r for s in splits.test for r in score(s, synthesise(result.net, task, s), task.outputs, regions=("head",))]
     print(f"[ivan] {card['name']}: {card['steps']} steps in {card['seconds']:.0f} s; held-out "

@@ -19,7 +19,7 @@ from ivan_core.training.loop import TrainConfig
 from ivan_core.training.losses import ForwardTerm
 
 #: TrainConfig fields that do not change the trained weights, so not part of a model's key.
-_NOT_IN_WEIGHTS = ("val_every", "reversible")
+_NOT_IN_WEIGHTS = ("val_every", "reversible", "channels_last", "compile")
 
 
 def model_key(task: Task, config: TrainConfig, train: Sequence[Subject], val: Sequence[Subject], patch: int | None,

@@ -11,6 +11,13 @@ atomically after every epoch), ``history.json`` (one row per epoch) and ``model.
 or returns at once if all epochs are done. Batch order, crops and augmentation depend
 only on ``(seed, epoch)``, so an interrupted and resumed run ends with the same
 weights as an uninterrupted one (on the same device).
+
+Data-parallel training: run :func:`train` in every process of an initialised
+:mod:`torch.distributed` group (``torchrun``, see ``ivan train``). Each of ``W`` processes takes
+every ``W``-th sample of each global batch of ``config.batch_size`` (which ``W`` must divide), the
+network is wrapped in :class:`~torch.nn.parallel.DistributedDataParallel`, which averages the
+gradients, and only rank 0 writes checkpoints, validates and shows progress. The ``W`` processes
+together take the steps one process would take on the same global batches.
 """
 
 from __future__ import annotations
@@ -22,8 +29,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-from torch.utils.data import DataLoader, Dataset, RandomSampler
+from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler
 from tqdm.auto import tqdm
 
 from ivan_core.io import write_json
@@ -31,6 +40,7 @@ from ivan_core.model import DEFAULT_CLAMP, IVAN
 from ivan_core.tasks import Task, get_task
 from ivan_core.training.checkpoint import atomic_save, safe_load, save_model, task_to_dict
 from ivan_core.training.device import pick_device
+from ivan_core.training.distributed import ShardedBatches, process_group
 from ivan_core.training.losses import InverseFrom, Norm, bidirectional_loss
 
 
@@ -41,7 +51,7 @@ class NonFiniteLossError(RuntimeError):
 _FLOAT_FIELDS = ("lr", "lr_gamma", "lam", "clamp", "ema")
 #: Fields that may change between a checkpoint and its resumption: how often to validate, and
 #: how many epochs to run in all (a finished run can be trained further).
-_RESUMABLE_CHANGES = ("val_every", "epochs", "reversible")
+_RESUMABLE_CHANGES = ("val_every", "epochs", "reversible", "channels_last", "compile")
 
 
 @dataclass(frozen=True)
@@ -65,8 +75,8 @@ class TrainConfig:
     seed : int
     max_steps_per_epoch : int, optional
     amp : bool
-        bfloat16 autocast on CUDA (ignored on CPU). Invertibility is then only as
-        exact as bfloat16; off by default.
+        bfloat16 autocast of the training steps (CUDA and CPU). The network stays float32 and
+        exactly invertible in float32 evaluation; the training arithmetic is bfloat16. Off by default.
     ema : float
         Decay of an exponential moving average of the weights, updated after every step
         (0: off). With it, validation, ``on_epoch`` and the returned network use the
@@ -75,6 +85,12 @@ class TrainConfig:
     reversible : bool
         Backpropagate with memory flat in depth (:mod:`ivan_core.model.reversible`); the same
         weights up to float rounding, at about one more pass per layer.
+    channels_last : bool
+        Keep the network and batches in the channels-last memory layout (faster convolutions on
+        many GPUs and some CPUs); the same weights up to float rounding.
+    compile : bool
+        Run the training objective through :func:`torch.compile`; the same weights up to float
+        rounding, after a compilation of tens of seconds.
     val_every : int
         Score the validation set after every ``val_every``-th epoch and after the last
         (validation on whole images can cost more than the epoch itself). It does not
@@ -98,6 +114,8 @@ class TrainConfig:
     amp: bool = False
     ema: float = 0.0
     reversible: bool = False
+    channels_last: bool = False
+    compile: bool = False
     val_every: int = 1
 
     def __post_init__(self) -> None:
@@ -128,12 +146,14 @@ class TrainResult:
 
 
 def loader(dataset: Dataset, config: TrainConfig, epoch: int) -> DataLoader:
-    """Batches of epoch ``epoch``: order, crops and augmentation depend only on ``(seed, epoch)``."""
+    """Batches of epoch ``epoch`` for this process (see :class:`ShardedBatches`): order, crops and
+    augmentation depend only on ``(seed, epoch)``."""
     if hasattr(dataset, "set_epoch"):
         dataset.set_epoch(epoch)
     generator = torch.Generator().manual_seed(config.seed * 100_003 + epoch)
-    sampler = RandomSampler(dataset, generator=generator)
-    return DataLoader(dataset, batch_size=config.batch_size, sampler=sampler, drop_last=len(dataset) > config.batch_size)
+    batches = BatchSampler(RandomSampler(dataset, generator=generator), config.batch_size,
+                           drop_last=len(dataset) > config.batch_size)
+    return DataLoader(dataset, batch_sampler=ShardedBatches(batches, *process_group()))
 
 
 def steps_per_epoch(n_samples: int, config: TrainConfig) -> int:
@@ -164,6 +184,18 @@ def build_model(task: Task, config: TrainConfig) -> IVAN:
     """The untrained :class:`~ivan_core.model.IVAN` that ``config`` describes for ``task``."""
     return IVAN(task.channels, n_blocks=config.n_blocks, hidden=config.hidden, clamp=config.clamp,
                 levels=config.levels, reversible=config.reversible)
+
+
+class _Objective(torch.nn.Module):
+    """The training loss as one module call, so :class:`DistributedDataParallel` sees both passes."""
+
+    def __init__(self, net: IVAN, task: Task, config: TrainConfig, forward_loss: Callable | None) -> None:
+        super().__init__()
+        self.net, self.task, self.config, self.forward_loss = net, task, config, forward_loss
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+        c = self.config
+        return bidirectional_loss(self.net, x, y, self.task, c.lam, c.norm, c.inverse_from, self.forward_loss)
 
 
 @dataclass
@@ -230,19 +262,18 @@ def _save_checkpoint(state: _State, task: Task, config: TrainConfig, out: Path) 
     write_json(out / "history.json", state.history)
 
 
-def _run_epoch(state: _State, task: Task, train_set: Dataset, config: TrainConfig, device: torch.device,
-               steps: int, bar: tqdm, forward_loss: Callable | None, ckpt_path: Path | None) -> dict[str, float]:
-    """One epoch of ``steps`` optimiser steps; returns the mean loss terms ``train_*``."""
+def _run_epoch(state: _State, objective: torch.nn.Module, task: Task, train_set: Dataset, config: TrainConfig,
+               device: torch.device, steps: int, bar: tqdm, ckpt_path: Path | None) -> dict[str, float]:
+    """One epoch of ``steps`` optimiser steps; returns the mean loss terms ``train_*`` (over all processes)."""
     state.net.train()
-    autocast = config.amp and device.type == "cuda"
+    layout = torch.channels_last if config.channels_last else torch.contiguous_format
     sums = {"loss": 0.0, "forward": 0.0, "inverse": 0.0}
     for step, (x, y) in enumerate(loader(train_set, config, state.epoch)):
         if step >= steps:
             break
-        x, y = x.to(device), y.to(device)
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
-            loss, parts = bidirectional_loss(state.net, x, y, task, config.lam, config.norm,
-                                             config.inverse_from, forward_loss)
+        x, y = x.to(device, memory_format=layout), y.to(device, memory_format=layout)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.amp):
+            loss, parts = objective(x, y)
         if not torch.isfinite(loss):
             bar.close()
             kept = (f"the checkpoint of epoch {state.epoch} in {ckpt_path} is kept"
@@ -262,6 +293,11 @@ def _run_epoch(state: _State, task: Task, train_set: Dataset, config: TrainConfi
         sums["inverse"] += parts["inverse"]
         bar.update(1)
         bar.set_postfix(epoch=state.epoch + 1, loss=f"{sums['loss'] / (step + 1):.4g}")
+    rank, world = process_group()
+    if world > 1:
+        totals = torch.tensor(list(sums.values()), dtype=torch.float64, device=device)
+        dist.all_reduce(totals)
+        sums = dict(zip(sums, (totals / world).tolist()))
     return {f"train_{k}": v / steps for k, v in sums.items()}
 
 
@@ -317,17 +353,26 @@ def train(
     out = Path(out_dir) if out_dir is not None else None
     ckpt_path = out / "checkpoint.pt" if out is not None else None
     state = _start(task, config, device, ckpt_path, resume)
+    rank, world = process_group()
+    lead = rank == 0
+    if config.channels_last:
+        state.net.to(memory_format=torch.channels_last)
+    objective: torch.nn.Module = _Objective(state.net, task, config, forward_loss)
+    if world > 1:
+        objective = DistributedDataParallel(objective, device_ids=[device.index] if device.type == "cuda" else None)
+    if config.compile:
+        objective = torch.compile(objective)
 
     steps = steps_per_epoch(len(train_set), config)
     bar = tqdm(total=(config.epochs - state.epoch) * steps, desc=f"train {task.name}",
-               disable=not progress or state.epoch >= config.epochs, unit="step")
+               disable=not progress or not lead or state.epoch >= config.epochs, unit="step")
     started = time.perf_counter()
     while state.epoch < config.epochs:
         t0 = time.perf_counter()
         row = {"epoch": state.epoch + 1, "lr": state.schedule.get_last_lr()[0],
-               **_run_epoch(state, task, train_set, config, device, steps, bar, forward_loss, ckpt_path)}
+               **_run_epoch(state, objective, task, train_set, config, device, steps, bar, ckpt_path)}
         row["seconds"], row["steps"] = time.perf_counter() - t0, steps
-        if (state.epoch + 1) % config.val_every == 0 or state.epoch + 1 == config.epochs:
+        if lead and ((state.epoch + 1) % config.val_every == 0 or state.epoch + 1 == config.epochs):
             if val_set is not None:
                 row.update({f"val_{k}": v for k, v in
                             evaluate_loss(state.result, task, val_set, config, device, forward_loss).items()})
@@ -337,10 +382,14 @@ def train(
         state.schedule.step()
         state.epoch += 1
         state.history.append(row)
-        if out is not None:
+        if out is not None and lead:
             _save_checkpoint(state, task, config, out)
+        if world > 1:
+            dist.barrier()  # every process waits for the checkpoint of this epoch
     bar.close()
     state.result.eval()
-    if out is not None:
+    if out is not None and lead:
         save_model(out / "model.pt", state.result, task, {"train_config": asdict(config), "epochs": len(state.history)})
+    if world > 1:
+        dist.barrier()
     return TrainResult(state.result, task, config, state.history, out, time.perf_counter() - started)

@@ -1,16 +1,44 @@
-"""Training throughput of iVAN (images per second), for the closing notes and README."""
+"""Training speed of iVAN against the hardware's peak, for the closing notes and README.
+
+One row per model, image size and variant (``fp32``, ``bf16`` autocast, ``channels_last``,
+``compile``, ``reversible``): images per second over full training steps (forward, inverse,
+backward, Adam) on random data, the FLOPs of one step counted with
+the formulas of :mod:`torch.utils.flop_counter` (:class:`FlopCount`), the FLOP/s achieved, and their fraction of a peak:
+the data-sheet figure of a known GPU, else a large matmul of the same dtype measured in the same
+run. Also the bytes autograd keeps for one loss and the share of a step's time that loading and
+augmenting real phantom batches would add outside the network.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils.flop_counter import flop_registry
 
 from ivan_core.model import IVAN
 from ivan_core.tasks import get_task
 from ivan_core.training.device import pick_device
 from ivan_core.training.losses import bidirectional_loss
+
+#: Variants the benchmark knows: TrainConfig-style switches on top of float32.
+VARIANTS: dict[str, dict[str, bool]] = {
+    "fp32": {},
+    "bf16": {"amp": True},
+    "channels_last": {"channels_last": True},
+    "compile": {"compile": True},
+    "reversible": {"reversible": True},
+}
+#: Dense peak FLOP/s from vendors' data sheets (SXM parts; no sparsity), by name fragment and dtype.
+DATASHEET_PEAK: dict[str, dict[str, float]] = {
+    "H200": {"float32": 67e12, "bfloat16": 989e12},
+    "H100": {"float32": 67e12, "bfloat16": 989e12},
+    "A100": {"float32": 19.5e12, "bfloat16": 312e12},
+    "L4": {"float32": 30.3e12, "bfloat16": 121e12},
+}
 
 
 def saved_bytes(step: Callable[[], torch.Tensor]) -> int:
@@ -28,46 +56,130 @@ def saved_bytes(step: Callable[[], torch.Tensor]) -> int:
     return int(sum(seen.values()))
 
 
-def training_throughput(task: str = "t1pd_to_t2", size: int = 128, n_blocks: int = 8, hidden: int = 32,
-                        batch_size: int = 4, steps: int = 5, warmup: int = 1,
-                        device: str | torch.device | None = None, levels: int = 0) -> dict:
-    """Time full training steps (forward, inverse, backward, Adam) on random data.
+class FlopCount(TorchDispatchMode):
+    """Count the FLOPs of every operator run inside it, backward included, with the formulas of
+    :data:`torch.utils.flop_counter.flop_registry` (matmuls and convolutions). Unlike
+    :class:`~torch.utils.flop_counter.FlopCounterMode` it tracks no modules, so it also counts a
+    backward that calls :func:`torch.autograd.grad` itself (reversible blocks)."""
 
-    Returns ``{"task", "size", "n_blocks", "hidden", "levels", "batch_size", "device", "threads",
-    "images_per_s", "seconds_per_step", "saved_mb", "saved_mb_reversible"}``, measured over
-    ``steps`` steps after ``warmup``; the last two are what autograd keeps for one loss
-    (:func:`saved_bytes`), with ordinary and with reversible backpropagation.
+    def __init__(self) -> None:
+        super().__init__()
+        self.total = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        formula = flop_registry.get(func._overloadpacket)
+        if formula is not None:
+            self.total += int(formula(*args, **kwargs, out_val=out))
+        return out
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def matmul_flops(device: torch.device, dtype: torch.dtype, n: int | None = None, reps: int = 5) -> float:
+    """FLOP/s of an ``n x n`` matmul (``2 n^3`` FLOPs), best of ``reps``: the stand-in for the peak."""
+    n = n or (8192 if device.type == "cuda" else 1024)
+    a = torch.rand(n, n, device=device).to(dtype)
+    b = torch.rand(n, n, device=device).to(dtype)
+    a @ b
+    best = float("inf")
+    for _ in range(reps):
+        _sync(device)
+        t0 = time.perf_counter()
+        a @ b
+        _sync(device)
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n**3 / best
+
+
+def peak_flops(device: torch.device, dtype: torch.dtype) -> tuple[float, str]:
+    """The peak to compare against and where it comes from (a data sheet, or a matmul measured now)."""
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+        for fragment, peaks in DATASHEET_PEAK.items():
+            if fragment in name and str(dtype).removeprefix("torch.") in peaks:
+                return peaks[str(dtype).removeprefix("torch.")], f"data sheet ({name})"
+    return matmul_flops(device, dtype), f"measured {str(dtype).removeprefix('torch.')} matmul"
+
+
+def data_seconds_per_step(task: str, size: int, batch_size: int, steps: int) -> float:
+    """Seconds to load and augment one batch of phantom slices at ``size`` (the time a real run
+    spends outside the network), with the training loop's own loader."""
+    from ivan_core.data import make_phantom
+    from ivan_core.training import TrainConfig
+    from ivan_core.training.loop import loader
+    from ivan_core.training.pairs import TaskDataset
+
+    subjects = make_phantom(2, size=size, n_slices=max(batch_size, 4), seed=0, progress=False)
+    dataset = TaskDataset(subjects, task, augment=True)
+    config = TrainConfig(batch_size=batch_size)
+    t0, done = time.perf_counter(), 0
+    while done < steps:
+        for _ in loader(dataset, config, done):
+            done += 1
+            if done >= steps:
+                break
+    return (time.perf_counter() - t0) / steps
+
+
+def training_throughput(task: str = "t1pd_to_t2", size: int = 128, n_blocks: int = 8, hidden: int = 32,
+                        batch_size: int = 4, steps: int = 5, warmup: int = 1, device: str | torch.device | None = None,
+                        levels: int = 0, variant: str = "fp32") -> dict[str, Any]:
+    """Time full training steps of one model and variant (see :data:`VARIANTS`) on random data.
+
+    Returns the settings and ``images_per_s``, ``seconds_per_step`` (over ``steps`` steps after
+    ``warmup``), ``flops_per_step``, ``achieved_flops``, ``peak_flops``, ``peak_source``,
+    ``utilisation`` (achieved / peak), ``saved_mb`` (what autograd keeps for one loss),
+    ``data_seconds_per_step`` and ``outside_share`` (data time / (data time + step time)).
     """
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; choose from {sorted(VARIANTS)}")
+    options = VARIANTS[variant]
     device = pick_device(device)
     spec = get_task(task)
     torch.manual_seed(0)
-    net = IVAN(spec.channels, n_blocks, hidden, levels=levels).to(device)
+    net = IVAN(spec.channels, n_blocks, hidden, levels=levels, reversible=options.get("reversible", False)).to(device)
+    layout = torch.channels_last if options.get("channels_last") else torch.contiguous_format
+    net = net.to(memory_format=layout)
     optimiser = torch.optim.Adam(net.parameters(), lr=1e-4)
-    x = torch.rand(batch_size, spec.channels, size, size, device=device)
+    x = torch.rand(batch_size, spec.channels, size, size, device=device).to(memory_format=layout)
     y = torch.rand_like(x)
+    dtype = torch.bfloat16 if options.get("amp") else torch.float32
+
+    def loss_of(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bool(options.get("amp"))):
+            return bidirectional_loss(net, a, b, spec)[0]
+
+    compute = torch.compile(loss_of) if options.get("compile") else loss_of
 
     def step() -> None:
-        loss, _ = bidirectional_loss(net, x, y, spec)
+        loss = compute(x, y)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()
 
     for _ in range(warmup):
         step()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    with FlopCount() as counter:
+        loss_of(x, y).backward()  # eager: the same arithmetic the compiled step does
+    optimiser.zero_grad(set_to_none=True)
+    _sync(device)
     t0 = time.perf_counter()
     for _ in range(steps):
         step()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    _sync(device)
     per_step = (time.perf_counter() - t0) / steps
-    saved = {}
-    for reversible in (False, True):
-        net.reversible = reversible
-        saved[reversible] = saved_bytes(lambda: bidirectional_loss(net, x, y, spec)[0]) / 2**20
-    net.reversible = False
-    return {"task": task, "size": size, "n_blocks": n_blocks, "hidden": hidden, "levels": levels, "batch_size": batch_size,
-            "device": str(device), "threads": torch.get_num_threads(),
-            "images_per_s": batch_size / per_step, "seconds_per_step": per_step,
-            "saved_mb": saved[False], "saved_mb_reversible": saved[True]}
+    flops = counter.total
+    peak, source = peak_flops(device, dtype)
+    data_s = data_seconds_per_step(task, size, batch_size, steps)
+    return {"task": task, "size": size, "n_blocks": n_blocks, "hidden": hidden, "levels": levels,
+            "batch_size": batch_size, "variant": variant, "device": str(device),
+            "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+            "threads": torch.get_num_threads(), "images_per_s": batch_size / per_step, "seconds_per_step": per_step,
+            "flops_per_step": flops, "achieved_flops": flops / per_step, "peak_flops": peak, "peak_source": source,
+            "utilisation": flops / per_step / peak, "saved_mb": saved_bytes(lambda: loss_of(x, y)) / 2**20,
+            "data_seconds_per_step": data_s, "outside_share": data_s / (data_s + per_step)}

@@ -1,0 +1,63 @@
+"""Data-parallel training with :mod:`torch.distributed`: who this process is, its share of each batch,
+and the process group ``torchrun`` asks for.
+
+>>> with launched_group():        # torchrun --nproc_per_node 2 ...   # doctest: +SKIP
+...     train(task, train_set, config=config, out_dir="runs/ddp")
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import torch
+import torch.distributed as dist
+from torch.utils.data import BatchSampler, Sampler
+
+
+def process_group() -> tuple[int, int]:
+    """``(rank, world size)`` of the initialised :mod:`torch.distributed` group; ``(0, 1)`` without one."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+class ShardedBatches(Sampler[list[int]]):
+    """This process's share of global batches: positions ``rank, rank + world, ...`` of each batch of
+    ``batches``, so that ``world`` processes together see exactly the batches one process would."""
+
+    def __init__(self, batches: BatchSampler, rank: int, world: int) -> None:
+        if batches.batch_size % world:
+            raise ValueError(f"batch_size {batches.batch_size} is not divisible by the {world} processes; "
+                             "choose a global batch that is")
+        self.batches, self.rank, self.world = batches, rank, world
+
+    def __iter__(self):
+        for batch in self.batches:
+            if len(batch) % self.world:
+                raise ValueError(f"a batch of {len(batch)} samples cannot be shared by {self.world} processes; "
+                                 "use more training samples than the global batch")
+            yield batch[self.rank :: self.world]
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+
+@contextmanager
+def launched_group() -> Iterator[tuple[int, int]]:
+    """Join the process group a launcher describes (``torchrun`` sets ``WORLD_SIZE``, ``RANK``,
+    ``LOCAL_RANK`` and the rendezvous address), NCCL on GPUs and gloo on CPU, and leave it at the end;
+    yields ``(rank, world size)``. Without a launcher (or with one process) nothing is set up."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1 or dist.is_initialized():
+        yield process_group()
+        return
+    cuda = torch.cuda.is_available()
+    if cuda:
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    dist.init_process_group("nccl" if cuda else "gloo")
+    try:
+        yield process_group()
+    finally:
+        dist.destroy_process_group()
