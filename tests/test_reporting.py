@@ -2,7 +2,8 @@
 
 import pytest
 
-from ivan_core.tutorial.reporting import metric_values, metrics_table, summary_rows
+from ivan_core.tutorial.paper import paper_lookup
+from ivan_core.tutorial.reporting import gain_rows, metric_values, metrics_table, summary_rows
 
 ROWS = [{"method": m, "subject": s, "modality": "T2", "region": r, "psnr": p + (r == "full") * 10,
          "ssim": 0.5, "nmse": 0.01} for m, p0 in (("iVAN", 26.0), ("U-Net", 25.0))
@@ -18,7 +19,7 @@ def test_metrics_table_shows_mean_and_std_with_the_decimals_asked_for():
 
 
 def test_summary_rows_name_every_metric_and_carry_the_paper():
-    rows = summary_rows("03", "t1_to_t2", ROWS, paper={("iVAN", "PSNR"): 24.7})
+    rows = summary_rows("03", "t1_to_t2", ROWS, region="head", paper={("iVAN", "PSNR"): 24.7})
     by_name = {r["metric"]: r for r in rows}
     assert by_name["PSNR_head T2 (iVAN)"]["value"] == pytest.approx(26.0)
     assert by_name["PSNR_head T2 (iVAN)"]["paper"] == 24.7
@@ -28,12 +29,32 @@ def test_summary_rows_name_every_metric_and_carry_the_paper():
     assert [r["metric"] for r in full] == ["PSNR_full T2 (iVAN)", "PSNR_full T2 (U-Net)"]
 
 
+def test_summary_rows_report_both_regions_with_the_spread_over_subjects():
+    rows = summary_rows("03", "t1_to_t2", ROWS, metrics=("psnr",), paper=paper_lookup("t1_to_t2", {"iVAN": "iVAN"}))
+    by_name = {r["metric"]: r for r in rows}
+    assert list(by_name) == ["PSNR_head T2 (iVAN)", "PSNR_head T2 (U-Net)", "PSNR_full T2 (iVAN)", "PSNR_full T2 (U-Net)"]
+    head, full = by_name["PSNR_head T2 (iVAN)"], by_name["PSNR_full T2 (iVAN)"]
+    assert (head["value"], head["std"], head["n"]) == (26.0, 1.0, 2)  # subjects at 25 and 27 dB
+    assert (full["value"], full["std"], full["n"]) == (36.0, 1.0, 2)
+    for row in (head, full):  # the paper's Table I number, beside both regions
+        assert (row["paper"], row["paper_std"]) == (39.4183, 2.2150)
+    assert by_name["PSNR_full T2 (U-Net)"]["paper"] is None and by_name["PSNR_full T2 (U-Net)"]["paper_std"] is None
+
+
+def test_gain_rows_pair_subjects_and_carry_the_paper_gain():
+    better = [r for r in ROWS if r["method"] == "iVAN"]
+    worse = [{**r, "psnr": r["psnr"] - (2.0 if r["subject"] == "a" else 4.0)} for r in better]
+    head, full = gain_rows("04", "t1pd_to_t2", "over T1 only", better, worse, paper=3.9)
+    assert head["metric"] == "PSNR_head gain over T1 only (dB)" and full["metric"] == "PSNR_full gain over T1 only (dB)"
+    assert (head["value"], head["std"], head["n"], head["paper"]) == (3.0, 1.0, 2, 3.9)
+
+
 def test_summary_rows_group_by_any_keys_and_without_region():
     fusion = [{"method": "LP", "subject": s, "AG": v} for s, v in (("a", 4.0), ("b", 6.0))]
     (row,) = summary_rows("06", "t2ct_fusion", fusion, region=None, metrics=("AG",), by=("method",))
     assert (row["metric"], row["value"]) == ("AG (LP)", 5.0)
     kinds = [{**r, "kind": "round trip"} for r in ROWS if r["method"] == "iVAN"]
-    (row,) = summary_rows("07", "t1_to_t2", kinds, metrics=("psnr",), by=("kind", "modality"), prefix="inv ")
+    (row, _) = summary_rows("07", "t1_to_t2", kinds, metrics=("psnr",), by=("kind", "modality"), prefix="inv ")
     assert row["metric"] == "inv PSNR_head T2 (round trip)"
 
 

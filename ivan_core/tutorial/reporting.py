@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ivan_core.evaluation import summarise
+from ivan_core.tutorial.paper import PaperNumber
 from ivan_core.tutorial.results import result_row
 
 METRICS = ("psnr", "ssim", "nmse")
+#: Regions the synthesis rows report: inside the head mask, and the whole image (the paper's).
+REGIONS = ("head", "full")
+#: The paper's numbers for :func:`summary_rows`: a lookup ``(group, METRIC) -> number`` or a mapping.
+PaperSource = (Callable[[Mapping, str], PaperNumber | float | None]
+               | Mapping[tuple[str, str], PaperNumber | float] | None)
 
 
 #: Decimals shown per metric in tables (others: :data:`DEFAULT_DECIMALS`).
@@ -35,25 +41,79 @@ def metrics_table(rows: Sequence[dict], by: Sequence[str] = ("method", "modality
     return pd.DataFrame(lines)
 
 
-def summary_rows(notebook: str, task: str, rows: Sequence[dict], region: str | None = "head",
-                 paper: Mapping[tuple[str, str], float] | None = None, metrics: Sequence[str] = METRICS,
+def _paper_of(paper: PaperSource, group: Mapping, metric: str, first: str) -> PaperNumber | float | None:
+    if paper is None:
+        return None
+    if callable(paper):
+        return paper(group, metric)
+    return paper.get((group[first], metric))
+
+
+def summary_rows(notebook: str, task: str, rows: Sequence[dict], region: str | Sequence[str] | None = REGIONS,
+                 paper: PaperSource = None, metrics: Sequence[str] = METRICS,
                  by: Sequence[str] = ("method", "modality"), prefix: str = "") -> list[dict]:
-    """Result rows for the run summary: the mean over subjects of every metric, per group of ``by``.
+    """Result rows for the run summary: mean and standard deviation over subjects of every metric,
+    per group of ``by`` and per region.
 
     Names read ``"<prefix><METRIC>_<region> <modality> (<other by values>)"``, e.g.
-    ``"PSNR_head T2 (iVAN)"``; ``region=None`` takes every row and leaves the region out (fusion
-    metrics have none). ``paper`` maps ``(value of by[0], METRIC)``, e.g. ``("iVAN", "PSNR")``,
-    to the paper's number where it reports one.
+    ``"PSNR_head T2 (iVAN)"`` and ``"PSNR_full T2 (iVAN)"``; ``value`` is the mean over the ``n``
+    test subjects and ``std`` their standard deviation (``ddof=0``, as
+    :func:`ivan_core.evaluation.summarise`).
+
+    Parameters
+    ----------
+    notebook, task : str
+        Written into every row.
+    rows : sequence of dict
+        Per-subject scores (one row per subject, method, modality, region).
+    region : str, sequence of str or None
+        Regions to report, each a value of the rows' ``region``: by default both the head mask
+        (``"head"``) and the whole image (``"full"``, what the paper scores); ``None`` takes
+        every row and leaves the region out of the name (fusion metrics have none).
+    paper : callable, mapping or None
+        The paper's number of a group: a callable ``(group, METRIC) -> PaperNumber | float | None``
+        such as :func:`ivan_core.tutorial.paper.paper_lookup`, or a mapping
+        ``(value of by[0], METRIC) -> number``, e.g. ``{("iVAN", "PSNR"): 24.7}``. The same
+        number is given to every region (the paper's own region is the whole image).
+    metrics : sequence of str
+        Keys of the metric values in ``rows``.
+    by : sequence of str
+        Keys that form a group.
+    prefix : str
+        Put in front of every name.
     """
-    paper = paper or {}
-    chosen = [r for r in rows if region is None or r["region"] == region]
+    regions = [None] if region is None else [region] if isinstance(region, str) else list(region)
     out = []
-    for entry in summarise(chosen, metrics, by):
-        where = f" {entry['modality']}" if "modality" in by else ""
-        group = ", ".join(str(entry[k]) for k in by if k != "modality")
-        for m in metrics:
-            name = f"{prefix}{m.upper()}{'_' + region if region else ''}{where} ({group})"
-            out.append(result_row(notebook, task, name, entry[f"{m}_mean"], paper.get((entry[by[0]], m.upper()))))
+    for where in regions:
+        chosen = [r for r in rows if where is None or r["region"] == where]
+        for entry in summarise(chosen, metrics, by):
+            modality = f" {entry['modality']}" if "modality" in by else ""
+            group = ", ".join(str(entry[k]) for k in by if k != "modality")
+            for m in metrics:
+                name = f"{prefix}{m.upper()}{'_' + where if where else ''}{modality} ({group})"
+                out.append(result_row(notebook, task, name, entry[f"{m}_mean"], _paper_of(paper, entry, m.upper(), by[0]),
+                                      std=entry[f"{m}_std"], n=entry["n"]))
+    return out
+
+
+def gain_rows(notebook: str, task: str, label: str, better: Sequence[dict], worse: Sequence[dict],
+              paper: PaperNumber | float | None = None, metric: str = "psnr",
+              region: str | Sequence[str] = REGIONS) -> list[dict]:
+    """Rows ``"<METRIC>_<region> gain <label> (dB)"``: mean and std over subjects of ``better - worse``.
+
+    ``better`` and ``worse`` are per-subject score rows of two methods (e.g. ``compare`` rows
+    filtered to one method each); they are paired by ``subject`` and ``modality`` within each
+    region, so the spread is that of the per-subject gain.
+    """
+    regions = [region] if isinstance(region, str) else list(region)
+    out = []
+    for where in regions:
+        base = {(r["subject"], r.get("modality")): r[metric] for r in worse if r["region"] == where}
+        diffs = np.array([r[metric] - base[r["subject"], r.get("modality")] for r in better
+                          if r["region"] == where and (r["subject"], r.get("modality")) in base])
+        if diffs.size:
+            out.append(result_row(notebook, task, f"{metric.upper()}_{where} gain {label} (dB)", diffs.mean(), paper,
+                                  std=diffs.std(), n=diffs.size))
     return out
 
 

@@ -1,8 +1,12 @@
 """Per-notebook result files and the run summary the main job writes.
 
-Each notebook calls :func:`write_results` with rows ``{"task", "metric", "value",
-"paper"}`` (``paper`` is the paper's number or None); :func:`collect` gathers every
-``results.json`` below a run folder into ``summary.json`` and ``summary.md``.
+Each notebook calls :func:`write_results` with rows ``{"notebook", "task", "metric", "value",
+"paper", "std", "n", "paper_std"}``: ``value`` is the mean over ``n`` test subjects and ``std``
+their standard deviation (None for a single number), ``paper`` and ``paper_std`` the paper's
+mean and ± where its tables report the same quantity (:mod:`ivan_core.tutorial.paper`), else
+None. Rows with only the first five keys (older result files) are accepted too.
+:func:`collect` gathers every ``results.json`` below a run folder into ``summary.json`` and
+``summary.md``.
 """
 
 from __future__ import annotations
@@ -13,21 +17,36 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ivan_core.io import atomic_write_text, write_json
+from ivan_core.tutorial.paper import PaperNumber
 
+#: Keys every result row has.
 KEYS = ("notebook", "task", "metric", "value", "paper")
+#: Keys :func:`result_row` adds: spread and count over test subjects, and the paper's ±.
+SPREAD_KEYS = ("std", "n", "paper_std")
 
 
-def result_row(notebook: str, task: str, metric: str, value: float, paper: float | None = None) -> dict:
-    """One reported number."""
-    return {"notebook": notebook, "task": task, "metric": metric, "value": float(value),
-            "paper": None if paper is None else float(paper)}
+def _number(x: float | None) -> float | None:
+    return None if x is None else float(x)
+
+
+def result_row(notebook: str, task: str, metric: str, value: float, paper: float | PaperNumber | None = None,
+               *, std: float | None = None, n: int | None = None, paper_std: float | None = None) -> dict:
+    """One reported number: ``value`` (a mean over ``n`` subjects with spread ``std``, or a single
+    number) and the paper's, given as a number or a :class:`~ivan_core.tutorial.paper.PaperNumber`
+    (whose ``std`` fills ``paper_std`` unless that is given)."""
+    if isinstance(paper, PaperNumber):
+        paper_std = paper.std if paper_std is None else paper_std
+        paper = paper.value
+    return {"notebook": notebook, "task": task, "metric": metric, "value": float(value), "paper": _number(paper),
+            "std": _number(std), "n": None if n is None else int(n), "paper_std": _number(paper_std)}
 
 
 def write_results(output_dir: str | Path, rows: Sequence[dict]) -> Path:
-    """Write ``rows`` to ``output_dir/results.json`` after checking their keys."""
+    """Write ``rows`` to ``output_dir/results.json`` after checking their keys (:data:`KEYS`,
+    optionally with :data:`SPREAD_KEYS`)."""
     for row in rows:
-        if set(row) != set(KEYS):
-            raise ValueError(f"result row {row} must have exactly the keys {KEYS}")
+        if set(row) not in (set(KEYS), set(KEYS + SPREAD_KEYS)):
+            raise ValueError(f"result row {row} must have exactly the keys {KEYS} (optionally with {SPREAD_KEYS})")
     return write_json(Path(output_dir) / "results.json", list(rows))
 
 
@@ -42,15 +61,15 @@ def collect(run_dir: str | Path) -> list[dict]:
     return rows
 
 
-def _fmt(value: float | None) -> str:
+def _fmt(value: float | None, std: float | None = None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{value:.4g}"
+    return f"{value:.4g}" if std is None else f"{value:.4g} ± {std:.3g}"
 
 
 def to_markdown(rows: Sequence[dict]) -> str:
-    """A markdown table of result rows."""
+    """A markdown table of result rows; ``mean ± std`` where a row has a spread."""
     lines = ["| notebook | task | metric | value | paper |", "| --- | --- | --- | ---: | ---: |"]
-    lines += [f"| {r['notebook']} | {r['task']} | {r['metric']} | {_fmt(r['value'])} | {_fmt(r['paper'])} |"
-              for r in rows]
+    lines += [f"| {r['notebook']} | {r['task']} | {r['metric']} | {_fmt(r['value'], r.get('std'))} "
+              f"| {_fmt(r['paper'], r.get('paper_std'))} |" for r in rows]
     return "\n".join(lines) + "\n"
