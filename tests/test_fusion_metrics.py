@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ivan_core.metrics.fusion import ag, en, fusion_metrics, qabf, qmi, sf
+from ivan_core.metrics.fusion import ag, en, fusion_metrics, qabf, qmi, qpiella, sf
 
 
 def _sigmoid_product_at_perfect() -> float:
@@ -37,6 +37,16 @@ def test_ramp_matches_analytic_slope():
     assert sf(ramp) == pytest.approx(slope * np.sqrt((width - 1) / width))
     # the same ramp along the other axis scores the same
     assert ag(ramp.T) == pytest.approx(slope / np.sqrt(2))
+
+
+def test_ag_in_the_form_of_the_papers_eq14_is_sqrt2_larger():
+    slope = 3.0
+    ramp = np.tile(np.arange(50) * slope / 255.0, (30, 1))
+    assert ag(ramp, form="eq14") == pytest.approx(slope)  # sqrt(X_h^2 + X_w^2) with X_h = 0, X_w = slope
+    noise = np.random.default_rng(5).random((24, 24))
+    assert ag(noise, form="eq14") == pytest.approx(np.sqrt(2) * ag(noise))
+    with pytest.raises(ValueError, match="eq14"):
+        ag(noise, form="paper")
 
 
 def test_entropy_of_uniform_256_levels_is_8_bits():
@@ -105,8 +115,9 @@ def test_ranges_on_random_images():
     rng = np.random.default_rng(1)
     a, b, f = rng.random((3, 32, 32))
     scores = fusion_metrics(a, b, f)
-    assert set(scores) == {"AG", "SF", "EN", "Q_MI", "Q_ABF"}
+    assert set(scores) == {"AG", "SF", "EN", "Q_MI", "Q_ABF", "Q_PIELLA"}
     assert 0 <= scores["Q_MI"] <= 2
+    assert -1 <= scores["Q_PIELLA"] <= 1
     assert 0 <= scores["Q_ABF"] < 1
     assert 0 < scores["EN"] <= 8
 
@@ -163,3 +174,37 @@ def test_a_stated_range_starts_at_zero_for_signed_integers():
     ct = np.random.default_rng(4).integers(0, 4096, (64, 64)).astype(np.int16)
     assert en(ct, data_range=4095) == pytest.approx(en(ct / 4095.0))
     assert ag(ct, data_range=4095) == pytest.approx(ag(ct / 4095.0))
+
+
+def test_piella_index_on_one_window_by_hand():
+    """Eq. 18 with one 2x2 window: lambda = var(a) / (var(a) + var(b)), Q0 of Wang & Bovik."""
+    a = np.array([[1.0, 3.0], [1.0, 3.0]])  # mean 2, variance 1
+    b = np.array([[0.0, 0.0], [4.0, 4.0]])  # mean 2, variance 4
+    f = np.array([[1.0, 3.0], [1.0, 2.0]])  # mean 1.75, variance 0.6875; cov(a, f) = 0.75, cov(b, f) = -0.5
+    q0_af = 4 * 0.75 * 2 * 1.75 / ((1 + 0.6875) * (2**2 + 1.75**2))
+    q0_bf = 4 * -0.5 * 2 * 1.75 / ((4 + 0.6875) * (2**2 + 1.75**2))
+    lam = 1 / (1 + 4)
+    assert qpiella(a, b, f, data_range=4, window=2) == pytest.approx(lam * q0_af + (1 - lam) * q0_bf)
+    # the index is the mean over windows: three columns of 2x2 windows, the last one flat in a
+    wide = np.array([[1.0, 3.0, 3.0], [1.0, 3.0, 3.0]])
+    assert qpiella(wide, wide, wide, data_range=4, window=2) == pytest.approx(1.0)
+
+
+def test_piella_index_of_flat_windows_and_perfect_fusion(pair):
+    a, b = pair
+    assert qpiella(a, a, a) == pytest.approx(1.0)
+    flat_a, flat_b = np.full((16, 16), 0.3), np.full((16, 16), 0.6)
+    # both sources flat: lambda = 1/2, Q0 = 1 against a, 2 * 0.6 * 0.3 / (0.6^2 + 0.3^2) = 0.8 against b
+    assert qpiella(flat_a, flat_b, flat_a) == pytest.approx(0.5 * 1.0 + 0.5 * 0.8)
+    # a source without structure has no weight where the other has some
+    assert qpiella(a, np.full_like(a, 0.5), a) > qpiella(a, np.full_like(a, 0.5), np.full_like(a, 0.5))
+
+
+def test_piella_index_is_not_xydeas_petrovic(pair):
+    a, b = pair
+    f = np.clip(0.6 * a + 0.5 * b, 0, 1)
+    assert qpiella(a, b, f) == pytest.approx(qpiella(b, a, f))  # lambda and 1 - lambda swap with the sources
+    assert qpiella(a, b, f) != pytest.approx(qabf(a, b, f), abs=1e-3)
+    assert qpiella(a, b, f, data_range=1.0) == pytest.approx(qpiella(a * 255, b * 255, f * 255, data_range=255))
+    with pytest.raises(ValueError, match="window"):
+        qpiella(a, b, f, window=65)

@@ -81,9 +81,9 @@ def teacher_forward_loss(task: Task, w_edge: float = 1.0, norm: Norm = "l2") -> 
 
 
 def fusion_rows(subject: Subject, fused: Mapping[str, np.ndarray], sources: tuple[str, str] = ("T2", "CT")) -> list[dict]:
-    """AG, SF, EN, Q_MI and Q^AB/F of each method's fused ``(S, H, W)`` volume, averaged over slices.
+    """AG, SF, EN, Q_MI, Q^AB/F and Piella's Q (Eq. 18) of each method's fused ``(S, H, W)`` volume, averaged over slices.
 
-    Returns one row per method: ``{"subject", "method", "AG", "SF", "EN", "Q_MI", "Q_ABF"}``.
+    Returns one row per method: ``{"subject", "method", "AG", "SF", "EN", "Q_MI", "Q_ABF", "Q_PIELLA"}``.
     """
     a, b = sources
     rows = []

@@ -1,4 +1,4 @@
-"""Fusion metrics (the paper's Table of AG, SF, EN, Q_MI and Q^AB/F).
+"""Fusion metrics (the paper's Table III: AG, SF, EN, Q_MI and Q_ab/f; Eq. 14-18).
 
 All functions take grey images as 2-D numpy arrays ``(H, W)`` of one shape and
 score them on the uint8 intensity scale, as fusion papers (and their MATLAB
@@ -14,6 +14,18 @@ toolboxes) do. Input convention (:mod:`ivan_core.metrics.ranges`, shared by ever
 
 Values that are undefined (0/0, e.g. Q^AB/F when neither source has an edge)
 are returned as ``nan``.
+
+Where the computation differs from the paper's printed equation:
+
+* AG (:func:`ag`): the default is the fusion-toolbox form ``sqrt((dx^2 + dy^2) / 2)``,
+  ``1/sqrt(2)`` of the paper's Eq. 14 ``sqrt(X_h^2 + X_w^2)``; ``form="eq14"`` gives Eq. 14.
+* Q_ab/f: the paper names the metric Q_ab/f but prints as Eq. 18 the index of Piella &
+  Heijmans (2003), a saliency-weighted mean of Wang & Bovik's local quality index, which is
+  not the edge-based Q^AB/F of Xydeas & Petrovic (2000). Both are here: :func:`qabf`
+  (``"Q_ABF"``) and :func:`qpiella` (``"Q_PIELLA"``, Eq. 18). The paper does not say which one
+  produced its Table III.
+* SF (Eq. 15), EN (Eq. 16) and Q_MI (Eq. 17): as printed; the paper leaves RF and CF
+  undefined, :func:`sf` states the definition used.
 """
 
 from __future__ import annotations
@@ -59,7 +71,7 @@ def _entropy(counts: np.ndarray) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-def ag(fused: np.ndarray, data_range: float | None = None) -> float:
+def ag(fused: np.ndarray, data_range: float | None = None, form: str = "toolbox") -> float:
     """Average gradient of an image.
 
     ``AG = 1/((H-1)(W-1)) * sum_{i<H, j<W} sqrt((dx^2 + dy^2) / 2)`` with forward
@@ -67,12 +79,22 @@ def ag(fused: np.ndarray, data_range: float | None = None) -> float:
     the ``(H-1, W-1)`` pixels where both exist. A ramp of slope ``s`` grey levels per
     pixel along one axis scores ``s / sqrt(2)``.
 
+    **Deviation from the paper.** This default, the form of the fusion toolboxes and of Cui
+    et al. (2015), is ``1/sqrt(2)`` of the paper's Eq. 14,
+    ``AG = 1/(HW) sum sqrt(X_h^2 + X_w^2)``. ``form="eq14"`` computes Eq. 14 with the
+    same forward differences over the same pixels (the paper does not say which gradient
+    operator or border it uses), i.e. ``sqrt(2)`` times the default; a ramp of slope ``s``
+    scores ``s``. The ``"AG"`` of :func:`fusion_metrics` and the result tables is the default.
+
     Parameters
     ----------
     fused : ndarray, shape (H, W)
         Image to score (H, W >= 2).
     data_range : float, optional
         Intensity span of the input; default from the dtype (see the module docstring).
+    form : {"toolbox", "eq14"}
+        ``"toolbox"`` (default): ``sqrt((dx^2 + dy^2) / 2)``; ``"eq14"``: the paper's
+        ``sqrt(dx^2 + dy^2)``.
 
     Returns
     -------
@@ -86,12 +108,15 @@ def ag(fused: np.ndarray, data_range: float | None = None) -> float:
     using regional saliency extraction and multi-scale image decomposition",
     Optics Communications 341, 199-209.
     """
+    if form not in ("toolbox", "eq14"):
+        raise ValueError(f"form must be 'toolbox' or 'eq14', got {form!r}")
     f = _scaled(fused, data_range, "fused")
     if min(f.shape) < 2:
         raise ValueError(f"AG needs an image of at least 2x2 pixels, got {f.shape}")
     dx = np.diff(f, axis=1)[:-1, :]
     dy = np.diff(f, axis=0)[:, :-1]
-    return float(np.mean(np.sqrt((dx**2 + dy**2) / 2.0)))
+    halve = 2.0 if form == "toolbox" else 1.0
+    return float(np.mean(np.sqrt((dx**2 + dy**2) / halve)))
 
 
 def sf(fused: np.ndarray, data_range: float | None = None) -> float:
@@ -223,6 +248,10 @@ def _edge_preservation(g_s: np.ndarray, a_s: np.ndarray, g_f: np.ndarray, a_f: n
 def qabf(a: np.ndarray, b: np.ndarray, fused: np.ndarray, data_range: float | None = None) -> float:
     """Edge-based fusion quality Q^AB/F of Xydeas & Petrovic (2000).
 
+    **Deviation from the paper.** The paper calls its metric Q_ab/f, the usual name of this
+    measure, but its Eq. 18 is Piella & Heijmans' saliency-weighted quality index, a different
+    quantity; that one is :func:`qpiella`.
+
     With Sobel responses ``s_x, s_y`` of each image, edge strength
     ``g = sqrt(s_x^2 + s_y^2)`` and orientation ``alpha = atan(s_y / s_x)``:
 
@@ -272,10 +301,112 @@ def qabf(a: np.ndarray, b: np.ndarray, fused: np.ndarray, data_range: float | No
     return float(num / weight)
 
 
+def _windows(img: np.ndarray, size: int, rows: slice) -> tuple[np.ndarray, np.ndarray]:
+    """The ``size x size`` windows of ``img`` whose top row is in ``rows``, as ``(rows, cols,
+    size * size)`` minus each window's first pixel (so a flat window is exactly 0), and those
+    first pixels ``(rows, cols)``."""
+    view = np.lib.stride_tricks.sliding_window_view(img, (size, size))[rows]
+    flat = view.reshape(*view.shape[:2], size * size)
+    return flat - flat[..., :1], flat[..., 0]
+
+
+def _local_stats(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Window means, variances and covariance (``1/N``) of two stacks of shifted windows."""
+    mx, my = x.mean(axis=-1), y.mean(axis=-1)
+    vx = np.maximum((x * x).mean(axis=-1) - mx * mx, 0.0)
+    vy = np.maximum((y * y).mean(axis=-1) - my * my, 0.0)
+    cxy = (x * y).mean(axis=-1) - mx * my
+    return mx, my, vx, vy, cxy
+
+
+def _quality_index(mx, my, vx, vy, cxy) -> np.ndarray:
+    """Wang & Bovik's ``Q0 = 4 s_xy m_x m_y / ((s_x^2 + s_y^2)(m_x^2 + m_y^2))`` per window.
+
+    ``m`` are the unshifted means. Where a factor of the denominator is 0 the index is the
+    other factor's limit, as in Wang & Bovik's reference code: both windows flat gives
+    ``2 m_x m_y / (m_x^2 + m_y^2)``, both means 0 gives ``2 s_xy / (s_x^2 + s_y^2)``, both gives 1.
+    """
+    var_sum, mean_sq = vx + vy, mx * mx + my * my
+    q = np.ones_like(var_sum)
+    flat = (var_sum == 0) & (mean_sq != 0)
+    q[flat] = 2 * mx[flat] * my[flat] / mean_sq[flat]
+    dark = (var_sum != 0) & (mean_sq == 0)
+    q[dark] = 2 * cxy[dark] / var_sum[dark]
+    both = (var_sum != 0) & (mean_sq != 0)
+    q[both] = 4 * cxy[both] * mx[both] * my[both] / (var_sum[both] * mean_sq[both])
+    return q
+
+
+def qpiella(a: np.ndarray, b: np.ndarray, fused: np.ndarray, data_range: float | None = None,
+            window: int = 8) -> float:
+    """Fusion quality index of Piella & Heijmans (2003), the paper's Eq. 18.
+
+    ``Q(a, b, f) = 1/|W| sum_{w in W} [lambda(w) Q0(a, f | w) + (1 - lambda(w)) Q0(b, f | w)]``
+
+    over the family ``W`` of all ``window x window`` windows inside the image (step 1, no
+    padding), where
+
+    * ``Q0(x, f | w) = 4 s_xf m_x m_f / ((s_x^2 + s_f^2)(m_x^2 + m_f^2))`` is Wang & Bovik's
+      universal quality index in window ``w`` (means ``m``, variances ``s^2`` and covariance
+      ``s_xf`` of the window's pixels), in [-1, 1]; flat windows follow Wang & Bovik's code
+      (two flat windows score ``2 m_x m_f / (m_x^2 + m_f^2)``, 1 when equal);
+    * ``lambda(w) = s(a | w) / (s(a | w) + s(b | w))`` with the saliency ``s`` the window's
+      variance, Piella & Heijmans' choice; ``1/2`` where both sources are flat.
+
+    The paper names this Q_ab/f; it is not Xydeas & Petrovic's edge measure, which
+    :func:`qabf` computes. The paper does not give the window or the saliency; 8 x 8 is Wang &
+    Bovik's window and variance Piella & Heijmans' saliency. The index is unchanged by
+    scaling all three images by one factor.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (H, W)
+        Source images.
+    fused : ndarray, shape (H, W)
+        Fused image.
+    data_range : float, optional
+        Intensity span of all three inputs; default per image from its dtype
+        (see the module docstring).
+    window : int
+        Side of the square windows, at most ``min(H, W)``.
+
+    Returns
+    -------
+    float
+        Q in [-1, 1]; 1 when ``fused`` equals both sources, higher means more of the locally
+        more salient source kept.
+
+    References
+    ----------
+    Piella, G. & Heijmans, H. (2003), "A new quality metric for image fusion", Proc. IEEE
+    Int. Conf. Image Processing, vol. 3, 173-176. Wang, Z. & Bovik, A. C. (2002), "A universal
+    image quality index", IEEE Signal Processing Letters 9(3), 81-84.
+    """
+    s_a, s_b, s_f = _scaled_set(data_range, a=a, b=b, fused=fused)
+    if not 1 <= window <= min(s_f.shape):
+        raise ValueError(f"window must be between 1 and {min(s_f.shape)} pixels, got {window}")
+    rows = s_f.shape[0] - window + 1
+    chunk = max(1, 2**20 // ((s_f.shape[1] - window + 1) * window * window))
+    total, count = 0.0, 0
+    for start in range(0, rows, chunk):
+        part = slice(start, min(rows, start + chunk))
+        (wa, base_a), (wb, base_b), (wf, base_f) = (_windows(img, window, part) for img in (s_a, s_b, s_f))
+        ma, mf, va, vf, caf = _local_stats(wa, wf)
+        mb, _, vb, _, cbf = _local_stats(wb, wf)
+        ma, mb, mf = ma + base_a, mb + base_b, mf + base_f  # the windows' means, unshifted
+        q_a = _quality_index(ma, mf, va, vf, caf)
+        q_b = _quality_index(mb, mf, vb, vf, cbf)
+        salient = va + vb
+        lam = np.divide(va, salient, out=np.full_like(va, 0.5), where=salient > 0)
+        total += float(np.sum(lam * q_a + (1 - lam) * q_b))
+        count += q_a.size
+    return total / count
+
+
 def fusion_metrics(
     a: np.ndarray, b: np.ndarray, fused: np.ndarray, data_range: float | None = None
 ) -> dict[str, float]:
-    """All five fusion metrics of a fused image and its two sources.
+    """All fusion metrics of a fused image and its two sources.
 
     Parameters
     ----------
@@ -290,8 +421,9 @@ def fusion_metrics(
     Returns
     -------
     dict of str to float
-        Keys ``"AG"``, ``"SF"``, ``"EN"``, ``"Q_MI"``, ``"Q_ABF"`` (see :func:`ag`,
-        :func:`sf`, :func:`en`, :func:`qmi`, :func:`qabf`).
+        Keys ``"AG"``, ``"SF"``, ``"EN"``, ``"Q_MI"``, ``"Q_ABF"``, ``"Q_PIELLA"`` (see
+        :func:`ag` in its default form, :func:`sf`, :func:`en`, :func:`qmi`, :func:`qabf`,
+        :func:`qpiella`).
     """
     return {
         "AG": ag(fused, data_range),
@@ -299,4 +431,5 @@ def fusion_metrics(
         "EN": en(fused, data_range),
         "Q_MI": qmi(a, b, fused, data_range),
         "Q_ABF": qabf(a, b, fused, data_range),
+        "Q_PIELLA": qpiella(a, b, fused, data_range),
     }

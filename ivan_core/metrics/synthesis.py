@@ -6,7 +6,17 @@ Their intensity range follows the one rule of :mod:`ivan_core.metrics.ranges`: t
 caller states ``data_range``, or the dtype decides (integers: their dtype's range,
 floats: [0, 1]); a float image outside [0, 1] without ``data_range`` is an error.
 An optional boolean ``mask`` (``(H, W)`` or matching the leading axes) restricts the
-score to the head; without it the full image counts, background included.
+score to the head; without it the full image counts, background included (the paper scores
+"the whole synthesized image").
+
+Where the computation differs from the paper's printed equations:
+
+* PSNR (Eq. 11, ``20 log10 Max(y) / ||y~ - y||_2``): as printed the norm is not divided by
+  the pixel count; here the usual ``10 log10(peak^2 / MSE)``, with the peak the stated
+  intensity span (1 for [0, 1] images), not the reference's maximum.
+* SSIM (Eq. 12, one global window): here the mean of the 7x7 local SSIM map (Wang et al. 2004,
+  scikit-image's default).
+* NMSE (Eq. 13): as printed.
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ from ivan_core.tasks import get_task
 from ivan_core.tutorial.experiment import Splits, fit
 from ivan_core.tutorial.profiles import Profile, get_profile
 
-FUSION_METRICS = ("AG", "SF", "EN", "Q_MI", "Q_ABF")
+#: Fusion metrics reported (:func:`ivan_core.metrics.fusion_metrics`): Q_ABF is Xydeas & Petrovic's
+#: Q^AB/F, Q_PIELLA the paper's printed Eq. 18 (Piella & Heijmans).
+FUSION_METRICS = ("AG", "SF", "EN", "Q_MI", "Q_ABF", "Q_PIELLA")
 
 
 def fuse_volume(method: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
