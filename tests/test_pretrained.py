@@ -117,3 +117,14 @@ def test_a_shipped_unet_is_found_by_its_key(tmp_path, monkeypatch):
     with pytest.raises(PretrainedMismatchError, match="no|not an iVAN"):
         key = json.loads(next((tmp_path / "models").glob("*/key.json")).read_text())
         pretrained.load_card_weights(pretrained.card_for_key(key, dest))
+
+
+def test_the_unet_cache_follows_its_own_settings_only(tmp_path):
+    from ivan_core.tutorial.experiment import fit_unet
+
+    splits = Splits([make_subject(f"phantom-{i:03d}", seed=i) for i in range(2)], [], [])
+    fit_unet("t1_to_t2", splits, PROFILE, tmp_path, progress=False)
+    fit_unet("t1_to_t2", splits, PROFILE, tmp_path, progress=False, lam=9.0, n_blocks=3)  # iVAN's settings: reused
+    assert len(list(tmp_path.glob("unet-*"))) == 1
+    fit_unet("t1_to_t2", splits, PROFILE, tmp_path, progress=False, lr=5e-4)  # its own: retrained
+    assert len(list(tmp_path.glob("unet-*"))) == 2

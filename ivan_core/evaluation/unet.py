@@ -33,6 +33,11 @@ NORM: str | tuple = "batch"
 FEATURES = (8, 8, 16, 32, 64, 8)
 
 
+#: The :class:`~ivan_core.training.TrainConfig` fields :meth:`UNetBaseline.fit` reads: all its
+#: weights depend on (with the data, the crop and the architecture), so all its cache key holds.
+FIT_SETTINGS = ("epochs", "batch_size", "lr", "lr_step", "lr_gamma", "seed", "max_steps_per_epoch", "norm")
+
+
 class UNetBaseline:
     """Train a U-Net from the task's packed inputs to its outputs; predict whole subjects.
 

@@ -20,6 +20,7 @@ from ivan_core.data import Subject, find_aanlib, load_aanlib, make_phantom, spli
 from ivan_core.data.scaling import intensity_scaling
 from ivan_core.evaluation import score, synthesise
 from ivan_core.evaluation.baselines import LinearBaseline, LookupBaseline, copy_input
+from ivan_core.evaluation.unet import FIT_SETTINGS as UNET_SETTINGS
 from ivan_core.evaluation.unet import UNetBaseline
 from ivan_core.io import write_json
 from ivan_core.tasks import Task, get_task
@@ -151,13 +152,15 @@ def fit_unet(task: Task | str, splits: Splits, profile: str | Profile, models_ro
              progress: bool = True, pretrained: bool = False, **overrides: Any) -> UNetBaseline:
     """The U-Net baseline trained with exactly iVAN's budget for ``profile`` (its TrainConfig with
     ``overrides``: epochs, steps, batch, crops, schedule, seed), cached under ``models_root`` by
-    the same kind of key as :func:`fit` (a rerun loads it); ``pretrained`` uses a shipped one
-    trained under the same key."""
+    the same kind of key as :func:`fit`, holding only the settings the U-Net reads
+    (:data:`~ivan_core.evaluation.unet.FIT_SETTINGS`; iVAN's λ or depth do not change it), so a
+    rerun loads it; ``pretrained`` uses a shipped one trained under the same key."""
     p = get_profile(profile)
     task = get_task(task)
     config = p.train_config(**overrides)
     unet = UNetBaseline(task, seed=config.seed)
-    key = {**model_key(task, config, splits.train, [], p.patch), "model": unet.describe()}
+    key = model_key(task, config, splits.train, [], p.patch)
+    key = {**key, "config": {k: key["config"][k] for k in UNET_SETTINGS}, "model": unet.describe()}
     if pretrained:
         from ivan_core.pretrained import card_for_key, load_card_unet
 
