@@ -1,0 +1,55 @@
+"""Diagrams that explain the model: the coupling layer's forward and inverse data flow."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+_BOX = {"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": "0.3"}
+_NET = {"boxstyle": "round,pad=0.3", "facecolor": "#dbe9f6", "edgecolor": "#2b6cb0"}
+_OUT = {"boxstyle": "round,pad=0.35", "facecolor": "#fdebd3", "edgecolor": "#c05621"}
+
+
+def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], label: str = "") -> None:
+    ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "-|>", "color": "0.25", "lw": 1.2,
+                                                      "shrinkA": 12, "shrinkB": 12}, zorder=1)
+    if label:
+        ax.text((start[0] + end[0]) / 2 + 0.08, (start[1] + end[1]) / 2, label, ha="left", va="center",
+                fontsize=9, color="#2b6cb0")
+
+
+def _pass(ax: Axes, title: str, inputs: tuple[str, str], steps: tuple[str, str], outputs: tuple[str, str],
+          links: tuple[str, str], first_row: int) -> None:
+    """One pass, left to right: inputs (top, bottom), step 1 on row ``first_row`` (1 top, 0 bottom),
+    step 2 on the other row fed by step 1's result, outputs (top, bottom)."""
+    ax.set(xlim=(-0.3, 5.0), ylim=(0.1, 1.9))
+    ax.set_title(title, fontsize=10)
+    ax.axis("off")
+    top, bottom = 1.5, 0.5
+    row1, row2 = (top, bottom) if first_row else (bottom, top)
+    ax.text(0, top, inputs[0], ha="center", va="center", bbox=_BOX, fontsize=11, zorder=3)
+    ax.text(0, bottom, inputs[1], ha="center", va="center", bbox=_BOX, fontsize=11, zorder=3)
+    ax.text(1.7, row1, steps[0], ha="center", va="center", bbox=_NET, fontsize=9, zorder=3)
+    ax.text(3.3, row2, steps[1], ha="center", va="center", bbox=_NET, fontsize=9, zorder=3)
+    ax.text(4.7, top, outputs[0], ha="center", va="center", bbox=_OUT, fontsize=11, zorder=3)
+    ax.text(4.7, bottom, outputs[1], ha="center", va="center", bbox=_OUT, fontsize=11, zorder=3)
+    _arrow(ax, (0, row1), (1.7, row1))            # the half that step 1 updates
+    _arrow(ax, (0, row2), (1.7, row1), links[0])  # the other half conditions it
+    _arrow(ax, (1.7, row1), (4.7, row1))
+    _arrow(ax, (0, row2), (3.3, row2))
+    _arrow(ax, (1.7, row1), (3.3, row2), links[1])  # step 2 is conditioned on step 1's result
+    _arrow(ax, (3.3, row2), (4.7, row2))
+
+
+def coupling_diagram() -> Figure:
+    """The enhanced affine coupling layer: the forward pass (top) computes ``y1`` from ``x1`` and
+    ``x2``, then ``y2`` from ``x2`` and ``y1``; the inverse (bottom) undoes step 2 first, because
+    ``y1`` is known, then step 1, because ``x2`` is then known."""
+    fig, axes = plt.subplots(2, 1, figsize=(8.5, 5.0))
+    _pass(axes[0], "forward f: step 1 on the top half, step 2 on the bottom half", ("x₁", "x₂"),
+          ("y₁ = x₁ + r(x₂)", "y₂ = x₂ · exp(σ(s(y₁))) + t(y₁)"), ("y₁", "y₂"), ("r", "s, t"), first_row=1)
+    _pass(axes[1], "inverse f⁻¹: the same steps backwards, each from what is already recovered", ("y₁", "y₂"),
+          ("x₂ = (y₂ − t(y₁)) · exp(−σ(s(y₁)))", "x₁ = y₁ − r(x₂)"), ("x₁", "x₂"), ("s, t", "r"), first_row=0)
+    fig.tight_layout()
+    return fig
