@@ -1,4 +1,4 @@
-"""Figures for ablation sweeps."""
+"""Figures for ablation sweeps: a metric against the swept value, and the forward/inverse trade-off."""
 
 from __future__ import annotations
 
@@ -6,28 +6,115 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter, NullLocator
+
+
+def _value_ticks(ax: Axes, values: Sequence[float], log: bool) -> None:
+    """Ticks exactly at the swept values, labelled as typed (``0.25``, ``1``, ``4``), none between."""
+    if log:
+        ax.set_xscale("log")
+    ax.set_xticks(list(values), [f"{v:g}" for v in values])
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def _mean_std(rows: Sequence[dict], labels: Sequence[str], metric: str, region: str,
+              **where: str) -> tuple[np.ndarray, np.ndarray]:
+    means, stds = [], []
+    for label in labels:
+        v = np.array([r[metric] for r in rows if r["method"] == label and r["region"] == region
+                      and all(r.get(k) == x for k, x in where.items())], dtype=np.float64)
+        means.append(v.mean() if v.size else np.nan)
+        stds.append(v.std() if v.size else np.nan)
+    return np.array(means), np.array(stds)
 
 
 def plot_sweep(sweeps: Mapping[str, tuple[Sequence[float], Sequence[dict]]], metric: str = "psnr",
                region: str = "head", log_x: Sequence[str] = ()) -> Figure:
     """Mean ± std of ``metric`` against each swept value, one panel per sweep.
 
-    ``sweeps`` maps a parameter name to ``(values, rows)`` where the rows' ``method`` labels
-    appear in the same order as ``values`` (as :func:`ivan_core.tutorial.experiment.compare` rows
-    relabelled per variant). Sweeps named in ``log_x`` get a logarithmic x axis.
+    Parameters
+    ----------
+    sweeps : mapping
+        Parameter name to ``(values, rows)``, where the rows' ``method`` labels appear in the same
+        order as ``values`` (as :func:`ivan_core.tutorial.experiment.compare` rows relabelled per
+        variant).
+    metric : str
+        Key of the rows' metric.
+    region : str
+        Rows' ``region`` to plot.
+    log_x : sequence of str
+        Sweeps with a logarithmic x axis.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The x ticks sit at the swept values, labelled as written (``0.25``, ``1``, ``4``).
     """
     fig, axes = plt.subplots(1, len(sweeps), figsize=(4 * len(sweeps), 3), squeeze=False)
     for ax, (param, (values, rows)) in zip(axes[0], sweeps.items()):
         labels = list(dict.fromkeys(r["method"] for r in rows))
-        means, stds = [], []
-        for label in labels:
-            v = np.array([r[metric] for r in rows if r["method"] == label and r["region"] == region])
-            means.append(v.mean())
-            stds.append(v.std())
+        means, stds = _mean_std(rows, labels, metric, region)
         ax.errorbar(list(values), means, yerr=stds, marker="o", capsize=3)
         ax.set(xlabel=param, ylabel=f"{metric.upper()} ({region})")
-        if param in log_x:
-            ax.set_xscale("log")
+        _value_ticks(ax, values, param in log_x)
+    fig.tight_layout()
+    return fig
+
+
+def plot_tradeoff(values: Sequence[float], forward: Sequence[dict], inverse: Sequence[dict], param: str = "λ",
+                  metric: str = "psnr", region: str = "head", log_x: bool = True) -> Figure:
+    """The forward/inverse trade-off of a sweep: both scores against the swept value, and one against the other.
+
+    Parameters
+    ----------
+    values : sequence of float
+        The swept values, in the order their ``method`` labels first appear in ``forward``.
+    forward : sequence of dict
+        Per-subject score rows of the forward pass (``method``, ``modality``, ``region``, ``metric``).
+    inverse : sequence of dict
+        Per-subject score rows of the inverse pass with the same ``method`` labels, one ``kind``
+        (e.g. ``"inverse synthesis"`` rows of :func:`ivan_core.evaluation.inverse_rows`).
+    param : str
+        Name of the swept parameter (axis label and point labels).
+    metric : str
+        Key of the rows' metric.
+    region : str
+        Rows' ``region`` to plot.
+    log_x : bool
+        Logarithmic axis for the swept value.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: mean ± std over subjects of every forward (solid) and inverse (dashed) modality
+        against the swept value. Right: the mean inverse score against the mean forward score,
+        one labelled point per value, joined in sweep order: the trade-off curve.
+    """
+    labels = list(dict.fromkeys(r["method"] for r in forward))
+    if len(labels) != len(values):
+        raise ValueError(f"{len(values)} values but {len(labels)} methods in the forward rows")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    unit = " [dB]" if metric == "psnr" else ""
+    for rows, style, side in ((forward, "-", "forward"), (inverse, "--", "inverse")):
+        for modality in dict.fromkeys(r["modality"] for r in rows):
+            means, stds = _mean_std(rows, labels, metric, region, modality=modality)
+            left.errorbar(list(values), means, yerr=stds, marker="o", linestyle=style, capsize=3,
+                          label=f"{side}: {modality}")
+    left.set(xlabel=param, ylabel=f"{metric.upper()} ({region}){unit}", title=f"both directions against {param}")
+    _value_ticks(left, values, log_x)
+    left.legend(fontsize=8)
+    left.grid(alpha=0.3)
+    x, _ = _mean_std(forward, labels, metric, region)
+    y, _ = _mean_std(inverse, labels, metric, region)
+    right.plot(x, y, "-o", color="C3")
+    for value, xi, yi in zip(values, x, y):
+        right.annotate(f"{param}={value:g}", (xi, yi), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    right.set(xlabel=f"forward {metric.upper()}{unit}", ylabel=f"inverse {metric.upper()}{unit}",
+              title="the trade-off: one point per value")
+    right.grid(alpha=0.3)
+    right.margins(0.2)
     fig.tight_layout()
     return fig

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
@@ -19,14 +20,24 @@ def _channel_labels(layout: tuple[str, ...]) -> list[str]:
     return labels
 
 
-def show_packing(task: Task, images: Mapping[str, np.ndarray]) -> Figure:
+def show_packing(task: Task, images: Mapping[str, np.ndarray], panel_size: float = 1.9) -> Figure:
     """Draw the channels of ``X`` (top row) and ``Y`` (bottom row) for one slice.
+
+    Each panel is titled with its side, channel number and modality on two lines, and the figure
+    title (the task's name and description) is wrapped to the figure's width, so no title is cut
+    off or hidden under another, even for two-channel tasks.
 
     Parameters
     ----------
     task : Task
     images : mapping
         One slice per modality: grey ``(H, W)`` or colour ``(H, W, 3)``.
+    panel_size : float
+        Width and height of each panel in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     def channels(layout: tuple[str, ...]) -> list[np.ndarray]:
         out = []
@@ -37,12 +48,14 @@ def show_packing(task: Task, images: Mapping[str, np.ndarray]) -> Figure:
 
     rows = [("X", channels(task.x_layout), _channel_labels(task.x_layout)),
             ("Y", channels(task.y_layout), _channel_labels(task.y_layout))]
-    fig, axes = plt.subplots(2, task.channels, figsize=(1.8 * task.channels, 4.0), squeeze=False)
+    width = max(panel_size * task.channels, 3.6)
+    fig, axes = plt.subplots(2, task.channels, figsize=(width, 2 * panel_size + 1.0), squeeze=False,
+                             layout="constrained")
     for r, (side, chans, labels) in enumerate(rows):
         for c, (img, label) in enumerate(zip(chans, labels)):
             axes[r, c].imshow(img, cmap="gray", vmin=0, vmax=1)
-            axes[r, c].set_title(f"{side} ch{c}: {label}", fontsize=8)
+            axes[r, c].set_title(f"{side} ch{c}\n{label}", fontsize=8)
             axes[r, c].axis("off")
-    fig.suptitle(f"{task.name}: {task.description}", fontsize=9)
-    fig.tight_layout()
+    heading = textwrap.fill(f"{task.name}: {task.description}", width=max(24, int(width * 11)))
+    fig.suptitle(heading, fontsize=9)
     return fig

@@ -8,6 +8,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from ivan_core.plots.errors import abs_error as abs_error  # kept importable from here
+from ivan_core.plots.errors import draw_error, error_scale
+
 
 def plot_history(history: Sequence[Mapping[str, float]], title: str = "") -> Figure:
     """Forward and inverse loss terms per epoch (train solid, validation dashed), log scale."""
@@ -25,43 +28,43 @@ def plot_history(history: Sequence[Mapping[str, float]], title: str = "") -> Fig
     return fig
 
 
-def abs_error(reference: np.ndarray, estimate: np.ndarray) -> np.ndarray:
-    """``|reference - estimate|``, averaged over colour channels: ``(..., H, W)``."""
-    err = np.abs(np.asarray(reference, np.float32) - np.asarray(estimate, np.float32))
-    return err.mean(axis=-1) if err.ndim == 4 or (err.ndim == 3 and err.shape[-1] == 3) else err
-
-
 def show_row(images: Mapping[str, np.ndarray], errors: Mapping[str, np.ndarray] | None = None, title: str = "",
-             error_max: float = 0.25) -> Figure:
-    """One slice per panel in a row: ``images`` in grey on [0, 1], then ``errors`` (absolute error
-    maps) in a hot colour map on ``[0, error_max]`` with a colour bar each."""
+             error_max: float | None = None) -> Figure:
+    """One slice per panel in a row: ``images`` in grey on [0, 1], then ``errors``.
+
+    Parameters
+    ----------
+    images : mapping of str to ndarray
+        Title to ``(H, W)`` image.
+    errors : mapping of str to ndarray, optional
+        Title to ``(H, W)`` absolute-error map (:func:`~ivan_core.plots.errors.abs_error`), drawn as
+        every error map of the tutorial is (:func:`~ivan_core.plots.errors.draw_error`).
+    title : str
+        Figure title.
+    error_max : float, optional
+        Top of the shared error colour scale; default
+        :func:`~ivan_core.plots.errors.error_scale` of ``errors``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    errors = dict(errors or {})
+    if errors and error_max is None:
+        error_max = error_scale(errors.values())
     panels = [(name, img, False) for name, img in images.items()]
-    panels += [(name, img, True) for name, img in (errors or {}).items()]
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.4 * len(panels), 2.6), squeeze=False)
+    panels += [(name, img, True) for name, img in errors.items()]
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.4 * len(panels) + 0.4 * len(errors), 2.7), squeeze=False)
     for ax, (name, img, is_error) in zip(axes[0], panels):
         if is_error:
-            shown = ax.imshow(img, cmap="hot", vmin=0, vmax=error_max)
-            fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
+            draw_error(ax, img, error_max, name)
         else:
             ax.imshow(np.clip(img, 0, 1), cmap="gray", vmin=0, vmax=1)
-        ax.set_title(name, fontsize=9)
-        ax.axis("off")
+            ax.set_title(name, fontsize=9)
+            ax.axis("off")
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
-
-
-def synthesis_panels(inputs: Mapping[str, np.ndarray], targets: Mapping[str, np.ndarray],
-                     predictions: Mapping[str, Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Panels for :func:`ivan_core.plots.browser.slice_browser`: inputs, targets, and for
-    each method its prediction and ``|error|`` per target modality, all ``(S, H, W[, 3])``."""
-    panels = {f"{m} (input)": v for m, v in inputs.items()}
-    panels.update({f"{m} (target)": v for m, v in targets.items()})
-    for method, images in predictions.items():
-        for m, v in images.items():
-            panels[f"{m} ({method})"] = v
-            panels[f"|error| x4 {m} ({method})"] = np.clip(4 * abs_error(targets[m], v), 0, 1)
-    return panels
 
 
 def plot_learning_curves(curves: Mapping[str, Sequence[dict]], x: str = "steps",

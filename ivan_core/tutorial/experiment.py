@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,19 +18,23 @@ import numpy as np
 
 from ivan_core.data import Subject, find_aanlib, load_aanlib, make_phantom, split_subjects
 from ivan_core.data.scaling import intensity_scaling
-from ivan_core.evaluation import score, synthesise
+from ivan_core.evaluation import inverse_rows, score, synthesise
 from ivan_core.evaluation.baselines import LinearBaseline, LookupBaseline, copy_input
+from ivan_core.evaluation.inference import quantise, recover
 from ivan_core.evaluation.unet import FIT_SETTINGS as UNET_SETTINGS
 from ivan_core.evaluation.unet import UNetBaseline
 from ivan_core.io import write_json
+from ivan_core.model import IVAN
 from ivan_core.tasks import Task, get_task
 from ivan_core.training import TrainResult, train
 from ivan_core.training.cache_key import key_hash, model_key
 from ivan_core.training.losses import ForwardTerm
-from ivan_core.training.pairs import TaskDataset
+from ivan_core.training.pairs import TaskDataset, channels_last
 from ivan_core.tutorial.profiles import Profile, get_profile
 
 Predictor = Callable[[Subject], Mapping[str, np.ndarray]]
+
+
 @dataclass
 class Splits:
     """Subjects for training, validation and testing (split by subject, never by slice)."""
@@ -214,3 +218,68 @@ def variant_rows(label: str, task: Task | str, splits: Splits, profile: str | Pr
     """Train (or load) one ablation variant and score it on ``splits.test``; rows carry ``method=label``."""
     result = fit(task, splits, profile, models_root, progress, pretrained=pretrained, **overrides)
     return [{**r, "method": label} for r in compare(task, splits.test, {"iVAN": ivan_predictor(result)})]
+
+
+def variant_inverse_rows(label: str, task: Task | str, splits: Splits, profile: str | Profile,
+                         models_root: str | Path | None, progress: bool = True, pretrained: bool = False,
+                         **overrides: Any) -> list[dict]:
+    """The inverse pass of one ablation variant on ``splits.test``: :func:`ivan_core.evaluation.inverse_rows`
+    of every test subject, with ``method=label``.
+
+    The variant is the one :func:`variant_rows` trains with the same arguments; called after it
+    with a ``models_root``, it is loaded, not trained again.
+    """
+    result = fit(task, splits, profile, models_root, progress, pretrained=pretrained, **overrides)
+    return [{**r, "method": label} for s in splits.test for r in inverse_rows(result.net, result.task, s)]
+
+
+def recovered_images(net: IVAN, task: Task | str, subject: Subject, bits: int = 8) -> dict[str, dict[str, np.ndarray]]:
+    """What the inverse pass gives back from each start that :func:`ivan_core.evaluation.inverse_rows` scores.
+
+    Returns ``{kind: {input modality: volume}}`` for the kinds ``"round trip (<bits>-bit)"`` (every
+    output channel rounded, not clipped), ``"saved synthesis (<bits>-bit)"`` (one clipped image per
+    output modality, copies averaged, repeated into every copy) and ``"inverse synthesis"`` (the
+    subject's real outputs).
+    """
+    task = get_task(task)
+    raw = synthesise(net, task, subject, raw=True)
+    outputs = {m: channels_last(v, m) for m, v in task.unpack_y(raw).items()}
+    starts = {f"round trip ({bits}-bit)": quantise(raw, bits, clip=False),
+              f"saved synthesis ({bits}-bit)": {m: quantise(v, bits) for m, v in outputs.items()},
+              "inverse synthesis": {m: subject[m] for m in task.outputs}}
+    return {kind: recover(net, task, start) for kind, start in starts.items()}
+
+
+def recovery_by_bits(net: IVAN, task: Task | str, subject: Subject, bits: Sequence[int] = tuple(range(2, 17, 2)),
+                     modality: str | None = None, index: int | None = None) -> dict[str, dict]:
+    """Recovery of one input against the bit depth of the saved output, for :class:`~ivan_core.plots.inverse.BitDepthExplorer`.
+
+    For every depth, two ways of saving the output are fed back: ``"all channels"`` (every packed
+    channel rounded to that depth, values outside [0, 1] kept) and ``"one image per output"`` (copies
+    averaged, clipped and rounded, as a saved synthesis is).
+
+    Returns
+    -------
+    dict
+        ``{"truth": (H, W) slice, "recovered": {label: {bits: (H, W) slice}}, "psnr": {label: {bits: dB}},
+        "references": {"from the real output": dB}, "modality": str}``; PSNR inside the head mask over
+        the whole subject, slices at ``index`` (default the middle one).
+    """
+    task = get_task(task)
+    modality = modality or task.inputs[0]
+    k = subject.n_slices // 2 if index is None else index
+    raw = synthesise(net, task, subject, raw=True)
+    outputs = {m: channels_last(v, m) for m, v in task.unpack_y(raw).items()}
+    starts = {"all channels": lambda b: quantise(raw, b, clip=False),
+              "one image per output": lambda b: {m: quantise(v, b) for m, v in outputs.items()}}
+    recovered: dict[str, dict[int, np.ndarray]] = {label: {} for label in starts}
+    psnr: dict[str, dict[int, float]] = {label: {} for label in starts}
+    for label, start in starts.items():
+        for b in bits:
+            estimate = recover(net, task, start(b))
+            recovered[label][b] = estimate[modality][k]
+            psnr[label][b] = score(subject, estimate, [modality], regions=("head",))[0]["psnr"]
+    real = recover(net, task, {m: subject[m] for m in task.outputs})
+    reference = score(subject, real, [modality], regions=("head",))[0]["psnr"]
+    return {"truth": subject[modality][k], "recovered": recovered, "psnr": psnr,
+            "references": {"from the real output": reference}, "modality": modality}
