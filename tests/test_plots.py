@@ -226,3 +226,14 @@ def test_inverse_helpers_recover_each_start_and_sweep_bit_depths(subjects):
     assert set(study["recovered"]) == {"all channels", "one image per output"}
     assert study["psnr"]["all channels"][16] > study["psnr"]["all channels"][4] > 0
     assert study["psnr"]["all channels"][16] > 60  # a random invertible net round-trips 16-bit values closely
+
+
+def test_modality_grids_count_slices_from_one_and_the_joint_histogram_draws_the_lookup_mean(subjects):
+    from ivan_core.plots.modalities import show_joint_histogram, show_modalities
+
+    fig = show_modalities(subjects[:1], slice_index=0)
+    assert fig.axes[0].get_ylabel() == "s0\nslice 1"
+    fig = show_joint_histogram(subjects, "T1", "T2")
+    line = fig.axes[0].lines[0]
+    assert line.get_label() == "mean T2 per T1 bin"
+    assert np.allclose(line.get_ydata(), 1 - line.get_xdata(), atol=0.02)  # conftest: T2 = 1 - T1

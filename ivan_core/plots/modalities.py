@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 from ivan_core.data.record import Subject, is_colour
@@ -24,7 +25,8 @@ def show_modalities(
     subjects : sequence of Subject
         Subjects to show.
     slice_index : int, optional
-        Slice to show (clipped to each subject's depth); default each subject's middle slice.
+        Slice to show, 0-based (clipped to each subject's depth); default each subject's middle
+        slice. Labels count slices from 1, as every figure of the tutorial does.
     modalities : sequence of str, optional
         Columns; default the first subject's modalities. A subject without one
         gets an empty panel.
@@ -59,8 +61,57 @@ def show_modalities(
             else:
                 ax.text(0.5, 0.5, "n/a", ha="center", va="center", transform=ax.transAxes)
             if ax is row[0]:
-                ax.set_ylabel(f"{subject.name}\nslice {index}", fontsize=9)
+                ax.set_ylabel(f"{subject.name}\nslice {index + 1}", fontsize=9)
     for ax, key in zip(axes[0], columns):
         ax.set_title(key)
+    fig.tight_layout()
+    return fig
+
+
+def show_joint_histogram(subjects: Sequence[Subject], x: str = "T1", y: str = "T2", bins: int = 64,
+                         head_only: bool = True) -> Figure:
+    """How well one modality's intensity pins down another's, pixel by pixel.
+
+    A 2-D histogram (log colour scale) of ``y`` against ``x`` over every slice of ``subjects``,
+    with the mean of ``y`` in each ``x`` bin (what a per-pixel lookup table predicts) and dashed lines
+    one standard deviation either side of it (what no per-pixel method can explain).
+
+    Parameters
+    ----------
+    subjects : sequence of Subject
+        Subjects holding grey modalities ``x`` and ``y``.
+    x, y : str
+        Modalities on the horizontal and vertical axis (intensities in [0, 1]).
+    bins : int
+        Bins per axis.
+    head_only : bool
+        Count only pixels inside each subject's head mask.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not subjects:
+        raise ValueError("show_joint_histogram needs at least one subject")
+    pick = [s.mask if head_only else np.ones(s.mask.shape, bool) for s in subjects]
+    xs = np.concatenate([s[x][m] for s, m in zip(subjects, pick)])
+    ys = np.concatenate([s[y][m] for s, m in zip(subjects, pick)])
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    fig, ax = plt.subplots(figsize=(4.6, 3.8))
+    counts, _, _, shown = ax.hist2d(xs, ys, bins=(edges, edges), norm=LogNorm(), cmap="viridis")
+    fig.colorbar(shown, ax=ax, label="pixels")
+    which = np.clip(np.digitize(xs, edges) - 1, 0, bins - 1)
+    filled = np.bincount(which, minlength=bins) > 0
+    centres = (edges[:-1] + edges[1:]) / 2
+    total = np.bincount(which, minlength=bins)
+    mean = np.bincount(which, ys, minlength=bins) / np.maximum(total, 1)
+    spread = np.sqrt(np.maximum(np.bincount(which, ys**2, minlength=bins) / np.maximum(total, 1) - mean**2, 0.0))
+    ax.plot(centres[filled], mean[filled], color="C3", zorder=4, label=f"mean {y} per {x} bin")
+    for sign in (-1, 1):
+        ax.plot(centres[filled], (mean + sign * spread)[filled], "--", color="C3", linewidth=1, zorder=4,
+                label="± one std" if sign > 0 else None)
+    ax.set(xlabel=f"{x} intensity", ylabel=f"{y} intensity", xlim=(0, 1), ylim=(0, 1),
+           title=f"{y} against {x}, {'inside the head' if head_only else 'whole image'}")
+    ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     return fig
