@@ -35,7 +35,7 @@ def show_output_copies(raw: np.ndarray, inputs: Mapping[str, np.ndarray], mask: 
         ``(C, H, W)`` packed network output of one slice (``synthesise(..., raw=True)[k]``); channels
         0 and 1 are drawn and differenced.
     inputs : mapping of str to ndarray
-        The slice's input images ``(H, W)``, drawn first for reference.
+        Title to ``(H, W)`` image drawn first for reference (e.g. the inputs and the real target).
     mask : ndarray, optional
         ``(H, W)`` bool region whose differences the histogram counts (default the whole slice).
     labels : sequence of str
@@ -57,7 +57,7 @@ def show_output_copies(raw: np.ndarray, inputs: Mapping[str, np.ndarray], mask: 
     n = len(inputs) + 4
     fig, axes = plt.subplots(1, n, figsize=(2.4 * n + 0.8, 2.9), gridspec_kw={"width_ratios": [1] * (n - 1) + [1.4]})
     for ax, (name, image) in zip(axes, inputs.items()):
-        _grey(ax, image, f"{name} (input)")
+        _grey(ax, image, name)
     _grey(axes[n - 4], raw[0], labels[0])
     _grey(axes[n - 3], raw[1], labels[1])
     shown = axes[n - 2].imshow(diff, cmap=DIFFERENCE_CMAP, vmin=-limit, vmax=limit)
