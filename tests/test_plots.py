@@ -237,3 +237,15 @@ def test_modality_grids_count_slices_from_one_and_the_joint_histogram_draws_the_
     line = fig.axes[0].lines[0]
     assert line.get_label() == "mean T2 per T1 bin"
     assert np.allclose(line.get_ydata(), 1 - line.get_xdata(), atol=0.02)  # conftest: T2 = 1 - T1
+
+
+def test_the_fusion_browser_has_two_rows_sources_first(subjects):
+    from ivan_core.plots.browser import fusion_browser
+
+    s = subjects[0]
+    fused = {name: s["T2"] for name in ("average", "maximum", "dwt", "iVAN (teacher)", "iVAN (unsupervised)")}
+    view = fusion_browser({"T2": s["T2"], "CT": s["CT"]}, fused)
+    assert view.draw_options["ncols"] == 4
+    axes = view.figure().axes
+    assert [ax.get_title() for ax in axes[:3]] == ["T2 (source)", "CT (source)", "average"]
+    assert axes[0].get_subplotspec().rowspan.start == 0 and axes[4].get_subplotspec().rowspan.start == 1

@@ -287,3 +287,33 @@ def synthesis_browser(
     errors = [k for k, v in bottom.items() if v is not None]
     return slice_browser({**top, **bottom}, title=title, start=start, errors=errors, error_max=error_max,
                          ncols=len(top), panel_size=panel_size)
+
+
+def fusion_browser(
+    sources: Mapping[str, np.ndarray],
+    fused: Mapping[str, np.ndarray],
+    title: str | None = None,
+    start: int | None = None,
+    panel_size: float = 2.6,
+) -> SliceBrowser:
+    """A slice browser of a fusion study in two rows: the sources first, then every fused image.
+
+    Parameters
+    ----------
+    sources : mapping of str to ndarray
+        The source volumes, e.g. ``{"T2": ..., "CT": ...}``.
+    fused : mapping of str to ndarray
+        Method to its fused ``(S, H, W)`` volume.
+    title : str, optional
+        Figure title.
+    start : int, optional
+        First slice shown; default the middle one.
+    panel_size : float
+        Width and height of each panel in inches.
+
+    Returns
+    -------
+    SliceBrowser
+    """
+    panels = {**{f"{m} (source)": v for m, v in sources.items()}, **fused}
+    return slice_browser(panels, title=title, start=start, ncols=math.ceil(len(panels) / 2), panel_size=panel_size)

@@ -116,7 +116,7 @@ def show_recovery(truth: Mapping[str, np.ndarray], recovered: Mapping[str, Mappi
         bottom[0].axis("off")
         for col, (label, images) in enumerate(recovered.items(), start=1):
             _grey(top[col], images[m], f"{m} from {label}")
-            draw_error(bottom[col], errors[m, label], error_max, f"|error| {m}, {label}")
+            draw_error(bottom[col], errors[m, label], error_max, f"|error| {m}")
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
