@@ -159,7 +159,7 @@ def plot_inverse_kinds(rows: Sequence[dict], metric: str = "psnr", region: str =
     ax.set_xticks(range(len(kinds)), [k.replace(" (", "\n(") for k in kinds], fontsize=8)
     ax.set_ylabel(f"{metric.upper()} ({region})" + (" [dB]" if metric == "psnr" else ""))
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=7, ncol=2, loc="upper right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig
 
