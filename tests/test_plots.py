@@ -249,3 +249,15 @@ def test_the_fusion_browser_has_two_rows_sources_first(subjects):
     axes = view.figure().axes
     assert [ax.get_title() for ax in axes[:3]] == ["T2 (source)", "CT (source)", "average"]
     assert axes[0].get_subplotspec().rowspan.start == 0 and axes[4].get_subplotspec().rowspan.start == 1
+
+
+def test_paired_plot_joins_each_subject_and_marks_the_mean():
+    from ivan_core.plots.ablation import plot_pairs
+
+    rows = [{"subject": s, "method": m, "region": "head", "modality": "T2", "psnr": p + (m == "L2")}
+            for s, p in (("a", 20.0), ("b", 22.0)) for m in ("L1", "L2")]
+    fig = plot_pairs({"loss norm": (rows, ["L1", "L2"])})
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["L1", "L2"]
+    assert [list(line.get_ydata()) for line in ax.lines[:2]] == [[20.0, 21.0], [22.0, 23.0]]
+    assert list(ax.lines[2].get_ydata()) == [21.0, 22.0] and ax.lines[2].get_label() == "mean"

@@ -118,3 +118,44 @@ def plot_tradeoff(values: Sequence[float], forward: Sequence[dict], inverse: Seq
     right.margins(0.2)
     fig.tight_layout()
     return fig
+
+
+def plot_pairs(comparisons: Mapping[str, tuple[Sequence[dict], Sequence[str]]], metric: str = "psnr",
+               region: str = "head") -> Figure:
+    """Per-subject scores of two or more variants, joined subject by subject, one panel per comparison.
+
+    Parameters
+    ----------
+    comparisons : mapping
+        Panel title to ``(rows, methods)``: per-subject score rows (``subject``, ``method``,
+        ``region``, the metric; rows of several modalities are averaged per subject) and the
+        ``method`` labels to place left to right.
+    metric : str
+        Key of the rows' metric.
+    region : str
+        Rows' ``region`` to plot.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Grey lines join one subject's scores, so a gain shows as a slope; black diamonds are the
+        means over subjects.
+    """
+    fig, axes = plt.subplots(1, len(comparisons), figsize=(3.6 * len(comparisons), 3.4), squeeze=False)
+    unit = " [dB]" if metric == "psnr" else ""
+    for ax, (title, (rows, methods)) in zip(axes[0], comparisons.items()):
+        chosen = [r for r in rows if r["region"] == region]
+        subjects = list(dict.fromkeys(r["subject"] for r in chosen))
+        table = np.array([[np.mean([r[metric] for r in chosen if r["subject"] == s and r["method"] == m] or [np.nan])
+                           for m in methods] for s in subjects])
+        positions = np.arange(len(methods))
+        for line in table:
+            ax.plot(positions, line, "-o", color="0.6", markersize=4, linewidth=1)
+        ax.plot(positions, np.nanmean(table, axis=0), "D", color="black", markersize=7, label="mean")
+        ax.set_xticks(positions, list(methods))
+        ax.set_xlim(-0.4, len(methods) - 0.6)
+        ax.set(title=title, ylabel=f"{metric.upper()} ({region}){unit}")
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
