@@ -60,3 +60,22 @@ def test_summary_rows_group_by_any_keys_and_without_region():
 
 def test_metric_values_filter_rows():
     assert list(metric_values(ROWS, "psnr", method="U-Net", region="head")) == [24.0, 26.0]
+
+
+def test_fusion_summary_rows_carry_tables_iii_and_iv():
+    from types import SimpleNamespace
+
+    from ivan_core.tutorial.reporting import fusion_summary_rows
+
+    table = [{"subject": s, "method": m, "AG": 5.0, "Q_ABF": 0.5} for s in ("a", "b")
+             for m in ("iVAN (unsupervised)", "lp_sr", "average")]
+    separation = [{"subject": s, "method": "iVAN (unsupervised)", "kind": k, "modality": mod, "region": r,
+                   "psnr": 50.0, "ssim": 0.9} for s in ("a", "b") for k in ("round trip (8-bit)", "inverse synthesis")
+                  for mod in ("T2", "CT") for r in ("head", "full")]
+    study = SimpleNamespace(table=table, separation=separation, nets={"iVAN (unsupervised)": None})
+    rows = {r["metric"]: r for r in fusion_summary_rows("06", "t2ct_fusion (phantom)", study, metrics=("AG", "Q_ABF"))}
+    assert rows["AG (iVAN (unsupervised))"]["paper"] is not None and rows["AG (lp_sr)"]["paper"] is not None
+    assert rows["AG (average)"]["paper"] is None
+    assert rows["separation PSNR_head T2 (iVAN (unsupervised), round trip (8-bit))"]["paper"] is not None
+    assert rows["separation PSNR_full CT (iVAN (unsupervised), inverse synthesis)"]["paper"] is None
+    assert all(r["task"] == "t2ct_fusion (phantom)" and r["notebook"] == "06" for r in rows.values())

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ivan_core.evaluation import summarise
-from ivan_core.tutorial.paper import PaperNumber
+from ivan_core.tutorial.paper import INVERSE_KIND, PaperNumber, paper_lookup
 from ivan_core.tutorial.results import result_row
 
 METRICS = ("psnr", "ssim", "nmse")
@@ -128,3 +128,31 @@ def budget_table(methods: Mapping[str, Any]) -> pd.DataFrame:
     ``methods`` maps names to :class:`~ivan_core.tutorial.experiment.Method` objects."""
     return pd.DataFrame([{"method": name, "training steps": getattr(m, "steps", 0),
                           "seconds": round(float(getattr(m, "seconds", 0.0)), 1)} for name, m in methods.items()])
+
+
+def fusion_summary_rows(notebook: str, task: str, study: Any,
+                        metrics: Sequence[str] = ("AG", "SF", "EN", "Q_MI", "Q_ABF", "Q_PIELLA")) -> list[dict]:
+    """The result rows of one fusion study: fusion metrics per method, separation scores per start.
+
+    Parameters
+    ----------
+    notebook, task : str
+        Written into every row (e.g. ``"06_t2ct_fusion"``, ``"t2ct_fusion (phantom)"``).
+    study : FusionStudy
+        A :func:`ivan_core.tutorial.fusion_study.run_fusion_study` result.
+    metrics : sequence of str
+        The fusion metrics of ``study.table`` to report.
+
+    Returns
+    -------
+    list of dict
+        :func:`summary_rows` of ``study.table`` by method (no region; the paper's Table III beside
+        every iVAN variant and beside ``lp_sr``, its LP-SR), then of ``study.separation`` by method,
+        start (``kind``) and modality, PSNR and SSIM, named ``"separation ..."``, with Table IV
+        beside the 8-bit round trip.
+    """
+    table_iii = paper_lookup("t2ct_fusion", {**{m: "iVAN" for m in study.nets}, "lp_sr": "LP-SR"})
+    table_iv = paper_lookup("t2ct_fusion", {INVERSE_KIND: "inverse"}, key="kind")
+    return (summary_rows(notebook, task, study.table, region=None, metrics=metrics, by=("method",), paper=table_iii)
+            + summary_rows(notebook, task, study.separation, metrics=("psnr", "ssim"),
+                           by=("method", "kind", "modality"), prefix="separation ", paper=table_iv))
