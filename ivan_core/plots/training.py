@@ -85,3 +85,30 @@ def plot_learning_curves(curves: Mapping[str, Sequence[dict]], x: str = "steps",
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def plot_recipe_runs(runs: Sequence[dict], references: Mapping[str, Mapping[str, float]] | None = None,
+                     metric: str = "psnr") -> Figure:
+    """Held-out ``metric`` of finished training runs, one panel per task and one bar per recipe.
+
+    ``runs`` are rows ``{"task", "recipe", metric, ...}`` (e.g. ``full_runs`` of
+    ``results/tutorial_cpu/recipe_curves.json``); ``references`` maps a task to labelled horizontal
+    lines (baselines, targets).
+    """
+    tasks = list(dict.fromkeys(r["task"] for r in runs))
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4.6 * len(tasks), 3.6), squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        rows = [r for r in runs if r["task"] == task]
+        values = [r[metric] for r in rows]
+        ax.bar(range(len(rows)), values, color=[f"C{i}" for i in range(len(rows))])
+        for i, v in enumerate(values):
+            ax.text(i, v, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
+        for j, (label, value) in enumerate((references or {}).get(task, {}).items()):
+            ax.axhline(value, color="0.2", linestyle=("--", ":", "-.")[j % 3], linewidth=1, label=f"{label} {value:.2f}")
+        ax.set_xticks(range(len(rows)), [r["recipe"] for r in rows], rotation=20, ha="right", fontsize=8)
+        low = min(values + list((references or {}).get(task, {}).values()))
+        ax.set_ylim(low - 0.6, max(values) + 0.4)
+        ax.set(title=task, ylabel=f"test {metric.upper()} (head)" + (" [dB]" if metric == "psnr" else ""))
+        ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig

@@ -2,6 +2,7 @@
 
 >>> curve = learning_curve("t1pd_to_t2", splits, "tutorial", levels=0)   # doctest: +SKIP
 >>> curve[-1]["steps"], curve[-1]["psnr"]                                # doctest: +SKIP
+>>> finished_run("t1_to_t2", splits, "tutorial", "runs/models", "λ=16", lam=16.0)  # doctest: +SKIP
 
 Each point is scored on ``splits.test`` while training runs (``TrainConfig.val_every`` sets how
 often), so a curve shows what more steps buy and where a change pays off.
@@ -20,7 +21,7 @@ from ivan_core.model import IVAN
 from ivan_core.tasks import Task, get_task
 from ivan_core.training import train
 from ivan_core.training.pairs import TaskDataset
-from ivan_core.tutorial.experiment import Splits
+from ivan_core.tutorial.experiment import Splits, fit
 from ivan_core.tutorial.profiles import Profile, get_profile
 
 
@@ -57,3 +58,17 @@ def learning_curve(task: Task | str, splits: Splits, profile: str | Profile, pro
     train_set = TaskDataset(splits.train, task, augment=True, patch=p.patch, seed=config.seed)
     result = train(task, train_set, None, config, progress=progress, on_epoch=score_probe(task, splits.test))
     return curve_points(result.history)
+
+
+def finished_run(task: Task | str, splits: Splits, profile: str | Profile, models_root: str | None, recipe: str,
+                 progress: bool = True, **overrides: Any) -> dict[str, Any]:
+    """One full-budget run of the profile with ``overrides``, trained (or reused from ``models_root``)
+    by :func:`~ivan_core.tutorial.experiment.fit`, scored on ``splits.test``: ``{"task", "recipe",
+    "overrides", "steps", "seconds", "psnr", "ssim"}`` (mean head PSNR / SSIM of the outputs)."""
+    task = get_task(task)
+    result = fit(task, splits, profile, models_root, progress, **overrides)
+    probe = score_probe(task, splits.test)(len(result.history), result.net)
+    return {"task": task.name, "recipe": recipe, "overrides": overrides,
+            "steps": int(sum(row.get("steps", 0) for row in result.history)),
+            "seconds": round(float(sum(row["seconds"] for row in result.history)), 1),
+            "psnr": probe["test_psnr"], "ssim": probe["test_ssim"]}
