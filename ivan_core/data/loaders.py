@@ -39,7 +39,7 @@ from ivan_core.data.errors import DataError, check_exists, check_finite
 from ivan_core.data.record import Subject, is_colour
 from ivan_core.data.scaling import to_unit
 from ivan_core.data.sequences import rgb_to_pet
-from ivan_core.data.volumes import radiological_slices, ras_affine, read_volume, to_ras
+from ivan_core.data.volumes import Volume, check_same_grid, radiological_slices, ras_affine, read_volume, to_ras
 
 PathLike = str | os.PathLike
 
@@ -110,22 +110,10 @@ def _volumes_to_subject(
     source: str,
 ) -> Subject:
     """Check registration, slice and build one Subject from RAS+ volumes."""
-    if axis not in (0, 1, 2):
-        raise ValueError(f"axis must be 0 (sagittal), 1 (coronal) or 2 (axial), got {axis}")
-    ref_data, ref_affine, ref_path = next(iter(volumes.values()))
+    check_same_grid({key: Volume(data, affine, None, path) for key, (data, affine, path) in volumes.items()})
+    ref_data, ref_affine, _ = next(iter(volumes.values()))
     images = {}
-    for key, (data, affine, path) in volumes.items():
-        if data.shape[:3] != ref_data.shape[:3]:
-            raise DataError(
-                f"{path}: shape {data.shape} does not match {ref_path} ({ref_data.shape}); the "
-                "modalities must be registered on one grid (resample, e.g. with "
-                "nilearn.image.resample_to_img)"
-            )
-        if not np.allclose(affine, ref_affine, atol=1e-3):
-            raise DataError(
-                f"{path}: its affine differs from that of {ref_path}; the modalities must be "
-                "registered on one grid (resample, e.g. with nilearn.image.resample_to_img)"
-            )
+    for key, (data, _, path) in volumes.items():
         if is_colour(key):
             if data.ndim != 4 or data.shape[3] != 3:
                 raise DataError(

@@ -38,11 +38,9 @@ def card_scaling(card: Mapping[str, Any]) -> dict[str, float]:
 
 def check_modalities(volumes: Mapping[str, Volume], expected: tuple[str, ...], what: str) -> None:
     """DataError unless ``volumes`` holds exactly the ``expected`` modalities."""
-    if set(volumes) != set(expected):
-        missing, extra = sorted(set(expected) - set(volumes)), sorted(set(volumes) - set(expected))
-        raise DataError(f"{what} needs the modalities {list(expected)}; "
-                        + "; ".join(part for part in (f"missing {missing}" if missing else "",
-                                                      f"not used: {extra}" if extra else "") if part))
+    missing, extra = sorted(set(expected) - set(volumes)), sorted(set(volumes) - set(expected))
+    if missing or extra:
+        raise DataError(f"{what} needs the modalities {list(expected)}; missing {missing}, not used {extra}")
 
 
 def scaled_slices(volumes: Mapping[str, Volume], references: Mapping[str, float], axis: int = 2) -> Images:

@@ -293,7 +293,7 @@ def _run_epoch(state: _State, objective: torch.nn.Module, task: Task, train_set:
         sums["inverse"] += parts["inverse"]
         bar.update(1)
         bar.set_postfix(epoch=state.epoch + 1, loss=f"{sums['loss'] / (step + 1):.4g}")
-    rank, world = process_group()
+    _, world = process_group()
     if world > 1:
         totals = torch.tensor(list(sums.values()), dtype=torch.float64, device=device)
         dist.all_reduce(totals)
