@@ -2,10 +2,13 @@
 
 Starts ``jupyter lab`` on a free local port (stopped at the end), opens a copy of notebook 01, runs all
 cells from JupyterLab's Run menu, presses the right-arrow key on the first slice slider and checks that
-the image above it changes. Skips where Chromium, its driver or Selenium is missing (``.ci/run``
-installs them, so CI runs it).
+the image above it changes. JupyterLab replaces an output's elements when it redraws, so every check
+finds its elements again and treats a stale one as "not yet". Notebook windowing is switched off in
+the test's own settings folder, so no cell is detached while scrolled away. Skips where Chromium, its
+driver or Selenium is missing (``.ci/run`` installs them, so CI runs it).
 """
 
+import json
 import os
 import shutil
 import socket
@@ -51,8 +54,12 @@ def lab(tmp_path):
     shutil.copy(ROOT / "notebooks" / "01_data_preparation.ipynb", tmp_path / "notebooks")
     port, token = _free_port(), "ivan-browser-test"
     log = open(tmp_path / "jupyterlab.log", "wb")
+    settings = tmp_path / "lab-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     env = {**os.environ, "IVAN_PROFILE": "smoke", "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+           "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings")}
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path / 'notebooks'}",
@@ -83,6 +90,7 @@ def lab(tmp_path):
 
 def test_moving_a_slice_slider_redraws_the_image(lab):
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e .[dev])")
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -102,22 +110,39 @@ def test_moving_a_slice_slider_redraws_the_image(lab):
         menu[0].click()
         _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "li[data-command='runmenu:run-all']"),
                     10, "Run All Cells")[0].click()
-        handle = _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".widget-slider .noUi-handle"), 300,
-                             "a slice slider (the notebook running)")[0]
-        cell = handle.find_element(By.XPATH, "./ancestor::div[contains(@class, 'jp-Cell')][1]")
+        _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".widget-slider .noUi-handle"), 300,
+                    "a slice slider (the notebook running)")
 
-        def image():
+        def slider_cell():
+            """The first slice slider's handle and the cell around it, found afresh."""
+            handle = browser.find_elements(By.CSS_SELECTOR, ".widget-slider .noUi-handle")[0]
+            return handle, handle.find_element(By.XPATH, "./ancestor::div[contains(@class, 'jp-Cell')][1]")
+
+        def fresh(read):
+            """``read(handle, cell)`` on elements found now; None while JupyterLab is replacing them."""
+            def check():
+                try:
+                    return read(*slider_cell())
+                except (StaleElementReferenceException, IndexError):
+                    return None
+            return check
+
+        def image(handle, cell):
             imgs = cell.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output img")
             return imgs[0].get_attribute("src") if imgs else None
 
-        before = _wait_until(image, 60, "the slice image")
-        readout = cell.find_element(By.CSS_SELECTOR, ".widget-readout").text
+        def readout(handle, cell):
+            return cell.find_element(By.CSS_SELECTOR, ".widget-readout").text
+
+        before = _wait_until(fresh(image), 60, "the slice image")
+        start = _wait_until(fresh(readout), 30, "the slider readout")
+        handle, _ = slider_cell()
         browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", handle)
         handle.click()
         handle.send_keys(Keys.ARROW_RIGHT)
-        _wait_until(lambda: cell.find_element(By.CSS_SELECTOR, ".widget-readout").text != readout, 30,
-                    "the slider to move")
-        after = _wait_until(lambda: (src := image()) != before and src, 60, "the image to be redrawn")
+        _wait_until(fresh(lambda h, c: readout(h, c) not in (None, start)), 30, "the slider to move")
+        after = _wait_until(fresh(lambda h, c: (src := image(h, c)) != before and src), 60,
+                            "the image to be redrawn")
         assert after.startswith("data:image/png") and after != before
     finally:
         browser.quit()
