@@ -179,3 +179,32 @@ def test_bf16_training_keeps_the_float32_round_trip_exact(data):
     with torch.no_grad():
         err = float(torch.mean((net.inverse(net(x)) - x) ** 2))
     assert 10 * np.log10(1.0 / max(err, 1e-30)) > 100.0
+
+
+def test_gradient_clipping_bounds_every_step(data, monkeypatch):
+    real = torch.nn.utils.clip_grad_norm_
+    seen = []
+
+    def recording(parameters, max_norm, **kwargs):
+        parameters = list(parameters)
+        before = real(parameters, max_norm, **kwargs)
+        after = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in parameters if p.grad is not None]))
+        seen.append((float(before), float(after)))
+        return before
+
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", recording)
+    config = TrainConfig(epochs=1, n_blocks=2, hidden=8, batch_size=4, lr=1e-3, max_steps_per_epoch=3, max_grad_norm=1e-3)
+    train("t1pd_to_t2", data, config=config, progress=False)
+    assert len(seen) == 3 and all(before > 1e-3 for before, _ in seen)
+    assert all(after <= 1e-3 * (1 + 1e-4) for _, after in seen)
+    with pytest.raises(ValueError, match="max_grad_norm"):
+        TrainConfig(max_grad_norm=0)
+
+
+def test_a_setting_added_later_keeps_old_keys_until_it_is_used():
+    from ivan_core.training.cache_key import model_key
+
+    task = get_task("t1_to_t2")
+    plain = model_key(task, CONFIG, [], [], 48)["config"]
+    clipped = model_key(task, replace(CONFIG, max_grad_norm=1.0), [], [], 48)["config"]
+    assert "max_grad_norm" not in plain and clipped == {**plain, "max_grad_norm": 1.0}

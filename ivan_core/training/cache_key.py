@@ -21,13 +21,17 @@ from ivan_core.training.losses import ForwardTerm
 #: TrainConfig fields that do not change the trained weights, so not part of a model's key.
 _NOT_IN_WEIGHTS = ("val_every", "reversible", "channels_last", "compile")
 
+#: TrainConfig fields added after networks were shipped, with the value that reproduces those
+#: networks: a field at that value stays out of the key, so the keys (and shipped weights) stay valid.
+_ADDED_LATER = {"max_grad_norm": None}
+
 
 def model_key(task: Task, config: TrainConfig, train: Sequence[Subject], val: Sequence[Subject], patch: int | None,
               forward_loss: ForwardTerm | None = None) -> dict[str, Any]:
     """Everything a trained network's weights depend on, as plain data.
 
     The task's layouts, every :class:`~ivan_core.training.TrainConfig` field that changes
-    the weights, the training crop size, the forward term with its parameters, and the
+    the weights (a field added later only when it is set away from its old behaviour), the training crop size, the forward term with its parameters, and the
     training and validation subjects by name and pixel fingerprint
     (:meth:`ivan_core.data.Subject.fingerprint` of the task's modalities, so a fusion
     label from another teacher is other data). Two calls with equal keys train the same network.
@@ -35,7 +39,8 @@ def model_key(task: Task, config: TrainConfig, train: Sequence[Subject], val: Se
     if forward_loss is not None and not isinstance(forward_loss, ForwardTerm):
         raise TypeError("forward_loss must be an ivan_core.training.losses.ForwardTerm, whose key names the loss and its "
                         f"parameters (so the model is cached under them); got {type(forward_loss).__name__}")
-    settings = {k: v for k, v in asdict(config).items() if k not in _NOT_IN_WEIGHTS}
+    settings = {k: v for k, v in asdict(config).items()
+                if k not in _NOT_IN_WEIGHTS and not (k in _ADDED_LATER and v == _ADDED_LATER[k])}
     return {"task": {"name": task.name, "x": list(task.x_layout), "y": list(task.y_layout)},
             "config": settings, "patch": patch, "augment": True,
             "forward_loss": None if forward_loss is None else dict(forward_loss.key),
