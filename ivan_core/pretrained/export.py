@@ -23,8 +23,16 @@ COMMAND = "python -m ivan_core pretrain --profile {profile}"
 
 def variant_name(key: dict[str, Any], profile: str) -> str:
     """What sets this network apart from the profile's own: ``"default"``, or e.g.
-    ``"norm=l1"``, ``"teacher_fusion_loss(norm=l2,w_edge=1)"``, ``"aanlib"`` (its data)."""
+    ``"norm=l1"``, ``"teacher_fusion_loss(norm=l2,w_edge=1)"``, ``"aanlib"`` (its data).
+
+    A fusion network (one with a forward loss) is named against the profile's fusion recipe
+    (:func:`~ivan_core.tutorial.fusion_study.fusion_overrides`, inverse from the repacked
+    output), so its name is its loss, not the schedule every fusion network shares."""
     own = get_profile(profile).train_config().__dict__
+    if key.get("forward_loss"):
+        from ivan_core.tutorial.fusion_study import fusion_overrides
+
+        own = get_profile(profile).train_config(**fusion_overrides(profile), inverse_from="repacked").__dict__
     parts = [f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
              for k, v in sorted(key["config"].items()) if k in own and own[k] != v]
     if key.get("forward_loss"):
