@@ -72,7 +72,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     rec.set_defaults(handler=_recover)
     fus = sub.add_parser("fuse", help="fuse a T2 and a CT volume with a rule of ivan_core.fusion or a trained iVAN")
     fus.add_argument("--method", required=True,
-                     help="a fusion rule (average, maximum, laplacian_pyramid, dwt, lp_sr) or 'ivan' for a trained "
+                     help="a fusion method of ivan_core.fusion.METHODS (average, maximum, laplacian_pyramid, dwt, lp_sr, "
+                          "lrd, cs_mca, lp_cnn) or 'ivan' for a trained "
                           "t2ct_fusion network (see --weights)")
     _model_options(fus)
     fus.set_defaults(handler=_fuse)
@@ -180,18 +181,18 @@ def _recover(args: argparse.Namespace) -> int:
 
 def _fuse(args: argparse.Namespace) -> int:
     from ivan_core.evaluation.volumes import check_modalities, fuse_volumes
-    from ivan_core.fusion.baselines import BASELINES
+    from ivan_core.fusion.methods import METHODS
 
     inputs, outputs = _pairs(args.input, "--input"), _pairs(args.output, "--output")
     if args.method == "ivan":
         args.task = "t2ct_fusion"
         return _apply(args, inverse=False)
-    if args.method not in BASELINES:
-        raise ValueError(f"unknown fusion method {args.method!r}; available: ivan, {', '.join(sorted(BASELINES))}")
+    if args.method not in METHODS:
+        raise ValueError(f"unknown fusion method {args.method!r}; available: ivan, {', '.join(sorted(METHODS))}")
     _check_outputs(outputs, ("FUSED",), "fusion", args.overwrite)
     volumes = _read_inputs(inputs)
     check_modalities(volumes, ("T2", "CT"), "fusion")
-    fused = fuse_volumes(BASELINES[args.method], volumes, axis=args.axis, progress=not args.quiet)
+    fused = fuse_volumes(METHODS[args.method], volumes, axis=args.axis, progress=not args.quiet)
     _write({"FUSED": fused}, outputs, volumes["T2"], args.overwrite)
     return 0
 

@@ -1,5 +1,7 @@
 """Classical image-fusion baselines (no MATLAB): pixel rules, multi-scale and LP-SR.
 
+:mod:`ivan_core.fusion.methods` names them, beside the paper's other comparison methods.
+
 Every method is ``fn(a, b) -> fused`` on two registered grey images, 2-D float
 arrays ``(H, W)`` of one shape with values in [0, 1]; the fused image has the same
 shape and is clipped to [0, 1]. :func:`fuse_colour` applies any of them to a grey
@@ -306,41 +308,6 @@ def lp_sr(a: np.ndarray, b: np.ndarray, levels: int = 4, patch: int = 8, tol: fl
     return _lp_fuse(a, b, levels, lambda x, y: _sr_fuse(x, y, dictionary, patch, tol))
 
 
-BASELINES: dict[str, FusionFn] = {
-    "average": average,
-    "maximum": maximum,
-    "laplacian_pyramid": laplacian_pyramid,
-    "dwt": dwt,
-    "lp_sr": lp_sr,
-}
-
-
-def fuse(method: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Fuse two grey images with a baseline named in :data:`BASELINES`.
-
-    Parameters
-    ----------
-    method : str
-        One of ``BASELINES`` (``"average"``, ``"maximum"``, ``"laplacian_pyramid"``,
-        ``"dwt"``, ``"lp_sr"``).
-    a, b : ndarray, shape (H, W)
-        Registered grey source images in [0, 1].
-
-    Returns
-    -------
-    ndarray, shape (H, W)
-        Fused image in [0, 1].
-
-    Raises
-    ------
-    ValueError
-        If ``method`` is unknown (the message lists the available names).
-    """
-    if method not in BASELINES:
-        raise ValueError(f"unknown fusion method {method!r}; available: {', '.join(sorted(BASELINES))}")
-    return BASELINES[method](a, b)
-
-
 def fuse_colour(fn: FusionFn, grey: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     """Fuse a grey image with a colour-mapped RGB image (PET/SPECT) on luminance.
 
@@ -353,7 +320,7 @@ def fuse_colour(fn: FusionFn, grey: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     ----------
     fn : callable
         Grey fusion method ``fn(a, b) -> fused`` on ``(H, W)`` arrays in [0, 1],
-        e.g. a value of :data:`BASELINES`.
+        e.g. a value of :data:`ivan_core.fusion.METHODS`.
     grey : ndarray, shape (H, W)
         Grey source (e.g. MRI) in [0, 1].
     rgb : ndarray, shape (H, W, 3)

@@ -3,7 +3,7 @@
 The paper trains fusion with "the target fused image as the label" without saying where that
 image comes from. Here the choice is explicit:
 
-* ``teacher``: the label is a classical fusion of the sources (:data:`ivan_core.fusion.BASELINES`,
+* ``teacher``: the label is a classical fusion of the sources (:data:`ivan_core.fusion.METHODS`,
   e.g. ``"laplacian_pyramid"``), added to every subject as the modality ``"FUSED"``. The forward
   term is :func:`ivan_core.fusion.teacher_fusion_loss`: the distance to the label plus an edge
   term, because a network fitted to the label alone blurs it and loses the teacher's edges.
@@ -24,8 +24,8 @@ import numpy as np
 import torch
 
 from ivan_core.data import Subject
-from ivan_core.fusion.baselines import fuse
 from ivan_core.fusion.losses import teacher_fusion_loss, unsupervised_fusion_loss
+from ivan_core.fusion.methods import fuse
 from ivan_core.metrics import fusion_metrics
 from ivan_core.tasks import Task
 from ivan_core.training.losses import ForwardTerm, Norm

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import numpy as np
 
 from ivan_core.data import Subject
 from ivan_core.evaluation import inverse_rows, synthesise
-from ivan_core.fusion.baselines import BASELINES, fuse
+from ivan_core.fusion.methods import STUDY_METHODS, fuse
 from ivan_core.fusion.supervision import add_fusion_label, fusion_rows, teacher_forward_loss, unsupervised_forward_loss
 from ivan_core.model import IVAN
 from ivan_core.tasks import get_task
@@ -69,7 +70,8 @@ def fusion_overrides(profile: str | Profile) -> dict[str, Any]:
 
 def run_fusion_study(splits: Splits, profile: str | Profile, models_root: str | Path | None,
                      teacher: str = "laplacian_pyramid", edge_weight: float = 1.0,
-                     progress: bool = True, pretrained: bool = False, **overrides: Any) -> FusionStudy:
+                     progress: bool = True, pretrained: bool = False, methods: Sequence[str] = STUDY_METHODS,
+                     **overrides: Any) -> FusionStudy:
     """Train iVAN on T2 + CT fusion with a teacher label and unsupervised, then compare on ``splits.test``.
 
     The teacher variant fits ``teacher``'s fused image plus ``edge_weight`` times the edge term
@@ -78,8 +80,9 @@ def run_fusion_study(splits: Splits, profile: str | Profile, models_root: str | 
     output and use :func:`fusion_overrides`, then ``overrides`` (any
     :class:`~ivan_core.training.TrainConfig` field, e.g. ``lam=0.3`` to weight separation more).
     ``pretrained`` uses shipped networks trained under the same key (see :func:`~ivan_core.tutorial.experiment.fit`).
-    Every classical method in :data:`ivan_core.fusion.BASELINES` and both iVAN variants fuse each
-    test subject; each variant's inverse pass is scored as separation back into T2 and CT.
+    Every method in ``methods`` (names of :data:`ivan_core.fusion.METHODS`; by default all but
+    the slow CS-MCA) and both iVAN variants fuse each test subject; each variant's inverse pass
+    is scored as separation back into T2 and CT.
     """
     task = get_task("t2ct_fusion")
     schedule = {**fusion_overrides(profile), **overrides}
@@ -94,7 +97,7 @@ def run_fusion_study(splits: Splits, profile: str | Profile, models_root: str | 
     }
     table, separation, fused = [], [], {}
     for subject in labelled.test:
-        volumes = {m: fuse_volume(m, subject["T2"], subject["CT"]) for m in BASELINES}
+        volumes = {m: fuse_volume(m, subject["T2"], subject["CT"]) for m in methods}
         volumes.update({m: synthesise(net, task, subject)["FUSED"] for m, net in nets.items()})
         fused[subject.name] = volumes
         table += fusion_rows(subject, volumes)

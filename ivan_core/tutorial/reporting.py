@@ -147,11 +147,12 @@ def fusion_summary_rows(notebook: str, task: str, study: Any,
     -------
     list of dict
         :func:`summary_rows` of ``study.table`` by method (no region; the paper's Table III beside
-        every iVAN variant and beside ``lp_sr``, its LP-SR), then of ``study.separation`` by method,
+        every iVAN variant and beside ``lp_sr``, ``lrd``, ``cs_mca`` and ``lp_cnn``), then of ``study.separation`` by method,
         start (``kind``) and modality, PSNR and SSIM, named ``"separation ..."``, with Table IV
         beside the 8-bit round trip.
     """
-    table_iii = paper_lookup("t2ct_fusion", {**{m: "iVAN" for m in study.nets}, "lp_sr": "LP-SR"})
+    table_iii = paper_lookup("t2ct_fusion", {**{m: "iVAN" for m in study.nets}, "lp_sr": "LP-SR", "lrd": "LRD",
+                                             "cs_mca": "CS-MCA", "lp_cnn": "LP-CNN"})
     table_iv = paper_lookup("t2ct_fusion", {INVERSE_KIND: "inverse"}, key="kind")
     return (summary_rows(notebook, task, study.table, region=None, metrics=metrics, by=("method",), paper=table_iii)
             + summary_rows(notebook, task, study.separation, metrics=("psnr", "ssim"),
