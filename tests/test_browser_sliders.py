@@ -105,11 +105,23 @@ def test_moving_a_slice_slider_redraws_the_image(lab):
         _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"), 120, "the notebook")
         _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator"), 60,
                     "the kernel indicator")
-        menu = _wait_until(lambda: [e for e in browser.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel")
-                                    if e.text == "Run"], 30, "the Run menu")
-        menu[0].click()
-        _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "li[data-command='runmenu:run-all']"),
-                    10, "Run All Cells")[0].click()
+
+        def started():  # a cell shows an execution count or "[*]"
+            prompts = browser.find_elements(By.CSS_SELECTOR, ".jp-Cell .jp-InputPrompt")
+            return any(p.text.strip() not in ("", "[ ]:") for p in prompts)
+
+        for attempt in range(5):  # a click before the kernel is ready can be lost: run all again until cells start
+            menu = _wait_until(lambda: [e for e in browser.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel")
+                                        if e.text == "Run"], 30, "the Run menu")
+            menu[0].click()
+            _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "li[data-command='runmenu:run-all']"),
+                        10, "Run All Cells")[0].click()
+            try:
+                _wait_until(started, 30, "the cells to start")
+                break
+            except AssertionError:
+                if attempt == 4:
+                    raise
         _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".widget-slider .noUi-handle"), 300,
                     "a slice slider (the notebook running)")
 
