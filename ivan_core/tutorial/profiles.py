@@ -45,8 +45,6 @@ class Profile:
     fusion : dict
         :class:`~ivan_core.training.TrainConfig` overrides for T2 + CT fusion (notebook 06),
         on top of the profile's own settings; empty: fusion trains like synthesis.
-        Epochs for T2 + CT fusion (notebook 06), whose edge-driven losses need longer than
-        synthesis; ``lr_step`` is scaled by the same factor. None: ``epochs``.
     """
 
     name: str
