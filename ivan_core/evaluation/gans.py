@@ -70,12 +70,12 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from ivan_core.data import Subject
-from ivan_core.evaluation.unet import FEATURES, NORM
+from ivan_core.evaluation.unet import FEATURES, NORM, predict_slices
 from ivan_core.tasks import Task, get_task, modality_channels
 from ivan_core.training import TrainConfig, loader, steps_per_epoch
 from ivan_core.training.checkpoint import atomic_save, safe_load
 from ivan_core.training.device import pick_device
-from ivan_core.training.pairs import TaskDataset, channels_first, channels_last
+from ivan_core.training.pairs import TaskDataset
 
 #: The :class:`~ivan_core.training.TrainConfig` fields :meth:`AdversarialBaseline.fit` reads (its
 #: weights depend on these, the data, the crop and :meth:`~AdversarialBaseline.describe`; all its
@@ -405,20 +405,8 @@ class AdversarialBaseline:
             subject's slices.
         """
         self.generators.eval()
-        device = next(self.generators.parameters()).device
-        packed = self.task.pack_x({m: np.stack([channels_first(s, m) for s in subject[m]]).astype(np.float32)
-                                   for m in self.task.inputs})
-        outs = []
-        with torch.no_grad():
-            for start in range(0, len(packed), batch_size):
-                outs.append(self._generate(torch.from_numpy(packed[start:start + batch_size]).to(device)).cpu().numpy())
-        out = np.concatenate(outs)
-        result, start = {}, 0
-        for m in self.task.outputs:
-            stop = start + modality_channels(m)
-            result[m] = channels_last(out[:, start:stop], m)
-            start = stop
-        return result
+        return predict_slices(self._generate, self.task, subject, next(self.generators.parameters()).device,
+                              batch_size)
 
 
 class Pix2Pix(AdversarialBaseline):

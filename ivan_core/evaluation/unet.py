@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,24 @@ FEATURES = (8, 8, 16, 32, 64, 8)
 #: The :class:`~ivan_core.training.TrainConfig` fields :meth:`UNetBaseline.fit` reads: all its
 #: weights depend on (with the data, the crop and the architecture), so all its cache key holds.
 FIT_SETTINGS = ("epochs", "batch_size", "lr", "lr_step", "lr_gamma", "seed", "max_steps_per_epoch", "norm")
+
+
+def predict_slices(generate: Callable[[torch.Tensor], torch.Tensor], task: Task, subject: Subject,
+                   device: torch.device, batch_size: int = 8) -> dict[str, np.ndarray]:
+    """Run ``generate``, a non-invertible map from the task's packed inputs ``(B, C_x, H, W)`` to its
+    distinct outputs stacked along channels, over every slice of ``subject`` on ``device``:
+    ``{modality: (S, H, W)}`` (``(S, H, W, 3)`` for a colour output)."""
+    packed = task.pack_x({m: np.stack([channels_first(s, m) for s in subject[m]]).astype(np.float32)
+                          for m in task.inputs})
+    with torch.no_grad():
+        out = np.concatenate([generate(torch.from_numpy(packed[k:k + batch_size]).to(device)).cpu().numpy()
+                              for k in range(0, len(packed), batch_size)])
+    result, start = {}, 0
+    for m in task.outputs:
+        stop = start + modality_channels(m)
+        result[m] = channels_last(out[:, start:stop], m)
+        start = stop
+    return result
 
 
 class UNetBaseline:
@@ -123,17 +141,4 @@ class UNetBaseline:
 
     def predict(self, subject: Subject, batch_size: int = 8) -> dict[str, np.ndarray]:
         """Every output of the task for every slice of ``subject`` (unclipped)."""
-        device = next(self.net.parameters()).device
-        packed = self.task.pack_x({m: np.stack([channels_first(s, m) for s in subject[m]]).astype(np.float32)
-                                   for m in self.task.inputs})
-        outs = []
-        with torch.no_grad():
-            for start in range(0, len(packed), batch_size):
-                outs.append(self.net(torch.from_numpy(packed[start:start + batch_size]).to(device)).cpu().numpy())
-        out = np.concatenate(outs)
-        result, start = {}, 0
-        for m in self.task.outputs:
-            stop = start + modality_channels(m)
-            result[m] = channels_last(out[:, start:stop], m)
-            start = stop
-        return result
+        return predict_slices(self.net, self.task, subject, next(self.net.parameters()).device, batch_size)
