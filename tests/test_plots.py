@@ -10,6 +10,7 @@ from ivan_core.model import IVAN, perturb_
 from ivan_core.plots import browser
 from ivan_core.plots.ablation import plot_sweep, plot_tradeoff
 from ivan_core.plots.browser import LiveFigure, draw_slice, slice_browser, synthesis_browser
+from ivan_core.plots.comparison import show_methods
 from ivan_core.plots.errors import ERROR_CMAP, abs_error, draw_error, error_scale
 from ivan_core.plots.inverse import BitDepthExplorer, plot_inverse_kinds, show_output_copies, show_recovery
 from ivan_core.plots.layouts import show_packing
@@ -74,6 +75,20 @@ def test_show_row_draws_every_error_map_with_the_convention_and_a_colourbar():
     assert len(_error_images(fig)) == 2 and _colorbars(fig) == 2
     top = error_scale([image * 0.1, image * 0.2])
     assert all(im.get_clim() == (0.0, pytest.approx(top)) for im in _error_images(fig))
+
+
+def test_show_methods_puts_each_residual_under_its_method_on_one_scale():
+    """The paper's Fig. 6 layout: per example, truth and outputs on top, residuals below."""
+    rng = np.random.default_rng(0)
+    truth = rng.random((4, 8, 8)).astype(np.float32)
+    outputs = {"a": truth + 0.1, "b": truth - 0.3}
+    fig = show_methods(truth, outputs, slices=[0, 2])
+    assert len(fig.axes) - _colorbars(fig) == 2 * 2 * 3 and len(_error_images(fig)) == 4
+    assert all(im.get_clim() == (0.0, pytest.approx(0.3)) for im in _error_images(fig))
+    titles = [ax.get_title() for ax in fig.axes]
+    assert "ground truth (slice 3)" in titles and "residual, b" in titles
+    with pytest.raises(ValueError, match="'a' has shape"):
+        show_methods(truth, {"a": truth[:2]}, slices=[0])
 
 
 def test_draw_slice_lays_panels_out_in_rows_with_error_maps_and_counts_slices_from_one():

@@ -19,9 +19,10 @@ from ivan_core.evaluation.gans import (
     unpaired_batches,
 )
 from ivan_core.evaluation.unet import UNetBaseline
+from ivan_core.pretrained.export import export_all
 from ivan_core.tasks import get_task
 from ivan_core.training import TrainConfig, loader
-from ivan_core.tutorial.experiment import phantom_splits
+from ivan_core.tutorial.experiment import baseline_predictors, phantom_splits
 from ivan_core.tutorial.synthesis_baselines import (
     FILENAME,
     baseline_dir,
@@ -192,7 +193,8 @@ def test_fit_baseline_caches_and_ships(tmp_path):
 
     from ivan_core.pretrained import card_for_key
 
-    card = export_baseline(folder, "smoke", tmp_path / "weights")
+    (card,) = export_all(tmp_path / "models", "smoke", tmp_path / "weights")  # finds it by its gan.pt
+    assert card == export_baseline(folder, "smoke", tmp_path / "weights")
     assert card["kind"] == "gan" and card["variant"] == "Hi-Net" and card["test_metrics"]["psnr_head"] > 0
     found = card_for_key(key, tmp_path / "weights")
     shipped = load_card_baseline(found)
@@ -200,3 +202,14 @@ def test_fit_baseline_caches_and_ships(tmp_path):
     (tmp_path / "weights" / (found["path"].rsplit("/", 1)[1])).write_bytes(b"broken")
     with pytest.raises(ValueError, match="sha256"):
         load_card_baseline(found)
+
+
+def test_baseline_predictors_add_the_adversarial_rows(tmp_path):
+    """The synthesis tables' baselines gain pix2pix, CycleGAN and Hi-Net by name, with their budget."""
+    splits = phantom_splits("smoke", progress=False)
+    methods = baseline_predictors("t1_to_t2", splits, "smoke", tmp_path, progress=False, adversarial=["pix2pix"])
+    assert list(methods)[-2:] == ["U-Net", "pix2pix"]
+    assert methods["pix2pix"].steps == methods["U-Net"].steps > 0
+    assert methods["pix2pix"](splits.test[0])["T2"].shape == splits.test[0]["T2"].shape
+    with pytest.raises(ValueError, match="profile"):
+        baseline_predictors("t1_to_t2", splits, adversarial=["Hi-Net"])

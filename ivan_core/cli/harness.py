@@ -54,13 +54,21 @@ def _tutorial(args: argparse.Namespace) -> int:
 
 
 def _pretrain(args: argparse.Namespace) -> int:
-    from ivan_core.pretrained.export import export_all
+    import time
+
+    from ivan_core.pretrained import WEIGHTS
+    from ivan_core.pretrained.export import export_all, prune
     from ivan_core.tutorial.runner import run_all
 
     out = args.out or Path("runs") / f"pretrain-{args.profile}"
+    start = time.time()
     run_all(args.profile, out, args.only, train=True)
-    for card in export_all(out / "models", args.profile):
+    cards = export_all(out / "models", args.profile, used_since=start)  # what this run's notebooks used
+    for card in cards:
         print(f"[ivan] shipped {card['name']} ({card['variant']}): {card['test_metrics']}", flush=True)
+    if args.only is None:  # every notebook ran: what none of them used any more goes
+        for path in prune(WEIGHTS, args.profile, cards):
+            print(f"[ivan] removed {path.name} (no notebook uses it now)", flush=True)
     return 0
 
 

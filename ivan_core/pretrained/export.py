@@ -16,6 +16,8 @@ from ivan_core.pretrained import WEIGHTS, sha256
 from ivan_core.training.cache_key import key_hash
 from ivan_core.training.checkpoint import atomic_save, load_model
 from ivan_core.tutorial.profiles import get_profile
+from ivan_core.tutorial.synthesis_baselines import FILENAME as BASELINE_FILE
+from ivan_core.tutorial.synthesis_baselines import export_baseline
 
 #: The command that rebuilds every shipped network of a profile.
 COMMAND = "python -m ivan_core pretrain --profile {profile}"
@@ -73,10 +75,16 @@ def phantom_test_metrics(predict, key: dict[str, Any], profile: str, seed: int =
 def export_model(folder: str | Path, profile: str, dest: str | Path = WEIGHTS,
                  command: str | None = None) -> dict[str, Any]:
     """Write ``folder``'s trained network (from :func:`ivan_core.tutorial.experiment.fit`) as ``<stem>.pt``
-    (state dict only) and its card ``<stem>.json`` into ``dest``; returns the card."""
+    (state dict only) and its card ``<stem>.json`` into ``dest``; returns the card.
+
+    A folder of a baseline is shipped as its kind is: a U-Net of
+    :func:`~ivan_core.tutorial.experiment.fit_unet` (``unet.pt``) or a pix2pix, CycleGAN or Hi-Net of
+    :func:`~ivan_core.tutorial.synthesis_baselines.fit_baseline` (``gan.pt``)."""
     folder, dest = Path(folder), Path(dest)
     if (folder / "unet.pt").is_file():
         return _export_unet(folder, profile, dest, command)
+    if (folder / BASELINE_FILE).is_file():
+        return export_baseline(folder, profile, dest, command)
     for needed in ("key.json", "model.pt", "history.json"):
         if not (folder / needed).is_file():
             raise FileNotFoundError(f"{folder} lacks {needed}; train it to the end with ivan_core.tutorial.experiment.fit")
@@ -139,9 +147,30 @@ def _export_unet(folder: Path, profile: str, dest: Path, command: str | None) ->
     return card
 
 
-def export_all(models_root: str | Path, profile: str, dest: str | Path = WEIGHTS) -> list[dict[str, Any]]:
-    """Export every finished model folder below ``models_root``: one with ``key.json`` and either
-    ``model.pt`` (iVAN) or ``unet.pt`` (the U-Net baseline)."""
+def export_all(models_root: str | Path, profile: str, dest: str | Path = WEIGHTS,
+               used_since: float | None = None) -> list[dict[str, Any]]:
+    """Export every finished model folder below ``models_root`` (:func:`export_model`): one with
+    ``key.json`` and ``model.pt`` (iVAN), ``unet.pt`` (U-Net) or ``gan.pt`` (pix2pix, CycleGAN, Hi-Net).
+
+    ``used_since`` (a time stamp, :func:`time.time`) keeps only the folders a run used from then on:
+    every fit writes its ``key.json`` again, also when it loads a finished model, so older folders
+    (from recipes since changed) stay behind."""
+    files = ("model.pt", "unet.pt", BASELINE_FILE)
     folders: Sequence[Path] = sorted(p.parent for p in Path(models_root).rglob("key.json")
-                                     if (p.parent / "model.pt").is_file() or (p.parent / "unet.pt").is_file())
+                                     if any((p.parent / f).is_file() for f in files)
+                                     and (used_since is None or p.stat().st_mtime >= used_since))
     return [export_model(f, profile, dest) for f in folders]
+
+
+def prune(dest: str | Path, profile: str, keep: Sequence[dict[str, Any]]) -> list[Path]:
+    """Delete the cards of ``profile`` in ``dest`` (and their weights) that are not among ``keep``
+    (the cards a full :func:`export_all` just wrote, told apart by their weights' sha256); returns
+    the deleted paths."""
+    kept = {card["sha256"] for card in keep}
+    gone = []
+    for card_path in sorted(Path(dest).glob(f"{profile}--*.json")):
+        if json.loads(card_path.read_text())["sha256"] not in kept:
+            for path in (card_path, card_path.with_suffix(".pt")):
+                path.unlink(missing_ok=True)
+                gone.append(path)
+    return gone

@@ -31,6 +31,7 @@ from ivan_core.training.cache_key import key_hash, model_key
 from ivan_core.training.losses import ForwardTerm
 from ivan_core.training.pairs import TaskDataset, channels_last
 from ivan_core.tutorial.profiles import Profile, get_profile
+from ivan_core.tutorial.synthesis_baselines import fit_baseline
 
 Predictor = Callable[[Subject], Mapping[str, np.ndarray]]
 
@@ -173,6 +174,7 @@ def fit_unet(task: Task | str, splits: Splits, profile: str | Profile, models_ro
             return load_card_unet(card)
     path = None if models_root is None else Path(models_root) / f"unet-{task.name}-{key_hash(key)}" / "unet.pt"
     if path is not None and path.is_file():
+        write_json(path.parent / "key.json", key)  # marks it used (export_all's used_since)
         return unet.load(path)
     unet.fit(splits.train, config, p.patch, progress=progress)
     if path is not None:
@@ -183,13 +185,17 @@ def fit_unet(task: Task | str, splits: Splits, profile: str | Profile, models_ro
 
 def baseline_predictors(task: Task | str, splits: Splits, profile: str | Profile | None = None,
                         models_root: str | Path | None = None, progress: bool = True,
-                        pretrained: bool = False) -> dict[str, Method]:
+                        pretrained: bool = False, adversarial: Sequence[str] = ()) -> dict[str, Method]:
     """The baselines of a synthesis table, fitted on ``splits.train``.
 
     ``copy input`` and ``linear regression`` (per pixel, least squares), the ``lookup table``
     ``E[Y | X]`` (the best per-pixel predictor), and, when ``profile`` is given, a plain
-    ``U-Net`` trained with iVAN's steps, batch and crops (:func:`fit_unet`).
+    ``U-Net`` trained with iVAN's steps, batch and crops (:func:`fit_unet`), then each method named
+    in ``adversarial`` (``"pix2pix"``, ``"CycleGAN"``, ``"Hi-Net"``: the paper's Table I,
+    :func:`~ivan_core.tutorial.synthesis_baselines.fit_baseline`) with the same budget.
     """
+    if adversarial and profile is None:
+        raise ValueError(f"the adversarial baselines {list(adversarial)} train with a profile's budget; pass profile")
     task = get_task(task)
     linear, linear_s = _timed(lambda: LinearBaseline(task).fit(splits.train))
     lookup, lookup_s = _timed(lambda: LookupBaseline(task).fit(splits.train))
@@ -199,6 +205,9 @@ def baseline_predictors(task: Task | str, splits: Splits, profile: str | Profile
     if profile is not None:
         unet = fit_unet(task, splits, profile, models_root, progress, pretrained=pretrained)
         methods["U-Net"] = Method(unet.predict, unet.steps, unet.seconds)
+    for name in adversarial:
+        model = fit_baseline(name, task, splits, profile, models_root, progress, pretrained=pretrained)
+        methods[name] = Method(model.predict, model.steps, model.seconds)
     return methods
 
 

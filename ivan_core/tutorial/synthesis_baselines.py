@@ -28,7 +28,7 @@ from ivan_core.tasks import Task, get_task
 from ivan_core.training.cache_key import key_hash, model_key
 from ivan_core.tutorial.profiles import Profile, get_profile
 
-if TYPE_CHECKING:  # experiment may import this module (baseline_predictors)
+if TYPE_CHECKING:  # experiment imports this module (baseline_predictors)
     from ivan_core.tutorial.experiment import Splits
 
 #: The file of a trained model in its folder. Not ``model.pt``: :func:`ivan_core.pretrained.export.export_all`
@@ -98,6 +98,7 @@ def fit_baseline(name: str, task: Task | str, splits: Splits, profile: str | Pro
             return load_card_baseline(card)
     path = None if models_root is None else baseline_dir(models_root, name, key) / FILENAME
     if path is not None and path.is_file():
+        write_json(path.parent / "key.json", key)  # marks it used (export_all's used_since)
         return model.load(path)
     model.fit(splits.train, p.train_config(**overrides), p.patch, progress=progress)
     if path is not None:
