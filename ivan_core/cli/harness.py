@@ -24,7 +24,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                                                            "rerunning resumes its trainings")
     pre.add_argument("--only", nargs="*", default=None, help="notebook prefixes to run, e.g. 03 04")
     pre.set_defaults(handler=_pretrain)
-    cmp_ = sub.add_parser("compare", help="iVAN against the lookup table and U-Nets on the same data and budget")
+    cmp_ = sub.add_parser("compare", help="iVAN against the lookup table, U-Nets and (on Table I's tasks) "
+                                          "pix2pix, CycleGAN and Hi-Net on the same data and budget")
     cmp_.add_argument("--profile", choices=sorted(PROFILES), default="tutorial")
     cmp_.add_argument("--models", type=Path, default=Path("runs/pretrain-tutorial/models"),
                       help="trained-model folder shared with the notebooks (resumed, and reused)")
@@ -76,9 +77,10 @@ def _compare(args: argparse.Namespace) -> int:
     from ivan_core.io import atomic_write_text, write_json
     from ivan_core.tutorial.comparison import SYNTHESIS_TASKS, baseline_comparison, comparison_table
     from ivan_core.tutorial.experiment import phantom_splits
+    from ivan_core.tutorial.synthesis_baselines import NAMES
 
     rows = baseline_comparison(phantom_splits(args.profile), args.profile, args.models, args.tasks or SYNTHESIS_TASKS,
-                               wall_clock=not args.same_steps_only)
+                               wall_clock=not args.same_steps_only, adversarial=NAMES)
     json_path = args.out / "synthesis_vs_baselines.json"
     if json_path.exists():  # keep the rows of tasks not rerun now
         done = {r["task"] for r in rows}

@@ -27,6 +27,8 @@ from ivan_core.tutorial.experiment import Method, Splits, baseline_predictors, c
 from ivan_core.tutorial.profiles import Profile, get_profile
 
 SYNTHESIS_TASKS = ("t1_to_t2", "t1pd_to_t2", "t1_to_pet", "t1t2_to_pet", "t1_to_t2pd")
+#: The tasks of the paper's Table I, where the adversarial baselines get rows.
+TABLE_I_TASKS = ("t1_to_t2", "t1pd_to_t2")
 
 
 def seconds_per_step(task: str, splits: Splits, profile: str | Profile, steps: int = 10) -> dict[str, float]:
@@ -47,13 +49,13 @@ def seconds_per_step(task: str, splits: Splits, profile: str | Profile, steps: i
     ivan_opt, unet_opt = torch.optim.Adam(net.parameters()), torch.optim.Adam(unet.net.parameters())
 
     def ivan_step(x, y):
-        loss, _ = bidirectional_loss(net, x, y, spec, config.lam)
+        loss, _ = bidirectional_loss(net, x, y, spec, config.lam, config.norm)
         ivan_opt.zero_grad()
         loss.backward()
         ivan_opt.step()
 
     def unet_step(x, y):
-        loss = distance(unet.net(x), unet._target(y))
+        loss = distance(unet.net(x), unet._target(y), config.norm)
         unet_opt.zero_grad()
         loss.backward()
         unet_opt.step()
@@ -77,11 +79,14 @@ def _sync(device: torch.device) -> None:
 
 def baseline_comparison(splits: Splits, profile: str | Profile, models_root: str | Path,
                         tasks: Sequence[str] = SYNTHESIS_TASKS, pretrained: bool = True,
-                        progress: bool = True, wall_clock: bool = True) -> list[dict[str, Any]]:
+                        progress: bool = True, wall_clock: bool = True,
+                        adversarial: Sequence[str] = ()) -> list[dict[str, Any]]:
     """Score iVAN and the baselines on ``splits.test`` for every task.
 
     ``wall_clock=False`` leaves out the U-Net given iVAN's wall-clock (the costliest row: on a
     CPU a U-Net step is several times cheaper than an iVAN step, so it trains that many more steps).
+    ``adversarial`` names methods of :func:`~ivan_core.tutorial.synthesis_baselines.fit_baseline`
+    (pix2pix, CycleGAN, Hi-Net) added on the tasks of :data:`TABLE_I_TASKS`, with iVAN's steps.
 
     Returns rows of :func:`~ivan_core.tutorial.experiment.compare` (per subject, modality and
     region) with ``method``, ``steps`` and ``seconds`` (wall-clock of training as it ran) added.
@@ -91,7 +96,8 @@ def baseline_comparison(splits: Splits, profile: str | Profile, models_root: str
     for name in tasks:
         result = fit(name, splits, p, models_root, progress, pretrained=pretrained)
         methods = {"iVAN": ivan_predictor(result),
-                   **baseline_predictors(name, splits, p, models_root, progress, pretrained=pretrained)}
+                   **baseline_predictors(name, splits, p, models_root, progress, pretrained=pretrained,
+                                         adversarial=adversarial if name in TABLE_I_TASKS else ())}
         per_step = seconds_per_step(name, splits, p)
         rows += _scored(name, splits, methods, per_step)
         if not wall_clock:
