@@ -91,6 +91,31 @@ def test_fuse_with_a_rule_writes_a_volume_on_the_t2_grid(tmp_path):
     assert data.shape == nib.load(paths["T2"]).shape and 0.0 <= data.min() and data.max() <= 1.0
 
 
+def test_fuse_with_the_shipped_ivan_network_by_default(tmp_path):
+    from ivan_core.cli.scans import DEFAULT_VARIANT
+
+    card = find_card("t2ct_fusion", "tutorial", DEFAULT_VARIANT["t2ct_fusion"])  # a clear KeyError if not shipped
+    paths = write_subject(make_subject("f", slices=2, size=16), tmp_path / "in", ("T2", "CT"))
+    fused = tmp_path / "fused.nii.gz"
+    assert run("fuse", "--method", "ivan", "--input", f"T2={paths['T2']}", "--input", f"CT={paths['CT']}",
+               "--output", f"FUSED={fused}", "--quiet") == 0
+    assert nib.load(fused).shape == nib.load(paths["T2"]).shape and card["kind"] == "ivan"
+
+
+def test_the_card_s_percentile_scales_the_scans():
+    from ivan_core.data.volumes import Volume
+    from ivan_core.evaluation.volumes import card_scaling, scaled_slices
+
+    data = np.random.default_rng(0).gamma(2.0, 100.0, (8, 8, 3)).astype(np.float32)
+    card = {"intensity_scaling": {"percentile": 90.0, "reference": {"T1": 0.5}}}
+    assert card_scaling(card) == {"percentile": 90.0, "reference": {"T1": 0.5}}
+    assert card_scaling({})["reference"] == {}
+    got = scaled_slices({"T1": Volume(data, AFFINE, None, "t1")}, card_scaling(card))["T1"]
+    want = to_slices(Volume(match_reference(data, 0.5, 90.0), AFFINE, None, "t1"))
+    np.testing.assert_allclose(got, want)
+    assert not np.allclose(got, to_slices(Volume(match_reference(data, 0.5), AFFINE, None, "t1")))
+
+
 @pytest.mark.skipif(not any(c["name"] == "t1pd_to_t2" and c["profile"] == "tutorial" and c["variant"] == "default"
                             for c in __import__("ivan_core.pretrained", fromlist=["available"]).available()),
                     reason="no shipped tutorial t1pd_to_t2 network")
@@ -181,6 +206,22 @@ def test_weights_for_another_task_are_refused(trained, volumes, tmp_path, capsys
     out, _ = trained
     bad_call(tmp_path, capsys, "synthesise", "t1_to_t2", "--weights", out, "--input", f"T1={volumes['T1']}",
              "--output", "T2=OUT", "--quiet", match="trained for task 't1pd_to_t2', not 't1_to_t2'")
+
+
+def test_missing_or_damaged_weights_are_named(trained, volumes, tmp_path, capsys):
+    out, _ = trained
+    def call(weights, match):
+        bad_call(tmp_path, capsys, *[a.replace("{RUN}", str(weights)) for a in syn(volumes)], match=match)
+
+    call(tmp_path / "nope.json", "nope.json")
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    for f in out.iterdir():
+        if f.is_file():
+            (damaged / f.name).write_bytes(f.read_bytes())
+    weights = next(damaged.glob("*.pt"))
+    weights.write_bytes(weights.read_bytes()[:-8] + b"damaged!")
+    call(damaged, "sha256")
 
 
 def test_an_existing_output_is_kept_unless_overwrite(trained, volumes, tmp_path, capsys):

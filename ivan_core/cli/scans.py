@@ -19,6 +19,9 @@ from typing import Any
 
 from ivan_core.tutorial.profiles import PROFILES
 
+#: The shipped variant a task's commands use without ``--weights`` where it is not ``"default"``: T2 + CT
+#: fusion has no default recipe, and the teacher-trained network is the notebooks' first one.
+DEFAULT_VARIANT = {"t2ct_fusion": "teacher_fusion_loss(norm=l2,w_edge=1)"}
 #: Exceptions that are the user's input, not a bug: printed as one line, exit status 2.
 USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, KeyError)
 
@@ -73,8 +76,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     fus = sub.add_parser("fuse", help="fuse a T2 and a CT volume with a rule of ivan_core.fusion or a trained iVAN")
     fus.add_argument("--method", required=True,
                      help="a fusion method of ivan_core.fusion.METHODS (average, maximum, laplacian_pyramid, dwt, lp_sr, "
-                          "lrd, cs_mca, lp_cnn) or 'ivan' for a trained "
-                          "t2ct_fusion network (see --weights)")
+                          "lrd, cs_mca, lp_cnn) or 'ivan' for a trained t2ct_fusion network (see --weights; "
+                          f"default: the shipped {DEFAULT_VARIANT['t2ct_fusion']!r})")
     _model_options(fus)
     fus.set_defaults(handler=_fuse)
     tr = sub.add_parser("train", help="train a network on registered pairs (or the phantom) and write weights + card; "
@@ -101,7 +104,7 @@ def _card(task: str, weights: str | None, profile: str) -> dict[str, Any]:
     from ivan_core.pretrained import PretrainedMismatchError, find_card, read_card
 
     if weights is None:
-        card = find_card(task, profile, "default")
+        card = find_card(task, profile, DEFAULT_VARIANT.get(task, "default"))
     elif Path(weights).suffix in (".json", ".pt") or Path(weights).is_dir():
         path = Path(weights)
         if path.is_dir():

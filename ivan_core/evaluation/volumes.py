@@ -5,7 +5,8 @@
 >>> write_volume("t2.nii.gz", t2["T2"], like=vols["T1"])                     # doctest: +SKIP
 
 Each input is scaled to the intensities the network was trained on
-(:func:`ivan_core.data.scaling.match_reference` with the reference its card stores), cut into
+(:func:`ivan_core.data.scaling.match_reference` with the percentile and reference its card
+stores), cut into
 radiological slices along an RAS+ axis, run through the network in batches, and put back into the
 first input's voxel order, so the result can be written on that input's grid.
 """
@@ -21,7 +22,7 @@ from tqdm.auto import tqdm
 
 from ivan_core.data.errors import DataError
 from ivan_core.data.record import is_colour
-from ivan_core.data.scaling import match_reference, to_unit
+from ivan_core.data.scaling import PERCENTILE, match_reference, to_unit
 from ivan_core.data.volumes import Volume, check_same_grid, from_slices, to_slices
 from ivan_core.evaluation.inference import recover, synthesise
 from ivan_core.model import IVAN
@@ -30,10 +31,12 @@ from ivan_core.tasks import Task
 Images = dict[str, np.ndarray]
 
 
-def card_scaling(card: Mapping[str, Any]) -> dict[str, float]:
-    """The per-modality intensity references of a pretrained card (``{}`` when it stores none,
-    which scales every scan with :func:`~ivan_core.data.scaling.to_unit`)."""
-    return dict(card.get("intensity_scaling", {}).get("reference", {}))
+def card_scaling(card: Mapping[str, Any]) -> dict[str, Any]:
+    """How a pretrained card says scans are scaled: ``{"percentile": p, "reference": {modality: r}}``
+    (:func:`~ivan_core.data.scaling.intensity_scaling`). A card that stores none gives no references,
+    which scales every scan with :func:`~ivan_core.data.scaling.to_unit`."""
+    stored = card.get("intensity_scaling", {})
+    return {"percentile": float(stored.get("percentile", PERCENTILE)), "reference": dict(stored.get("reference", {}))}
 
 
 def check_modalities(volumes: Mapping[str, Volume], expected: tuple[str, ...], what: str) -> None:
@@ -43,17 +46,20 @@ def check_modalities(volumes: Mapping[str, Volume], expected: tuple[str, ...], w
         raise DataError(f"{what} needs the modalities {list(expected)}; missing {missing}, not used {extra}")
 
 
-def scaled_slices(volumes: Mapping[str, Volume], references: Mapping[str, float], axis: int = 2) -> Images:
-    """Every volume scaled to [0, 1] (its modality's reference, else :func:`~ivan_core.data.scaling.to_unit`)
-    and cut into radiological slices ``(S, H, W)`` (``(S, H, W, 3)`` for colour) along RAS+ ``axis``."""
+def scaled_slices(volumes: Mapping[str, Volume], scaling: Mapping[str, Any], axis: int = 2) -> Images:
+    """Every volume scaled to [0, 1] (:func:`~ivan_core.data.scaling.match_reference` with ``scaling``'s
+    percentile and its modality's reference, else :func:`~ivan_core.data.scaling.to_unit`) and cut into
+    radiological slices ``(S, H, W)`` (``(S, H, W, 3)`` for colour) along RAS+ ``axis``."""
     check_same_grid(volumes)
+    references, percentile = scaling.get("reference", {}), scaling.get("percentile", PERCENTILE)
     out = {}
     for modality, vol in volumes.items():
         colour = is_colour(modality)
         if colour != (vol.data.ndim == 4):
             raise DataError(f"{vol.path}: modality {modality!r} needs a "
                             f"{'(X, Y, Z, 3) colour' if colour else '3-D grey'} volume, got {vol.data.shape}")
-        scaled = match_reference(vol.data, references[modality]) if modality in references else to_unit(vol.data)
+        scaled = (match_reference(vol.data, references[modality], percentile) if modality in references
+                  else to_unit(vol.data))
         out[modality] = to_slices(Volume(scaled, vol.affine, vol.header, vol.path), axis)
     return out
 
@@ -74,7 +80,7 @@ def _finish(slices: Images, like: Volume, axis: int) -> Images:
     return {m: from_slices(np.clip(v, 0.0, 1.0).astype(np.float32), like, axis) for m, v in slices.items()}
 
 
-def synthesise_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], references: Mapping[str, float],
+def synthesise_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], scaling: Mapping[str, Any],
                        axis: int = 2, batch_size: int = 8, device: str | torch.device | None = None,
                        progress: bool = True) -> Images:
     """The forward pass over whole volumes: ``{output modality: (X, Y, Z[, 3])}`` in [0, 1], float32,
@@ -86,25 +92,25 @@ def synthesise_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], ref
         Trained for ``task``.
     volumes : mapping of str to Volume
         Exactly the task's input modalities, registered on one grid.
-    references : mapping of str to float
-        Intensity reference per modality (:func:`card_scaling`).
+    scaling : mapping
+        The training intensities (:func:`card_scaling`).
     axis : int
         RAS+ axis to cut along (2 axial, 1 coronal, 0 sagittal).
     """
     check_modalities(volumes, task.inputs, f"task {task.name!r}")
-    slices = scaled_slices(volumes, references, axis)
+    slices = scaled_slices(volumes, scaling, axis)
     out = _in_chunks(lambda part: synthesise(net, task, part, batch_size=batch_size, device=device), slices,
                      batch_size, f"synthesise {task.name}", progress)
     return _finish(out, next(iter(volumes.values())), axis)
 
 
-def recover_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], references: Mapping[str, float],
+def recover_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], scaling: Mapping[str, Any],
                     axis: int = 2, batch_size: int = 8, device: str | torch.device | None = None,
                     progress: bool = True) -> Images:
     """The inverse pass over whole volumes: the task's inputs estimated from its outputs
     (e.g. T1 and PD from a T2 scan), as :func:`synthesise_volumes` does the forward pass."""
     check_modalities(volumes, task.outputs, f"the inverse of task {task.name!r}")
-    slices = scaled_slices(volumes, references, axis)
+    slices = scaled_slices(volumes, scaling, axis)
     out = _in_chunks(lambda part: recover(net, task, part, batch_size=batch_size, device=device), slices,
                      batch_size, f"recover {task.name}", progress)
     return _finish(out, next(iter(volumes.values())), axis)
