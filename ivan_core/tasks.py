@@ -164,7 +164,11 @@ def _mean_of_copies(copies: list[Array]) -> Array:
     return first + sum(c - first for c in copies[1:]) / len(copies)
 
 
-#: The built-in tasks of the paper, by name.
+#: The built-in tasks of the paper, by name. The paper spells out two layouts, T1 + PD -> T2 as
+#: ``(T1, PD) -> (T2, T2)`` and T1 + T2 -> PET with 6 channels; the others are this package's choices
+#: under its rule of repeating modalities until both sides match: doubling both sides of T1 -> T2,
+#: three copies of T1 for colour PET, T1 filling the third channel of the 3-channel ablation, and
+#: (T1, T1) -> (T2, PD) for one-to-many.
 TASKS: dict[str, Task] = {
     t.name: t
     for t in (

@@ -121,7 +121,8 @@ def test_the_slice_browser_redraws_its_plain_output_when_the_slider_moves(fake_d
     view._ipython_display_()
     (handle,) = fake_display
     assert handle.shown[0]._suptitle.get_text() == "s0 - slice 1/3"
-    view.slider.value = 2
+    assert (view.slider.min, view.slider.value, view.slider.max) == (1, 1, 3)  # counts from 1, as the titles
+    view.slider.value = 3
     assert len(handle.shown) == 2 and handle.shown[1]._suptitle.get_text() == "s0 - slice 3/3"
 
 

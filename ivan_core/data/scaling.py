@@ -5,6 +5,10 @@ its ``percentile``-th percentile over the voxels above its minimum. ``reference 
 (:func:`to_unit`) is how the loaders scale scans for training; a trained network's card stores,
 per modality, the same percentile of its own training data (:func:`reference_value`), so a new
 scan is brought to the intensities the network saw (:func:`match_reference`), whatever its units.
+
+A deviation from the paper: it scales each volume linearly to [-1, 1] (Section IV-A). Here images
+live in [0, 1] (the range the metrics' ``data_range`` of 1 and 8-bit saving assume), and the upper
+end is a high percentile rather than the maximum, so one bright voxel does not darken a scan.
 """
 
 from __future__ import annotations

@@ -43,6 +43,9 @@ class EnhancedAffineCoupling(nn.Module):
     (as in FrEIA); the default :class:`DenseBlock` zero-initialises its last layer, so a
     new layer is the identity.
 
+    The clamp is this package's addition: the paper's Eq. 6 uses the plain :math:`\\exp(s(y_1))`,
+    which is unbounded, so one large step of ``s`` can overflow the forward pass or its inverse.
+
     Parameters
     ----------
     channels : int

@@ -14,6 +14,10 @@ class DenseBlock(nn.Module):
     ``out_channels``. The fifth layer is zero-initialised, so a new block outputs
     zeros and the coupling layer that uses it starts as the identity.
 
+    Every convolution here has stride 1 (padding 1). The paper's text gives the first four a stride
+    of 2, which would shrink ``s``, ``t`` and ``r``'s outputs below the size of the half they act on
+    and so break the element-wise coupling; stride 1 is this package's reading.
+
     Parameters
     ----------
     in_channels, out_channels : int

@@ -157,7 +157,8 @@ class SliceBrowser(LiveFigure):
     panels : mapping of str to ndarray or None
         Title to ``(S, H, W)`` grey or ``(S, H, W, 3)`` colour array, one ``S``; None: an empty slot.
     start : int
-        First slice shown (0-based; titles count from 1).
+        First slice shown (0-based, as the arrays are indexed). The slider and the titles count
+        slices from 1, as a reader does.
     **draw_options
         ``title``, ``cmap``, ``vmin``, ``vmax``, ``panel_size``, ``errors``, ``error_max``, ``ncols``
         of :func:`draw_slice`.
@@ -168,13 +169,13 @@ class SliceBrowser(LiveFigure):
         self.draw_options = draw_options
         depth = _depth(self.panels)
         self.slider = widgets.IntSlider(
-            value=int(np.clip(start, 0, depth - 1)),
-            min=0,
-            max=depth - 1,
+            value=int(np.clip(start, 0, depth - 1)) + 1,
+            min=1,
+            max=depth,
             description="slice",
             continuous_update=False,
         )
-        super().__init__(self.slider, lambda index: draw_slice(self.panels, index, **self.draw_options))
+        super().__init__(self.slider, lambda number: draw_slice(self.panels, number - 1, **self.draw_options))
 
 
 def slice_browser(
@@ -193,8 +194,8 @@ def slice_browser(
 
     The current slice (``start``, default the middle one) is drawn once when the
     browser is displayed, so a headless run (papermill, nbval) records it as a
-    plain image; in a live notebook the slider redraws it in place. The slider counts
-    slices from 0 like Python; figure titles count from 1.
+    plain image; in a live notebook the slider redraws it in place. The slider and the
+    figure titles count slices from 1; ``start`` is a 0-based index, as the arrays are indexed.
 
     Parameters
     ----------
