@@ -59,10 +59,9 @@ def test_unknown_profile_is_refused(tmp_path):
 
 
 def test_benchmark_command(tmp_path, capsys):
-    main(["benchmark", "--sizes", "16", "--models", "smoke", "--steps", "1", "--variants", "fp32", "bf16", "reversible",
-          "--out", str(tmp_path / "b.json")])
+    main(["benchmark", "--sizes", "16", "--models", "smoke", "--steps", "1", "--out", str(tmp_path / "b.json")])
     rows = {r["variant"]: r for r in json.loads((tmp_path / "b.json").read_text())}
-    assert set(rows) == {"fp32", "bf16", "reversible"}
+    assert set(rows) == {"fp32", "bf16", "channels_last", "compile", "reversible"}  # every variant by default
     fp32 = rows["fp32"]
     assert fp32["images_per_s"] > 0 and fp32["size"] == 16 and fp32["n_blocks"] == 2
     assert fp32["flops_per_step"] > 0 and fp32["peak_source"] == "measured float32 matmul"
@@ -70,6 +69,7 @@ def test_benchmark_command(tmp_path, capsys):
     assert rows["reversible"]["flops_per_step"] > fp32["flops_per_step"]  # backward recomputes the blocks
     assert rows["reversible"]["saved_mb"] < fp32["saved_mb"]
     assert 0 < fp32["outside_share"] < 1
+    assert all(r["peak_mb"] > 10 and r["peak_memory_source"].startswith("process resident") for r in rows.values())
     assert "% of" in capsys.readouterr().out
 
 

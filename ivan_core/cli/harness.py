@@ -105,7 +105,8 @@ def _benchmark(args: argparse.Namespace) -> int:
                                                             steps=args.steps, warmup=args.warmup, variant=variant)}
                 print(f"[ivan] {name} {size}px {variant:13s} {row['images_per_s']:8.2f} images/s  "
                       f"{row['achieved_flops'] / 1e9:8.1f} GFLOP/s = {100 * row['utilisation']:5.1f} % of "
-                      f"{row['peak_flops'] / 1e9:.0f} GFLOP/s ({row['peak_source']})  saved {row['saved_mb']:.0f} MB  "
+                      f"{row['peak_flops'] / 1e9:.0f} GFLOP/s ({row['peak_source']})  "
+                      f"peak {row['peak_mb'] or float('nan'):.0f} MB  saved {row['saved_mb']:.0f} MB  "
                       f"outside the network {100 * row['outside_share']:.0f} %", flush=True)
                 rows.append(row)
     if args.out:

@@ -5,14 +5,18 @@ One row per model, image size and variant (``fp32``, ``bf16`` autocast, ``channe
 backward, Adam) on random data, the FLOPs of one step counted with
 the formulas of :mod:`torch.utils.flop_counter` (:class:`FlopCount`), the FLOP/s achieved, and their fraction of a peak:
 the data-sheet figure of a known GPU, else a large matmul of the same dtype measured in the same
-run. Also the bytes autograd keeps for one loss and the share of a step's time that loading and
-augmenting real phantom batches would add outside the network.
+run. Also the peak memory of the timed steps (:class:`PeakMemory`), the bytes autograd keeps for
+one loss and the share of a step's time that loading and augmenting real phantom batches would add
+outside the network.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -39,6 +43,53 @@ DATASHEET_PEAK: dict[str, dict[str, float]] = {
     "A100": {"float32": 19.5e12, "bfloat16": 312e12},
     "L4": {"float32": 30.3e12, "bfloat16": 121e12},
 }
+
+
+class PeakMemory:
+    """Peak memory while the ``with`` block runs, in MB (``peak_mb``) and where it comes from (``source``).
+
+    On CUDA the allocator's own peak (:func:`torch.cuda.max_memory_allocated`, reset on entry): the
+    tensors of the step. On CPU PyTorch keeps no such statistics, so a thread samples the process's
+    resident memory (``/proc/self/statm``) every millisecond: everything the process holds,
+    interpreter and libraries included, so it bounds the step's memory from above. Where neither is
+    available ``peak_mb`` is None.
+    """
+
+    _STATM = Path("/proc/self/statm")
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        self.peak_mb: float | None = None
+        self.source = "unavailable"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._peak_pages = 0
+
+    def _rss_pages(self) -> int:
+        return int(self._STATM.read_text().split()[1])
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.001):
+            self._peak_pages = max(self._peak_pages, self._rss_pages())
+
+    def __enter__(self) -> PeakMemory:
+        if self.device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(self.device)
+        elif self._STATM.is_file():
+            self._peak_pages = self._rss_pages()
+            self._thread = threading.Thread(target=self._sample, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.device.type == "cuda":
+            self.peak_mb, self.source = torch.cuda.max_memory_allocated(self.device) / 2**20, "CUDA allocator peak"
+        elif self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self._peak_pages = max(self._peak_pages, self._rss_pages())
+            self.peak_mb = self._peak_pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+            self.source = "process resident memory, sampled every 1 ms"
 
 
 def saved_bytes(step: Callable[[], torch.Tensor]) -> int:
@@ -133,7 +184,8 @@ def training_throughput(task: str = "t1pd_to_t2", size: int = 128, n_blocks: int
 
     Returns the settings and ``images_per_s``, ``seconds_per_step`` (over ``steps`` steps after
     ``warmup``), ``flops_per_step``, ``achieved_flops``, ``peak_flops``, ``peak_source``,
-    ``utilisation`` (achieved / peak), ``saved_mb`` (what autograd keeps for one loss),
+    ``utilisation`` (achieved / peak), ``peak_mb`` and ``peak_memory_source`` (:class:`PeakMemory`
+    over the timed steps), ``saved_mb`` (what autograd keeps for one loss),
     ``data_seconds_per_step`` and ``outside_share`` (data time / (data time + step time)).
     """
     if variant not in VARIANTS:
@@ -168,11 +220,12 @@ def training_throughput(task: str = "t1pd_to_t2", size: int = 128, n_blocks: int
         loss_of(x, y).backward()  # eager: the same arithmetic the compiled step does
     optimiser.zero_grad(set_to_none=True)
     _sync(device)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step()
-    _sync(device)
-    per_step = (time.perf_counter() - t0) / steps
+    with PeakMemory(device) as memory:
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        _sync(device)
+        per_step = (time.perf_counter() - t0) / steps
     flops = counter.total
     peak, source = peak_flops(device, dtype)
     data_s = data_seconds_per_step(task, size, batch_size, steps)
@@ -181,5 +234,6 @@ def training_throughput(task: str = "t1pd_to_t2", size: int = 128, n_blocks: int
             "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
             "threads": torch.get_num_threads(), "images_per_s": batch_size / per_step, "seconds_per_step": per_step,
             "flops_per_step": flops, "achieved_flops": flops / per_step, "peak_flops": peak, "peak_source": source,
-            "utilisation": flops / per_step / peak, "saved_mb": saved_bytes(lambda: loss_of(x, y)) / 2**20,
+            "utilisation": flops / per_step / peak, "peak_mb": memory.peak_mb,
+            "peak_memory_source": memory.source, "saved_mb": saved_bytes(lambda: loss_of(x, y)) / 2**20,
             "data_seconds_per_step": data_s, "outside_share": data_s / (data_s + per_step)}
