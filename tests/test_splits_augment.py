@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ivan_core.data import Subject, augment_slice, split_subjects
+from ivan_core.data import Subject, augment_slice, case_folds, split_subjects
 
 
 def subject(name, slices=2):
@@ -52,6 +52,22 @@ def test_split_errors(twenty):
         split_subjects(twenty, (0.5, 0.2, 0.2))
     with pytest.raises(ValueError, match="repeated"):
         split_subjects([subject("a"), subject("a"), subject("b")])
+
+
+def test_case_folds_test_every_case_once_and_never_train_on_it():
+    eight = [subject(f"case{i}") for i in range(8)]
+    folds = case_folds(eight, 4, seed=0)
+    assert len(folds) == 4
+    assert sorted(n for _, _, test in folds for n in names(test)) == names(eight)  # each case tested once
+    for train, val, test in folds:
+        assert (len(train), len(val), len(test)) == (5, 1, 2)
+        assert sorted(names(train) + names(val) + names(test)) == names(eight)  # disjoint, all used
+    assert [[names(p) for p in f] for f in case_folds(list(reversed(eight)), 4)] == [[names(p) for p in f] for f in folds]
+    assert [len(test) for _, _, test in case_folds(eight[:7], 3, n_val=0)] == [3, 2, 2]
+    with pytest.raises(ValueError, match="2 <= k <= 3"):
+        case_folds(eight[:3], 4)
+    with pytest.raises(ValueError, match="none to train on"):
+        case_folds(eight[:3], 2, n_val=1)
 
 
 def test_augment_same_transform_for_every_array():

@@ -16,7 +16,7 @@ from ivan_core.data.loaders import (
 from ivan_core.data.phantom import cache_dir, make_phantom
 from ivan_core.data.record import Subject, is_colour
 from ivan_core.data.sequences import HARVARD_PET, pet_to_rgb, rgb_to_pet
-from ivan_core.data.splits import split_subjects
+from ivan_core.data.splits import case_folds, split_subjects
 from ivan_core.data.tissue import TISSUE_PARAMS, TISSUES
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "load_paired_folder",
     "find_aanlib",
     "DataError",
+    "case_folds",
     "split_subjects",
     "augment_slice",
     "TISSUES",

@@ -73,3 +73,50 @@ def split_subjects(
         for a, b in zip(bounds[:-1], bounds[1:])
     ]
     return parts[0], parts[1], parts[2]
+
+
+def case_folds(
+    subjects: Sequence[Subject], k: int, seed: int = 0, n_val: int = 1
+) -> list[tuple[list[Subject], list[Subject], list[Subject]]]:
+    """``k`` cross-validation folds by subject: every subject is tested in exactly one fold and
+    never trained on in that fold.
+
+    The subjects are shuffled once (by ``seed``, independent of their order) and dealt into ``k``
+    test groups of sizes differing by at most one; in each fold the ``n_val`` subjects that follow
+    the test group in the shuffled order validate, and the rest train.
+
+    Parameters
+    ----------
+    subjects : sequence of Subject
+        Subjects (e.g. atlas cases) with unique names.
+    k : int
+        Folds, ``2 <= k <= len(subjects)``.
+    seed : int
+        Random seed of the shuffle.
+    n_val : int
+        Validation subjects per fold (0 for none).
+
+    Returns
+    -------
+    list of (train, val, test)
+        One split per fold, each part sorted by name. ValueError if a fold would train on nothing.
+    """
+    names = [s.name for s in subjects]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"subject names must be unique for folds; repeated: {duplicates}")
+    n = len(subjects)
+    if not 2 <= k <= n:
+        raise ValueError(f"need 2 <= k <= {n} (the subjects), got k={k}")
+    ordered = sorted(subjects, key=lambda s: s.name)
+    shuffled = [ordered[i] for i in np.random.default_rng(seed).permutation(n)]
+    groups = np.array_split(np.arange(n), k)
+    if n - max(len(g) for g in groups) - n_val < 1:
+        raise ValueError(f"{n} subjects in {k} folds with {n_val} validation subject(s) leave none to train on")
+    folds = []
+    for group in groups:
+        test = [shuffled[i] for i in group]
+        after = [shuffled[(group[-1] + 1 + j) % n] for j in range(n - len(group))]
+        val, train = after[:n_val], after[n_val:]
+        folds.append(tuple(sorted(part, key=lambda s: s.name) for part in (train, val, test)))
+    return folds

@@ -1,0 +1,115 @@
+"""Fusion cross-validated over cases: every case tested once, by networks that never saw it.
+
+>>> cases = harvard_cases("CT-MRI", None)                              # doctest: +SKIP
+>>> cv = cross_validate_fusion(cases, "tutorial", "runs/cv", k=4)       # doctest: +SKIP
+>>> cv_table(cv.rows)                                                   # doctest: +SKIP
+>>> paired_wins(cv.rows, "iVAN (teacher: laplacian_pyramid)")          # doctest: +SKIP
+
+Each fold trains both iVAN fusion variants of :func:`~ivan_core.tutorial.fusion_study.run_fusion_study`
+on its training cases (its own folder under ``models_root``) and scores every method on its test
+cases. One row per (case, method) carries the case's fold; :func:`cv_table` gives the mean and
+standard deviation over cases, :func:`paired_wins` counts, per metric, the cases where one method
+beats each other method on the same case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ivan_core.data import Subject, case_folds
+from ivan_core.fusion.methods import METHODS
+from ivan_core.tutorial.experiment import Splits
+from ivan_core.tutorial.fusion_study import FUSION_METRICS, run_fusion_study
+from ivan_core.tutorial.profiles import Profile
+
+
+@dataclass
+class FusionCrossValidation:
+    """Result of :func:`cross_validate_fusion`.
+
+    Attributes
+    ----------
+    rows : list of dict
+        :func:`~ivan_core.fusion.supervision.fusion_rows` of every test case of every fold, with ``fold``.
+    separation : list of dict
+        Each fold's separation rows (the iVAN variants' inverse passes), with ``fold``.
+    folds : list of Splits
+        The folds, in order.
+    """
+
+    rows: list[dict]
+    separation: list[dict]
+    folds: list[Splits]
+
+
+def cross_validate_fusion(cases: Sequence[Subject], profile: str | Profile, models_root: str | Path | None,
+                          k: int = 4, teacher: str = "laplacian_pyramid", edge_weight: float = 1.0, seed: int = 0,
+                          methods: Sequence[str] = tuple(METHODS), progress: bool = True, pretrained: bool = False,
+                          **overrides: Any) -> FusionCrossValidation:
+    """Run :func:`~ivan_core.tutorial.fusion_study.run_fusion_study` on each of ``k`` folds of ``cases``.
+
+    Parameters
+    ----------
+    cases : sequence of Subject
+        Cases with T2 and CT (e.g. the Harvard CT-MRI atlas cases, or phantom subjects).
+    profile : str or Profile
+    models_root : str or Path, optional
+        Fold ``i`` keeps its networks under ``models_root/fold<i>`` (None keeps nothing).
+    k : int
+        Folds (:func:`~ivan_core.data.case_folds`, one validation case each).
+    teacher, edge_weight, methods, progress, pretrained, **overrides
+        As for :func:`~ivan_core.tutorial.fusion_study.run_fusion_study`.
+
+    Returns
+    -------
+    FusionCrossValidation
+    """
+    rows, separation, folds = [], [], []
+    for i, (train, val, test) in enumerate(case_folds(cases, k, seed=seed)):
+        split = Splits(train, val, test)
+        root = None if models_root is None else Path(models_root) / f"fold{i}"
+        study = run_fusion_study(split, profile, root, teacher, edge_weight, progress, pretrained, methods, **overrides)
+        rows += [{**r, "fold": i} for r in study.table]
+        separation += [{**r, "fold": i} for r in study.separation]
+        folds.append(split)
+    return FusionCrossValidation(rows, separation, folds)
+
+
+def cv_table(rows: Sequence[dict], metrics: Sequence[str] = FUSION_METRICS) -> list[dict]:
+    """Mean and standard deviation over cases, per method: ``{"method", "cases", <metric>, <metric>_std}``."""
+    out = []
+    for method in dict.fromkeys(r["method"] for r in rows):
+        sel = [r for r in rows if r["method"] == method]
+        row: dict[str, Any] = {"method": method, "cases": len(sel)}
+        for m in metrics:
+            values = np.array([r[m] for r in sel], dtype=float)
+            row[m], row[f"{m}_std"] = float(values.mean()), float(values.std())
+        out.append(row)
+    return out
+
+
+def paired_wins(rows: Sequence[dict], ours: str, metrics: Sequence[str] = FUSION_METRICS) -> list[dict]:
+    """For every other method: on how many cases ``ours`` scores better, per metric (every one of
+    :data:`~ivan_core.tutorial.fusion_study.FUSION_METRICS` is better when larger), out of the
+    cases both have.
+
+    Returns rows ``{"method", "cases", <metric>: wins}``; a metric counts as won when ``ours`` beats
+    the method on more than half of the cases (``beaten_on``, the list of such metrics).
+    """
+    by_case = {(r["subject"], r["method"]): r for r in rows}
+    if not any(method == ours for _, method in by_case):
+        raise ValueError(f"no rows for {ours!r}; methods: {sorted({m for _, m in by_case})}")
+    out = []
+    for method in dict.fromkeys(r["method"] for r in rows):
+        if method == ours:
+            continue
+        cases = [c for c, m in by_case if m == method and (c, ours) in by_case]
+        wins = {m: sum(by_case[c, ours][m] > by_case[c, method][m] for c in cases) for m in metrics}
+        out.append({"method": method, "cases": len(cases), **wins,
+                    "beaten_on": [m for m in metrics if 2 * wins[m] > len(cases)]})
+    return out
