@@ -37,7 +37,8 @@ def test_teacher_forward_term_fits_the_label_and_the_edges():
 
 
 def test_fusion_budget_comes_from_the_profile():
-    assert fusion_overrides("tutorial") == {"lam": 1.0, "levels": 0, "epochs": 50, "lr_step": 20, "ema": 0.0, "val_every": 10}
+    assert fusion_overrides("tutorial") == {"lam": 1.0, "levels": 0, "epochs": 50, "lr_step": 20, "ema": 0.0, "norm": "l2",
+                                            "val_every": 10}
     assert fusion_overrides("smoke") == {"lam": 1.0, "val_every": 1}
     assert fusion_overrides("paper") == {"lam": 1.0, "val_every": 60}
 
@@ -47,7 +48,37 @@ def test_run_fusion_study_smoke(tmp_path):
     study = run_fusion_study(Splits(subjects[:1], subjects[1:2], subjects[2:]), "smoke", tmp_path, "average",
                              progress=False)
     methods = {r["method"] for r in study.table}
-    assert {"average", "lp_sr", "iVAN (teacher: average)", "iVAN (unsupervised)"} <= methods
+    assert {"average", "lp_sr", "cs_mca", "iVAN (teacher: average)", "iVAN (unsupervised)"} <= methods
     assert all(set(FUSION_METRICS) <= set(r) for r in study.table)
     exact = [r for r in study.separation if r["kind"] == "round trip (float32)" and r["region"] == "full"]
     assert len(exact) == 2 * 2 and all(r["psnr"] > 90 for r in exact)
+
+
+def test_cross_validation_tests_every_case_once_with_networks_that_never_saw_it(tmp_path):
+    from ivan_core.tutorial.fusion_cv import cross_validate_fusion, paired_wins
+    from ivan_core.tutorial.reporting import metrics_table
+
+    cases = [make_subject(f"c{i}", slices=2, size=40, seed=i) for i in range(4)]
+    cv = cross_validate_fusion(cases, "smoke", tmp_path, k=2, teacher="average", methods=("average", "lp_sr"),
+                               progress=False)
+    assert sorted(r["subject"] for r in cv.rows if r["method"] == "average") == [c.name for c in cases]
+    for i, fold in enumerate(cv.folds):
+        tested = {r["subject"] for r in cv.rows if r["fold"] == i}
+        assert tested == {s.name for s in fold.test} and not tested & {s.name for s in fold.train + fold.val}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fold0", "fold1"]
+    table = metrics_table(cv.rows, by=("method",), metrics=FUSION_METRICS).set_index("method")
+    assert table.loc["average", "subjects"] == 4 and " ± " in table.loc["average", "Q_ABF"]
+    wins = {r["method"]: r for r in paired_wins(cv.rows, "iVAN (teacher: average)")}
+    assert set(wins) == {"average", "lp_sr", "iVAN (unsupervised)"} and all(0 <= wins[m]["AG"] <= 4 for m in wins)
+    with pytest.raises(ValueError, match="no rows for 'nope'"):
+        paired_wins(cv.rows, "nope")
+
+
+def test_paired_wins_count_cases_per_metric():
+    from ivan_core.tutorial.fusion_cv import paired_wins
+
+    rows = [{"subject": s, "method": m, "AG": v} for s, m, v in
+            [("a", "ours", 2.0), ("a", "other", 1.0), ("b", "ours", 1.0), ("b", "other", 3.0), ("c", "ours", 5.0),
+             ("c", "other", 4.0)]]
+    (row,) = paired_wins(rows, "ours", metrics=("AG",))
+    assert row == {"method": "other", "cases": 3, "AG": 2, "beaten_on": ["AG"]}

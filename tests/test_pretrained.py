@@ -8,7 +8,7 @@ import torch
 from conftest import make_subject
 from ivan_core import get_task
 from ivan_core.pretrained import PretrainedMismatchError, available, card_for_key, find_card, load_pretrained
-from ivan_core.pretrained.export import export_all, variant_name
+from ivan_core.pretrained.export import export_all, prune, variant_name
 from ivan_core.training import TrainConfig
 from ivan_core.training.cache_key import model_key
 from ivan_core.tutorial.experiment import Splits, fit, model_dir
@@ -81,8 +81,8 @@ def test_variant_names_say_what_differs_from_the_profile():
     subjects = [make_subject("phantom-000")]
     own = get_profile("tutorial").train_config()
     assert variant_name(model_key(task, own, subjects, [], 48), "tutorial") == "default"
-    l1 = TrainConfig(**{**own.__dict__, "norm": "l1"})
-    assert variant_name(model_key(task, l1, subjects, [], 48), "tutorial") == "norm=l1"
+    l2 = TrainConfig(**{**own.__dict__, "norm": "l2"})
+    assert variant_name(model_key(task, l2, subjects, [], 48), "tutorial") == "norm=l2"
     real = [make_subject("aanlib-CT-MRI-2")]
     assert variant_name(model_key(task, own, real, [], 48), "tutorial") == "aanlib"
 
@@ -144,3 +144,27 @@ def test_the_unet_cache_follows_its_own_settings_only(tmp_path):
     assert len(list(tmp_path.glob("unet-*"))) == 1
     fit_unet("t1_to_t2", splits, PROFILE, tmp_path, progress=False, lr=5e-4)  # its own: retrained
     assert len(list(tmp_path.glob("unet-*"))) == 2
+
+
+def test_export_all_takes_what_a_run_used_and_prune_drops_the_rest(tmp_path):
+    """A pretrain run ships only the folders its notebooks touched, and removes older cards of its profile."""
+    import os
+    import time
+
+    from ivan_core.tutorial.experiment import fit_unet
+
+    splits = Splits([make_subject(f"phantom-{i:03d}", seed=i) for i in range(2)], [], [])
+    fit_unet("t1_to_t2", splits, PROFILE, tmp_path / "models", progress=False)
+    fit_unet("t1_to_t2", splits, PROFILE, tmp_path / "models", progress=False, lr=5e-4)
+    old, new = sorted((tmp_path / "models").glob("unet-*/key.json"))
+    for key in (old, new):
+        os.utime(key, (1.0, 1.0))  # both trained long ago
+    start = time.time()
+    dest = tmp_path / "weights"
+    assert len(export_all(tmp_path / "models", "smoke", dest)) == 2
+    again = fit_unet("t1_to_t2", splits, PROFILE, tmp_path / "models", progress=False, lr=5e-4)  # loaded: used now
+    (card,) = export_all(tmp_path / "models", "smoke", dest, used_since=start)
+    assert card["train_config"]["lr"] == 5e-4 and card["steps"] == again.steps
+    gone = prune(dest, "smoke", [card])
+    assert len(gone) == 2 and sorted(p.suffix for p in gone) == [".json", ".pt"]
+    assert [c["sha256"] for c in available(folder=dest)] == [card["sha256"]]

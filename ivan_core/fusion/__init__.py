@@ -5,11 +5,11 @@ from ivan_core.fusion.csmca import cs_mca
 from ivan_core.fusion.losses import edge_loss, teacher_fusion_loss, unsupervised_fusion_loss
 from ivan_core.fusion.lpcnn import lp_cnn
 from ivan_core.fusion.lrd import lrd
-from ivan_core.fusion.methods import METHODS, STUDY_METHODS, fuse
+from ivan_core.fusion.methods import COSTLY, METHODS, fuse
 
 __all__ = [
     "METHODS",
-    "STUDY_METHODS",
+    "COSTLY",
     "average",
     "cs_mca",
     "dwt",

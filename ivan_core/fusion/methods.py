@@ -26,10 +26,9 @@ METHODS: dict[str, FusionFn] = {
     "lp_cnn": lp_cnn,
 }
 
-#: The methods a fusion study scores on every test slice unless told otherwise: all but CS-MCA,
-#: whose convolutional sparse coding takes about 40 CPU-seconds per 256x256 pair (the tutorial's
-#: test slices would take most of an hour).
-STUDY_METHODS: tuple[str, ...] = tuple(m for m in METHODS if m != "cs_mca")
+#: Methods worth spreading over processes slice by slice: CS-MCA's convolutional sparse coding takes
+#: about 40 CPU-seconds per 256x256 pair and 9 per 128x128 pair (one thread); the others a second or less.
+COSTLY: frozenset[str] = frozenset({"cs_mca"})
 
 
 def fuse(method: str, a, b):

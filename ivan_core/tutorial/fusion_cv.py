@@ -2,13 +2,14 @@
 
 >>> cases = harvard_cases("CT-MRI", None)                              # doctest: +SKIP
 >>> cv = cross_validate_fusion(cases, "tutorial", "runs/cv", k=4)       # doctest: +SKIP
->>> cv_table(cv.rows)                                                   # doctest: +SKIP
+>>> metrics_table(cv.rows, by=("method",), metrics=FUSION_METRICS)      # doctest: +SKIP
 >>> paired_wins(cv.rows, "iVAN (teacher: laplacian_pyramid)")          # doctest: +SKIP
 
 Each fold trains both iVAN fusion variants of :func:`~ivan_core.tutorial.fusion_study.run_fusion_study`
 on its training cases (its own folder under ``models_root``) and scores every method on its test
-cases. One row per (case, method) carries the case's fold; :func:`cv_table` gives the mean and
-standard deviation over cases, :func:`paired_wins` counts, per metric, the cases where one method
+cases. One row per (case, method) carries the case's fold;
+:func:`~ivan_core.tutorial.reporting.metrics_table` gives the mean and standard deviation over
+cases, :func:`paired_wins` counts, per metric, the cases where one method
 beats each other method on the same case.
 """
 
@@ -18,8 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from ivan_core.data import Subject, case_folds
 from ivan_core.fusion.methods import METHODS
@@ -78,19 +77,6 @@ def cross_validate_fusion(cases: Sequence[Subject], profile: str | Profile, mode
         separation += [{**r, "fold": i} for r in study.separation]
         folds.append(split)
     return FusionCrossValidation(rows, separation, folds)
-
-
-def cv_table(rows: Sequence[dict], metrics: Sequence[str] = FUSION_METRICS) -> list[dict]:
-    """Mean and standard deviation over cases, per method: ``{"method", "cases", <metric>, <metric>_std}``."""
-    out = []
-    for method in dict.fromkeys(r["method"] for r in rows):
-        sel = [r for r in rows if r["method"] == method]
-        row: dict[str, Any] = {"method": method, "cases": len(sel)}
-        for m in metrics:
-            values = np.array([r[m] for r in sel], dtype=float)
-            row[m], row[f"{m}_std"] = float(values.mean()), float(values.std())
-        out.append(row)
-    return out
 
 
 def paired_wins(rows: Sequence[dict], ours: str, metrics: Sequence[str] = FUSION_METRICS) -> list[dict]:

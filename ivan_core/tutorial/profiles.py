@@ -39,6 +39,8 @@ class Profile:
         Haar levels of the network (0: the paper's architecture; see :class:`~ivan_core.model.IVAN`).
     lam : float
         Weight of the forward term in the loss (the paper: 1).
+    norm : {"l2", "l1"}
+        Distance of both loss terms (the paper: L2; L1 is its Table V ablation).
     ema : float
         Decay of the weight average training hands out (0: none; see
         :class:`~ivan_core.training.TrainConfig`).
@@ -63,6 +65,7 @@ class Profile:
     max_steps_per_epoch: int | None = None
     levels: int = 0
     lam: float = 1.0
+    norm: str = "l2"
     ema: float = 0.0
     fusion: dict[str, Any] = field(default_factory=dict)
 
@@ -72,7 +75,7 @@ class Profile:
         base = TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, lr_step=self.lr_step,
                            lr_gamma=self.lr_gamma, n_blocks=self.n_blocks, hidden=self.hidden,
                            max_steps_per_epoch=self.max_steps_per_epoch, levels=self.levels, lam=self.lam,
-                           ema=self.ema)
+                           norm=self.norm, ema=self.ema)
         return replace(base, **overrides)
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,8 +89,8 @@ PROFILES: dict[str, Profile] = {
                      max_steps_per_epoch=2),
     "tutorial": Profile("tutorial", n_subjects=20, size=128, n_slices=12, split=(14, 2, 4),
                         n_blocks=4, hidden=16, epochs=150, batch_size=8, patch=48, lr=1e-3,
-                        lr_step=50, max_steps_per_epoch=20, levels=1, lam=64.0, ema=0.998,
-                        fusion={"levels": 0, "epochs": 50, "lr_step": 20, "ema": 0.0}),
+                        lr_step=50, max_steps_per_epoch=20, levels=1, lam=64.0, norm="l1", ema=0.998,
+                        fusion={"levels": 0, "epochs": 50, "lr_step": 20, "ema": 0.0, "norm": "l2"}),
     "paper": Profile("paper", n_subjects=24, size=256, n_slices=32, split=(16, 4, 4), n_blocks=8,
                      hidden=32, epochs=300, batch_size=4, patch=None, lr=1e-4, lr_step=50),
 }
