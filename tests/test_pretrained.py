@@ -168,3 +168,6 @@ def test_export_all_takes_what_a_run_used_and_prune_drops_the_rest(tmp_path):
     gone = prune(dest, "smoke", [card])
     assert len(gone) == 2 and sorted(p.suffix for p in gone) == [".json", ".pt"]
     assert [c["sha256"] for c in available(folder=dest)] == [card["sha256"]]
+    renamed = {**card, "variant": "renamed"}  # the same weights under another name: the old card goes
+    (dest / "smoke--renamed.json").write_text(json.dumps(renamed))
+    assert [p.name for p in prune(dest, "smoke", [renamed])][0].startswith("smoke--t1_to_t2--U-Net")

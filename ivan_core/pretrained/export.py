@@ -164,12 +164,16 @@ def export_all(models_root: str | Path, profile: str, dest: str | Path = WEIGHTS
 
 def prune(dest: str | Path, profile: str, keep: Sequence[dict[str, Any]]) -> list[Path]:
     """Delete the cards of ``profile`` in ``dest`` (and their weights) that are not among ``keep``
-    (the cards a full :func:`export_all` just wrote, told apart by their weights' sha256); returns
-    the deleted paths."""
-    kept = {card["sha256"] for card in keep}
+    (the cards a full :func:`export_all` just wrote, told apart by name, variant and their weights'
+    sha256, so a network shipped again under a new variant name loses its old card); returns the
+    deleted paths."""
+    def identity(card: dict[str, Any]) -> tuple[str, str, str]:
+        return card["name"], card["variant"], card["sha256"]
+
+    kept = {identity(card) for card in keep}
     gone = []
     for card_path in sorted(Path(dest).glob(f"{profile}--*.json")):
-        if json.loads(card_path.read_text())["sha256"] not in kept:
+        if identity(json.loads(card_path.read_text())) not in kept:
             for path in (card_path, card_path.with_suffix(".pt")):
                 path.unlink(missing_ok=True)
                 gone.append(path)
