@@ -182,7 +182,7 @@ def test_figures(subjects):
     assert len(fig.axes) == 2 * 6
     assert [ax.get_title() for ax in fig.axes[:6]] == subjects[0].modalities
     browser = slice_browser({k: subjects[0][k] for k in ("T1", "PET_rgb")}, title="phantom-000")
-    assert browser.slider.max == 5 and browser.slider.value == 3
-    assert [ax.get_title() for ax in browser.figure(0).axes] == ["T1", "PET_rgb"]
+    assert (browser.slider.min, browser.slider.value, browser.slider.max) == (1, 4, 6)  # counts from 1
+    assert [ax.get_title() for ax in browser.figure(1).axes] == ["T1", "PET_rgb"]
     with pytest.raises(ValueError, match="same number of slices"):
         slice_browser({"a": np.zeros((2, 4, 4)), "b": np.zeros((3, 4, 4))})

@@ -171,3 +171,6 @@ def test_export_all_takes_what_a_run_used_and_prune_drops_the_rest(tmp_path):
     renamed = {**card, "variant": "renamed"}  # the same weights under another name: the old card goes
     (dest / "smoke--renamed.json").write_text(json.dumps(renamed))
     assert [p.name for p in prune(dest, "smoke", [renamed])][0].startswith("smoke--t1_to_t2--U-Net")
+    atlas = {**renamed, "variant": "aanlib", "data": {"train": ["aanlib-CT-MRI-2"]}}  # data this run may lack
+    (dest / "smoke--atlas.json").write_text(json.dumps(atlas))
+    assert prune(dest, "smoke", [renamed]) == [] and (dest / "smoke--atlas.json").is_file()

@@ -154,10 +154,13 @@ def export_all(models_root: str | Path, profile: str, dest: str | Path = WEIGHTS
 
     ``used_since`` (a time stamp, :func:`time.time`) keeps only the folders a run used from then on:
     every fit writes its ``key.json`` again, also when it loads a finished model, so older folders
-    (from recipes since changed) stay behind."""
+    (from recipes since changed) stay behind. Cross-validation folds (anything below a folder
+    named ``*-cv``, as notebook 06 keeps them) are not shipped."""
     files = ("model.pt", "unet.pt", BASELINE_FILE)
-    folders: Sequence[Path] = sorted(p.parent for p in Path(models_root).rglob("key.json")
+    root = Path(models_root)
+    folders: Sequence[Path] = sorted(p.parent for p in root.rglob("key.json")
                                      if any((p.parent / f).is_file() for f in files)
+                                     and not any(part.endswith("-cv") for part in p.relative_to(root).parts)
                                      and (used_since is None or p.stat().st_mtime >= used_since))
     return [export_model(f, profile, dest) for f in folders]
 
@@ -166,15 +169,24 @@ def prune(dest: str | Path, profile: str, keep: Sequence[dict[str, Any]]) -> lis
     """Delete the cards of ``profile`` in ``dest`` (and their weights) that are not among ``keep``
     (the cards a full :func:`export_all` just wrote, told apart by name, variant and their weights'
     sha256, so a network shipped again under a new variant name loses its old card); returns the
-    deleted paths."""
+    deleted paths.
+
+    A card trained on data other than the phantom (e.g. the Harvard atlas pairs) stays unless one
+    of ``keep`` has its name and variant: a run on a machine without that data never uses it, and
+    cannot rebuild it."""
     def identity(card: dict[str, Any]) -> tuple[str, str, str]:
         return card["name"], card["variant"], card["sha256"]
 
     kept = {identity(card) for card in keep}
+    replaced = {(card["name"], card["variant"]) for card in keep}
     gone = []
     for card_path in sorted(Path(dest).glob(f"{profile}--*.json")):
-        if identity(json.loads(card_path.read_text())) not in kept:
-            for path in (card_path, card_path.with_suffix(".pt")):
-                path.unlink(missing_ok=True)
+        card = json.loads(card_path.read_text())
+        own_data = not all(name.startswith("phantom-") for name in card["data"]["train"])
+        if identity(card) in kept or (own_data and (card["name"], card["variant"]) not in replaced):
+            continue
+        for path in (card_path, card_path.with_suffix(".pt")):
+            if path.is_file():
+                path.unlink()
                 gone.append(path)
     return gone

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,8 @@ def fuse_volume(method: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Fuse two ``(S, H, W)`` volumes slice by slice with a classical method; a method in
     :data:`~ivan_core.fusion.methods.COSTLY` runs its slices in parallel processes, one per CPU core."""
     if method in COSTLY and len(a) > 1:
-        slices = Parallel(n_jobs=-1)(delayed(fuse)(method, a[k], b[k]) for k in range(len(a)))
+        workers = min(len(a), os.cpu_count() or 1)
+        slices = Parallel(n_jobs=workers)(delayed(fuse)(method, a[k], b[k]) for k in range(len(a)))
     else:
         slices = [fuse(method, a[k], b[k]) for k in range(len(a))]
     return np.stack(slices).astype(np.float32)
