@@ -79,3 +79,41 @@ def test_fusion_summary_rows_carry_tables_iii_and_iv():
     assert rows["separation PSNR_head T2 (iVAN (unsupervised), round trip (8-bit))"]["paper"] is not None
     assert rows["separation PSNR_full CT (iVAN (unsupervised), inverse synthesis)"]["paper"] is None
     assert all(r["task"] == "t2ct_fusion (phantom)" and r["notebook"] == "06" for r in rows.values())
+
+
+def _as(method, modality="T2", shift=0.0):
+    return [{**r, "method": method, "modality": modality, "psnr": r["psnr"] + shift} for r in ROWS if r["method"] == "iVAN"]
+
+
+def test_pet_summary_rows_carry_table_ii_the_gain_and_the_harvard_rows():
+    from ivan_core.tutorial.reporting import pet_summary_rows
+
+    rows = {"t1_to_pet": _as("iVAN", "PET_rgb"), "t1t2_to_pet": _as("iVAN", "PET_rgb", shift=1.5)}
+    by_name = {(r["task"], r["metric"]): r for r in pet_summary_rows(rows)}
+    gain = by_name["t1t2_to_pet", "PSNR_head gain over T1 only (dB)"]
+    assert gain["value"] == pytest.approx(1.5) and gain["paper"] == pytest.approx(1.6056)
+    assert by_name["t1_to_pet", "PSNR_head PET_rgb (iVAN)"]["paper"] is not None  # Table II
+    assert not any(task == "t1_to_pet (Harvard)" for task, _ in by_name)
+    harvard = pet_summary_rows(rows, harvard_rows=_as("iVAN", "PET_rgb"))
+    assert any(r["task"] == "t1_to_pet (Harvard)" and r["paper"] is not None for r in harvard)
+
+
+def test_ablation_summary_rows_put_tables_v_and_vi_beside_their_ablations_only():
+    from ivan_core.tutorial.reporting import ablation_summary_rows
+
+    channels = _as("3 channels", "PET_rgb") + _as("6 channels", "PET_rgb")
+    out = ablation_summary_rows(_as("L1") + _as("L2"), channels, _as("lambda=4"), _as("lambda=4"), _as("blocks=4"))
+    with_paper = {r["task"] for r in out if r["paper"] is not None}
+    assert with_paper == {"t1pd_to_t2 (loss norm)", "t1t2_to_pet (channels)"}
+    assert any(r["metric"].startswith("inverse PSNR_head") for r in out)
+    assert {r["notebook"] for r in out} == {"09_ablations"}
+
+
+def test_recipe_summary_rows_take_the_last_point_of_each_curve():
+    from ivan_core.tutorial.reporting import recipe_summary_rows
+
+    curves = {"lr 1e-3": [{"steps": 100, "psnr": 20.0}, {"steps": 200, "psnr": 22.5}]}
+    runs = [{"task": "t1_to_t2", "recipe": "L1", "steps": 3000, "psnr": 25.0}]
+    first, second = recipe_summary_rows(curves, runs)
+    assert (first["metric"], first["value"]) == ("PSNR_head T2 (lr 1e-3, 200 steps)", 22.5)
+    assert (second["task"], second["metric"], second["value"]) == ("t1_to_t2", "PSNR_head (L1, 3000 steps)", 25.0)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ivan_core.evaluation import summarise
-from ivan_core.tutorial.paper import INVERSE_KIND, PaperNumber, paper_lookup
+from ivan_core.tutorial.paper import INVERSE_KIND, PaperNumber, paper_lookup, paper_number
 from ivan_core.tutorial.results import result_row
 
 METRICS = ("psnr", "ssim", "nmse")
@@ -157,3 +157,56 @@ def fusion_summary_rows(notebook: str, task: str, study: Any,
     return (summary_rows(notebook, task, study.table, region=None, metrics=metrics, by=("method",), paper=table_iii)
             + summary_rows(notebook, task, study.separation, metrics=("psnr", "ssim"),
                            by=("method", "kind", "modality"), prefix="separation ", paper=table_iv))
+
+
+def pet_summary_rows(rows: Mapping[str, Sequence[dict]], harvard_rows: Sequence[dict] = ()) -> list[dict]:
+    """The result rows of notebook 05: each PET task beside Table II, the gain of T1 + T2 over T1 alone,
+    and the Harvard T1 -> PET rows when there are any.
+
+    Parameters
+    ----------
+    rows : mapping
+        ``{"t1_to_pet": rows, "t1t2_to_pet": rows}``, per-subject ``compare`` rows on the phantom.
+    harvard_rows : sequence of dict
+        ``compare`` rows of the T1 -> PET network on the Harvard PET-MRI cases (Table II's data).
+    """
+    notebook = "05_mri_to_pet"
+    paper = {name: paper_lookup(name, {"iVAN": "iVAN"}) for name in rows}
+    out = [r for name in rows for r in summary_rows(notebook, name, rows[name], paper=paper[name])]
+    ivan = {name: [r for r in rows[name] if r["method"] == "iVAN"] for name in rows}
+    out += gain_rows(notebook, "t1t2_to_pet", "over T1 only", ivan["t1t2_to_pet"], ivan["t1_to_pet"],
+                     paper_number("t1t2_to_pet", "gain: T1+T2 over T1", "PSNR"))
+    if harvard_rows:
+        out += summary_rows(notebook, "t1_to_pet (Harvard)", harvard_rows, paper=paper["t1_to_pet"])
+    return out
+
+
+def ablation_summary_rows(norm: Sequence[dict], channels: Sequence[dict], lam: Sequence[dict],
+                          lam_inverse: Sequence[dict], depth: Sequence[dict]) -> list[dict]:
+    """The result rows of notebook 09, each ablation's per-subject rows beside the paper's table.
+
+    ``norm`` (methods ``"L1"``, ``"L2"``) sits beside Table V and ``channels`` (``"3 channels"``,
+    ``"6 channels"``) beside Table VI; the paper has no λ or depth table, so ``lam``, its inverse
+    rows ``lam_inverse`` (named ``"inverse ..."``) and ``depth`` get no paper number.
+    """
+    notebook = "09_ablations"
+    table_v = paper_lookup("t1pd_to_t2", {"L1": "L1-norm", "L2": "L2-norm"})
+    table_vi = paper_lookup("t1t2_to_pet", {"3 channels": "3-channel", "6 channels": "6-channel"})
+    return (summary_rows(notebook, "t1pd_to_t2 (loss norm)", norm, paper=table_v)
+            + summary_rows(notebook, "t1t2_to_pet (channels)", channels, paper=table_vi)
+            + summary_rows(notebook, "t1pd_to_t2 (lambda)", lam)
+            + summary_rows(notebook, "t1pd_to_t2 (lambda)", lam_inverse, prefix="inverse ")
+            + summary_rows(notebook, "t1pd_to_t2 (depth)", depth))
+
+
+def recipe_summary_rows(curves: Mapping[str, Sequence[dict]], runs: Sequence[dict]) -> list[dict]:
+    """The result rows of notebook 10: the last point of each learning curve and each full run.
+
+    ``curves`` maps a recipe name to its points (``steps``, ``psnr``) on T1 + PD -> T2; ``runs`` are
+    full trainings (``task``, ``recipe``, ``steps``, ``psnr``).
+    """
+    notebook = "10_training_recipe"
+    return ([result_row(notebook, "t1pd_to_t2", f"PSNR_head T2 ({name}, {p[-1]['steps']} steps)", p[-1]["psnr"])
+             for name, p in curves.items()]
+            + [result_row(notebook, r["task"], f"PSNR_head ({r['recipe']}, {r['steps']} steps)", r["psnr"])
+               for r in runs])
