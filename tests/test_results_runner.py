@@ -47,6 +47,24 @@ def test_run_all_executes_notebooks_and_summarises(tmp_path):
     assert [t["notebook"] for t in timed] == ["01_demo", "02_again"]
 
 
+def test_run_all_passes_pretrained_only_to_notebooks_that_declare_it(tmp_path):
+    books = tmp_path / "books"
+    books.mkdir()
+    for name, declared in (("01_plain", 'profile = "tutorial"\noutput_dir = "x"'),
+                           ("02_loads", 'profile = "tutorial"\noutput_dir = "x"\npretrained = True')):
+        params = nbformat.v4.new_code_cell(declared)
+        params.metadata["tags"] = ["parameters"]
+        nb = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell("print('ran')")])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, books / f"{name}.ipynb")
+    run_all("smoke", tmp_path / "out", folder=books, train=True)
+    injected = {name: "".join(c.source for c in nbformat.read(tmp_path / "out" / f"{name}.ipynb", 4).cells
+                              if "injected-parameters" in c.metadata.get("tags", []))
+                for name in ("01_plain", "02_loads")}
+    assert "pretrained =" not in injected["01_plain"]
+    assert "pretrained = False" in injected["02_loads"]
+
+
 def test_find_notebooks_filters_and_reports(tmp_path):
     assert [p.stem[:2] for p in find_notebooks()][:3] == ["00", "01", "02"]
     with pytest.raises(FileNotFoundError, match="no notebooks"):

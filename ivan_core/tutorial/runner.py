@@ -36,8 +36,8 @@ def run_all(profile: str, out: str | Path | None = None, only: list[str] | None 
     ``output_dir=<out>/NN_name`` into ``<out>/NN_name.ipynb``; timings go to
     ``<out>/timings.json`` and all result rows to ``<out>/summary.json`` / ``summary.md``.
     A rerun of some notebooks (``only``) replaces their timings and results and keeps
-    those of the others already in ``out``. The notebooks use the networks shipped in
-    :mod:`ivan_core.pretrained` where they match (parameter ``pretrained``); ``train=True``
+    those of the others already in ``out``. The notebooks that declare a ``pretrained``
+    parameter use the networks shipped in :mod:`ivan_core.pretrained` where they match; ``train=True``
     trains every network afresh (into ``<out>/models``).
     """
     import papermill
@@ -52,9 +52,10 @@ def run_all(profile: str, out: str | Path | None = None, only: list[str] | None 
         for book in find_notebooks(folder, only):
             print(f"[ivan] running {book.name} ({profile})", flush=True)
             t0 = time.perf_counter()
-            papermill.execute_notebook(str(book), str(out / book.name), cwd=str(book.parent),
-                                       parameters={"profile": profile, "output_dir": str(out / book.stem),
-                                                   "pretrained": not train},
+            parameters = {"profile": profile, "output_dir": str(out / book.stem)}
+            if "pretrained" in papermill.inspect_notebook(str(book)):  # only notebooks that load networks
+                parameters["pretrained"] = not train
+            papermill.execute_notebook(str(book), str(out / book.name), cwd=str(book.parent), parameters=parameters,
                                        progress_bar=False, log_output=False)
             timings = [t for t in timings if t["notebook"] != book.stem]
             timings.append({"notebook": book.stem, "seconds": round(time.perf_counter() - t0, 1)})
