@@ -3,6 +3,7 @@
 >>> curve = learning_curve("t1pd_to_t2", splits, "tutorial", levels=0)   # doctest: +SKIP
 >>> curve[-1]["steps"], curve[-1]["psnr"]                                # doctest: +SKIP
 >>> finished_run("t1_to_t2", splits, "tutorial", "runs/models", "λ=16", lam=16.0)  # doctest: +SKIP
+>>> curves, references = study_curves(variants, measured, "tutorial")      # doctest: +SKIP
 
 Each point is scored on ``splits.test`` while training runs (``TrainConfig.val_every`` sets how
 often), so a curve shows what more steps buy and where a change pays off.
@@ -10,7 +11,7 @@ often), so a curve shows what more steps buy and where a change pays off.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from ivan_core.model import IVAN
 from ivan_core.tasks import Task, get_task
 from ivan_core.training import train
 from ivan_core.training.pairs import TaskDataset
-from ivan_core.tutorial.experiment import Splits, fit
+from ivan_core.tutorial.experiment import Splits, fit, phantom_splits
 from ivan_core.tutorial.profiles import Profile, get_profile
 
 
@@ -72,3 +73,64 @@ def finished_run(task: Task | str, splits: Splits, profile: str | Profile, model
             "steps": int(sum(row.get("steps", 0) for row in result.history)),
             "seconds": round(float(sum(row["seconds"] for row in result.history)), 1),
             "psnr": probe["test_psnr"], "ssim": probe["test_ssim"]}
+
+
+#: Epochs of each curve in the ``smoke`` profile: enough to exercise the code, nothing more.
+SMOKE_CURVE = {"epochs": 2, "val_every": 1}
+
+
+def _use_measured(profile: str | Profile, rerun: bool) -> bool:
+    return get_profile(profile).name == "tutorial" and not rerun
+
+
+def study_curves(variants: Mapping[str, dict[str, Any]], measured: Mapping[str, Any], profile: str | Profile,
+                 rerun: bool = False, task: str = "t1pd_to_t2",
+                 progress: bool = True) -> tuple[dict[str, list[dict[str, float]]], dict[str, Any]]:
+    """The learning curves of notebook 10: measured where that is possible, trained otherwise.
+
+    Parameters
+    ----------
+    variants : mapping
+        Curve name -> :class:`~ivan_core.training.TrainConfig` overrides.
+    measured : mapping
+        The measured study (``results/tutorial_cpu/recipe_curves.json``): ``variants`` (name ->
+        ``{"overrides", "points"}``) and ``references`` (baseline lines).
+    profile : str or Profile
+        In the ``tutorial`` profile, without ``rerun``, a variant measured with the same overrides
+        takes its measured points; any other variant trains here with :func:`learning_curve` (in the
+        ``smoke`` profile for :data:`SMOKE_CURVE` epochs).
+    rerun : bool
+        Train every variant afresh.
+    task : str
+        The task every curve trains.
+
+    Returns
+    -------
+    curves : dict
+        Name -> :func:`curve_points`.
+    references : dict
+        ``measured["references"]`` when measured curves are shown, else empty (they belong to the
+        measured run's data and budget).
+    """
+    use = _use_measured(profile, rerun)
+    known = measured["variants"]
+    curves, splits = {}, None
+    for name, overrides in variants.items():
+        if use and name in known and known[name]["overrides"] == overrides:
+            curves[name] = known[name]["points"]
+            continue
+        splits = splits or phantom_splits(profile, progress=progress)
+        short = SMOKE_CURVE if get_profile(profile).name == "smoke" else {}
+        curves[name] = learning_curve(task, splits, profile, progress, **{**overrides, **short})
+    return curves, (measured["references"] if use else {})
+
+
+def study_runs(runs: Sequence[Mapping[str, Any]], profile: str | Profile, models_root: str | None,
+               rerun: bool = False, progress: bool = True) -> list[dict[str, Any]]:
+    """The full-budget runs of notebook 10: ``runs`` as measured (each a :func:`finished_run` row) in
+    the ``tutorial`` profile without ``rerun``; otherwise each trained (or reused from
+    ``models_root``) with its ``task``, ``recipe`` and ``overrides``."""
+    if _use_measured(profile, rerun):
+        return [dict(r) for r in runs]
+    splits = phantom_splits(profile, progress=progress)
+    return [finished_run(r["task"], splits, profile, models_root, r["recipe"], progress, **r["overrides"]) for r in runs]
