@@ -1,5 +1,8 @@
 """Fusion supervision: teacher labels, the unsupervised forward term, and the fusion table."""
 
+import json
+from dataclasses import asdict
+
 import numpy as np
 import pytest
 import torch
@@ -37,8 +40,7 @@ def test_teacher_forward_term_fits_the_label_and_the_edges():
 
 
 def test_fusion_budget_comes_from_the_profile():
-    assert fusion_overrides("tutorial") == {"lam": 1.0, "levels": 0, "epochs": 50, "lr_step": 20, "ema": 0.0, "norm": "l2",
-                                            "val_every": 10}
+    assert fusion_overrides("tutorial") == {"lam": 1.0, "lr_step": 60, "ema": 0.0, "norm": "l2", "val_every": 30}
     assert fusion_overrides("smoke") == {"lam": 1.0, "val_every": 1}
     assert fusion_overrides("paper") == {"lam": 1.0, "val_every": 60}
 
@@ -54,24 +56,40 @@ def test_run_fusion_study_smoke(tmp_path):
     assert len(exact) == 2 * 2 and all(r["psnr"] > 90 for r in exact)
 
 
+def test_fused_volumes_are_cached_by_method_and_pixels(tmp_path, monkeypatch):
+    from ivan_core.tutorial import fusion_study
+
+    a, b = np.random.default_rng(0).random((2, 2, 16, 16)).astype(np.float32)
+    fresh = fusion_study.fuse_volume("average", a, b, tmp_path)
+    assert np.array_equal(fresh, (a + b) / 2) and len(list(tmp_path.glob("average-*.npy"))) == 1
+    monkeypatch.setattr(fusion_study, "fuse", lambda *args: pytest.fail("fused again instead of read from the cache"))
+    assert np.array_equal(fusion_study.fuse_volume("average", a, b, tmp_path), fresh)
+    with pytest.raises(pytest.fail.Exception):  # other pixels or another method: computed, not reused
+        fusion_study.fuse_volume("average", a, b + 1e-3, tmp_path)
+    with pytest.raises(pytest.fail.Exception):
+        fusion_study.fuse_volume("maximum", a, b, tmp_path)
+
+
 def test_cross_validation_tests_every_case_once_with_networks_that_never_saw_it(tmp_path):
-    from ivan_core.tutorial.fusion_cv import cross_validate_fusion, paired_wins
+    from ivan_core.tutorial.fusion_cv import FusionCrossValidation, cross_validate_fusion, paired_wins
     from ivan_core.tutorial.reporting import metrics_table
 
     cases = [make_subject(f"c{i}", slices=2, size=40, seed=i) for i in range(4)]
     cv = cross_validate_fusion(cases, "smoke", tmp_path, k=2, teacher="average", methods=("average", "lp_sr"),
                                progress=False)
-    assert sorted(r["subject"] for r in cv.rows if r["method"] == "average") == [c.name for c in cases]
+    assert sorted(r["subject"] for r in cv.table if r["method"] == "average") == [c.name for c in cases]
     for i, fold in enumerate(cv.folds):
-        tested = {r["subject"] for r in cv.rows if r["fold"] == i}
-        assert tested == {s.name for s in fold.test} and not tested & {s.name for s in fold.train + fold.val}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fold0", "fold1"]
-    table = metrics_table(cv.rows, by=("method",), metrics=FUSION_METRICS).set_index("method")
+        tested = {r["subject"] for r in cv.table if r["fold"] == i}
+        assert tested == set(fold["test"]) and not tested & set(fold["train"] + fold["val"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fold0", "fold1", "fused"]
+    assert len(list((tmp_path / "fused").glob("*.npy"))) == 2 * len(cases)  # each case fused once per method
+    table = metrics_table(cv.table, by=("method",), metrics=FUSION_METRICS).set_index("method")
     assert table.loc["average", "subjects"] == 4 and " ± " in table.loc["average", "Q_ABF"]
-    wins = {r["method"]: r for r in paired_wins(cv.rows, "iVAN (teacher: average)")}
+    wins = {r["method"]: r for r in paired_wins(cv.table, "iVAN (teacher: average)")}
     assert set(wins) == {"average", "lp_sr", "iVAN (unsupervised)"} and all(0 <= wins[m]["AG"] <= 4 for m in wins)
     with pytest.raises(ValueError, match="no rows for 'nope'"):
-        paired_wins(cv.rows, "nope")
+        paired_wins(cv.table, "nope")
+    assert FusionCrossValidation(**json.loads(json.dumps(asdict(cv)))) == cv  # what a card keeps reads back
 
 
 def test_paired_wins_count_cases_per_metric():

@@ -72,13 +72,22 @@ def test_fusion_summary_rows_carry_tables_iii_and_iv():
     separation = [{"subject": s, "method": "iVAN (unsupervised)", "kind": k, "modality": mod, "region": r,
                    "psnr": 50.0, "ssim": 0.9} for s in ("a", "b") for k in ("round trip (8-bit)", "inverse synthesis")
                   for mod in ("T2", "CT") for r in ("head", "full")]
-    study = SimpleNamespace(table=table, separation=separation, nets={"iVAN (unsupervised)": None})
+    study = SimpleNamespace(table=table, separation=separation)
     rows = {r["metric"]: r for r in fusion_summary_rows("06", "t2ct_fusion (phantom)", study, metrics=("AG", "Q_ABF"))}
     assert rows["AG (iVAN (unsupervised))"]["paper"] is not None and rows["AG (lp_sr)"]["paper"] is not None
     assert rows["AG (average)"]["paper"] is None
     assert rows["separation PSNR_head T2 (iVAN (unsupervised), round trip (8-bit))"]["paper"] is not None
     assert rows["separation PSNR_full CT (iVAN (unsupervised), inverse synthesis)"]["paper"] is None
     assert all(r["task"] == "t2ct_fusion (phantom)" and r["notebook"] == "06" for r in rows.values())
+
+
+def test_fusion_wins_rows_count_cases_per_metric():
+    from ivan_core.tutorial.reporting import fusion_wins_rows
+
+    wins = [{"method": "lrd", "cases": 8, "AG": 3, "Q_ABF": 7, "beaten_on": ["Q_ABF"]}]
+    rows = fusion_wins_rows("06", "t2ct_fusion (Harvard, cross-validated)", "iVAN", wins)
+    assert [(r["metric"], r["value"], r["n"]) for r in rows] == [("cases won AG (iVAN vs lrd)", 3.0, 8),
+                                                                ("cases won Q_ABF (iVAN vs lrd)", 7.0, 8)]
 
 
 def _as(method, modality="T2", shift=0.0):

@@ -73,9 +73,14 @@ def phantom_test_metrics(predict, key: dict[str, Any], profile: str, seed: int =
 
 
 def export_model(folder: str | Path, profile: str, dest: str | Path = WEIGHTS,
-                 command: str | None = None) -> dict[str, Any]:
+                 command: str | None = None, variant: str | None = None,
+                 card_extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write ``folder``'s trained network (from :func:`ivan_core.tutorial.experiment.fit`) as ``<stem>.pt``
     (state dict only) and its card ``<stem>.json`` into ``dest``; returns the card.
+
+    ``variant`` names it (default :func:`variant_name` of its key), e.g. ``"harvard"`` for a network
+    that users load by that name; ``card_extra`` adds fields to the card (e.g. the
+    ``cross_validation`` its recipe was chosen by).
 
     A folder of a baseline is shipped as its kind is: a U-Net of
     :func:`~ivan_core.tutorial.experiment.fit_unet` (``unet.pt``) or a pix2pix, CycleGAN or Hi-Net of
@@ -91,7 +96,7 @@ def export_model(folder: str | Path, profile: str, dest: str | Path = WEIGHTS,
     key = json.loads((folder / "key.json").read_text())
     history = json.loads((folder / "history.json").read_text())
     net, task, _ = load_model(folder / "model.pt")
-    variant = variant_name(key, profile)
+    variant = variant or variant_name(key, profile)
     stem = _slug(f"{profile}--{task.name}--{variant}--{key_hash(key)[:8]}")  # the key tells same-named models apart
     weights = atomic_save({k: v.detach().cpu() for k, v in net.state_dict().items()}, dest / f"{stem}.pt")
     config = key["config"]
@@ -106,7 +111,7 @@ def export_model(folder: str | Path, profile: str, dest: str | Path = WEIGHTS,
         "test_metrics": phantom_test_metrics(lambda s: synthesise(net, task, s), key, profile),
         "intensity_scaling": _scaling(folder),
         "sha256": sha256(weights), "key_sha": key_hash(key), "key": key,
-        "command": command or COMMAND.format(profile=profile), "history": history,
+        "command": command or COMMAND.format(profile=profile), **(card_extra or {}), "history": history,
     }
     write_json(dest / f"{stem}.json", card)
     return card

@@ -2,10 +2,11 @@
 
 >>> cases = harvard_cases("CT-MRI", None)                              # doctest: +SKIP
 >>> cv = cross_validate_fusion(cases, "tutorial", "runs/cv", k=4)       # doctest: +SKIP
->>> metrics_table(cv.rows, by=("method",), metrics=FUSION_METRICS)      # doctest: +SKIP
->>> paired_wins(cv.rows, "iVAN (teacher: laplacian_pyramid)")          # doctest: +SKIP
+>>> metrics_table(cv.table, by=("method",), metrics=FUSION_METRICS)     # doctest: +SKIP
+>>> paired_wins(cv.table, "iVAN (teacher: laplacian_pyramid)")         # doctest: +SKIP
+>>> shipped_cross_validation().table                                   # the measured one, shipped  # doctest: +SKIP
 
-Each fold trains both iVAN fusion variants of :func:`~ivan_core.tutorial.fusion_study.run_fusion_study`
+Each fold trains the iVAN fusion variants (both by default) of :func:`~ivan_core.tutorial.fusion_study.run_fusion_study`
 on its training cases (its own folder under ``models_root``) and scores every method on its test
 cases. One row per (case, method) carries the case's fold;
 :func:`~ivan_core.tutorial.reporting.metrics_table` gives the mean and standard deviation over
@@ -23,7 +24,7 @@ from typing import Any
 from ivan_core.data import Subject, case_folds
 from ivan_core.fusion.methods import METHODS
 from ivan_core.tutorial.experiment import Splits
-from ivan_core.tutorial.fusion_study import FUSION_METRICS, run_fusion_study
+from ivan_core.tutorial.fusion_study import FUSION_METRICS, FUSION_VARIANTS, run_fusion_study
 from ivan_core.tutorial.profiles import Profile
 
 
@@ -31,25 +32,29 @@ from ivan_core.tutorial.profiles import Profile
 class FusionCrossValidation:
     """Result of :func:`cross_validate_fusion`.
 
+    Plain lists and dicts only: :func:`dataclasses.asdict` of it is what a shipped card keeps
+    (:func:`shipped_cross_validation` reads it back).
+
     Attributes
     ----------
-    rows : list of dict
-        :func:`~ivan_core.fusion.supervision.fusion_rows` of every test case of every fold, with ``fold``.
+    table : list of dict
+        :func:`~ivan_core.fusion.supervision.fusion_rows` of every test case of every fold, with ``fold``
+        (as :attr:`~ivan_core.tutorial.fusion_study.FusionStudy.table`).
     separation : list of dict
         Each fold's separation rows (the iVAN variants' inverse passes), with ``fold``.
-    folds : list of Splits
-        The folds, in order.
+    folds : list of dict
+        Each fold's case names: ``{"train": [...], "val": [...], "test": [...]}``, in order.
     """
 
-    rows: list[dict]
+    table: list[dict]
     separation: list[dict]
-    folds: list[Splits]
+    folds: list[dict[str, list[str]]]
 
 
 def cross_validate_fusion(cases: Sequence[Subject], profile: str | Profile, models_root: str | Path | None,
                           k: int = 4, teacher: str = "laplacian_pyramid", edge_weight: float = 1.0, seed: int = 0,
                           methods: Sequence[str] = tuple(METHODS), progress: bool = True, pretrained: bool = False,
-                          **overrides: Any) -> FusionCrossValidation:
+                          variants: Sequence[str] = FUSION_VARIANTS, **overrides: Any) -> FusionCrossValidation:
     """Run :func:`~ivan_core.tutorial.fusion_study.run_fusion_study` on each of ``k`` folds of ``cases``.
 
     Parameters
@@ -58,10 +63,11 @@ def cross_validate_fusion(cases: Sequence[Subject], profile: str | Profile, mode
         Cases with T2 and CT (e.g. the Harvard CT-MRI atlas cases, or phantom subjects).
     profile : str or Profile
     models_root : str or Path, optional
-        Fold ``i`` keeps its networks under ``models_root/fold<i>`` (None keeps nothing).
+        Fold ``i`` keeps its networks under ``models_root/fold<i>``, and the classical methods' fused
+        volumes are kept in ``models_root/fused`` (None keeps nothing).
     k : int
         Folds (:func:`~ivan_core.data.case_folds`, one validation case each).
-    teacher, edge_weight, methods, progress, pretrained, **overrides
+    teacher, edge_weight, methods, progress, pretrained, variants, **overrides
         As for :func:`~ivan_core.tutorial.fusion_study.run_fusion_study`.
 
     Returns
@@ -72,11 +78,25 @@ def cross_validate_fusion(cases: Sequence[Subject], profile: str | Profile, mode
     for i, (train, val, test) in enumerate(case_folds(cases, k, seed=seed)):
         split = Splits(train, val, test)
         root = None if models_root is None else Path(models_root) / f"fold{i}"
-        study = run_fusion_study(split, profile, root, teacher, edge_weight, progress, pretrained, methods, **overrides)
+        study = run_fusion_study(split, profile, root, teacher, edge_weight, progress, pretrained, methods,
+                                 fused_cache=None if models_root is None else Path(models_root) / "fused",
+                                 variants=variants, **overrides)
         rows += [{**r, "fold": i} for r in study.table]
         separation += [{**r, "fold": i} for r in study.separation]
-        folds.append(split)
+        folds.append({part: [s.name for s in getattr(split, part)] for part in ("train", "val", "test")})
     return FusionCrossValidation(rows, separation, folds)
+
+
+def shipped_cross_validation(variant: str = "harvard", profile: str = "tutorial",
+                             folder: str | Path | None = None) -> FusionCrossValidation:
+    """The cross-validation kept on the card of a shipped fusion network (``card["cross_validation"]``):
+    the measured evidence its recipe was chosen on, readable without the data or the hours it took."""
+    from ivan_core.pretrained import find_card
+
+    card = find_card("t2ct_fusion", profile, variant, folder)
+    if "cross_validation" not in card:
+        raise KeyError(f"the shipped t2ct_fusion network {variant!r} ({profile}) carries no cross-validation")
+    return FusionCrossValidation(**card["cross_validation"])
 
 
 def paired_wins(rows: Sequence[dict], ours: str, metrics: Sequence[str] = FUSION_METRICS) -> list[dict]:

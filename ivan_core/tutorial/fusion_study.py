@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed
 
+import ivan_core.fusion.methods as methods_module
 from ivan_core.data import Subject
 from ivan_core.evaluation import inverse_rows, synthesise
 from ivan_core.fusion.methods import COSTLY, METHODS, fuse
 from ivan_core.fusion.supervision import add_fusion_label, fusion_rows, teacher_forward_loss, unsupervised_forward_loss
+from ivan_core.io import atomic_write
 from ivan_core.model import IVAN
 from ivan_core.tasks import get_task
+from ivan_core.training import TrainResult
 from ivan_core.tutorial.experiment import Splits, fit
 from ivan_core.tutorial.profiles import Profile, get_profile
 
@@ -25,15 +31,44 @@ from ivan_core.tutorial.profiles import Profile, get_profile
 FUSION_METRICS = ("AG", "SF", "EN", "Q_MI", "Q_ABF", "Q_PIELLA")
 
 
-def fuse_volume(method: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+@cache
+def _fusion_code_sha() -> str:
+    """SHA-256 over the code of the classical fusion methods and the data files they read (CS-MCA's
+    dictionaries, LP-CNN's weights): a cached fused volume is only reused while they are unchanged."""
+    folder = Path(methods_module.__file__).parent
+    files = {Path(sys.modules[fn.__module__].__file__) for fn in METHODS.values()} | {Path(methods_module.__file__)}
+    files |= {p for p in folder.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")}
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.relative_to(folder).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def fuse_volume(method: str, a: np.ndarray, b: np.ndarray, cache_dir: str | Path | None = None) -> np.ndarray:
     """Fuse two ``(S, H, W)`` volumes slice by slice with a classical method; a method in
-    :data:`~ivan_core.fusion.methods.COSTLY` runs its slices in parallel processes, one per CPU core."""
+    :data:`~ivan_core.fusion.methods.COSTLY` runs its slices in parallel processes, one per CPU core.
+
+    With ``cache_dir`` the fused ``(S, H, W)`` float32 volume is kept there (written atomically) under a
+    name made of the method, the two volumes' pixels and the fusion code (:mod:`ivan_core.fusion`, its
+    dictionaries and weights included), so an interrupted or repeated study fuses nothing twice and a
+    changed method or input never reuses an old result."""
+    path = None
+    if cache_dir is not None:
+        digest = hashlib.sha256(f"{method}|{a.shape}|{b.shape}|{_fusion_code_sha()}".encode())
+        for volume in (a, b):
+            digest.update(np.ascontiguousarray(volume, dtype=np.float32).tobytes())
+        path = Path(cache_dir) / f"{method}-{digest.hexdigest()[:20]}.npy"
+        if path.is_file():
+            return np.load(path, allow_pickle=False)
     if method in COSTLY and len(a) > 1:
         workers = min(len(a), os.cpu_count() or 1)
         slices = Parallel(n_jobs=workers)(delayed(fuse)(method, a[k], b[k]) for k in range(len(a)))
     else:
         slices = [fuse(method, a[k], b[k]) for k in range(len(a))]
-    return np.stack(slices).astype(np.float32)
+    fused = np.stack(slices).astype(np.float32)
+    if path is not None:
+        atomic_write(path, lambda fh: np.save(fh, fused, allow_pickle=False))
+    return fused
 
 
 @dataclass
@@ -66,9 +101,12 @@ def fusion_overrides(profile: str | Profile) -> dict[str, Any]:
     the synthesis recipe's larger forward weight would trade away separation), the profile's
     ``fusion`` overrides, and validation about five times per run.
 
-    In the ``tutorial`` profile fusion keeps the recipe it was tuned with (the paper's network,
-    50 epochs of 20 steps, lr halved every 20 epochs, the L2 inverse term); the Haar variant and
-    the L1 loss of the synthesis recipe have not been tuned for fusion yet.
+    In the ``tutorial`` profile fusion trains the synthesis recipe's network (the Haar variant, 150
+    epochs of up to 20 steps) with the lr halved every 60 epochs, no weight average and the L2
+    inverse term. It was chosen on notebook 06's Harvard split, one change at a time
+    (``results/tutorial_cpu/harvard_fusion_screen.json``): against the paper's network at 500 steps
+    it raised Q^AB/F on the two test cases from 0.602 to 0.633 in a quarter of the time; the L1
+    inverse term, an L1 label term, other teachers and a stronger edge term did not do better.
     """
     p = get_profile(profile)
     merged = {"lam": 1.0, **p.fusion}
@@ -76,36 +114,65 @@ def fusion_overrides(profile: str | Profile) -> dict[str, Any]:
     return merged
 
 
+#: The two ways iVAN learns fusion: fit a teacher's fused image (plus an edge term), or no label at all.
+FUSION_VARIANTS = ("teacher", "unsupervised")
+
+
+def variant_label(variant: str, teacher: str = "laplacian_pyramid") -> str:
+    """The method name of an iVAN fusion variant in result tables, e.g. ``"iVAN (teacher: laplacian_pyramid)"``."""
+    if variant not in FUSION_VARIANTS:
+        raise ValueError(f"unknown fusion variant {variant!r}; expected one of {FUSION_VARIANTS}")
+    return f"iVAN (teacher: {teacher})" if variant == "teacher" else "iVAN (unsupervised)"
+
+
+def fit_fusion(labelled: Splits, profile: str | Profile, models_root: str | Path | None, variant: str = "teacher",
+               teacher: str = "laplacian_pyramid", edge_weight: float = 1.0, progress: bool = True,
+               pretrained: bool = False, **overrides: Any) -> TrainResult:
+    """Train (or load) one iVAN fusion variant on ``labelled.train`` with the fusion recipe.
+
+    ``"teacher"`` fits the label ``"FUSED"`` that :func:`~ivan_core.fusion.supervision.add_fusion_label`
+    put on every subject (``teacher``'s fused image, named here for the record) plus ``edge_weight``
+    times the edge term (:func:`ivan_core.fusion.teacher_fusion_loss`); ``"unsupervised"`` uses
+    :func:`ivan_core.fusion.unsupervised_fusion_loss`. Both train the inverse from the repacked output
+    with :func:`fusion_overrides`, then ``overrides`` (any :class:`~ivan_core.training.TrainConfig` field);
+    the rest is :func:`~ivan_core.tutorial.experiment.fit`.
+    """
+    variant_label(variant, teacher)
+    task = get_task("t2ct_fusion")
+    if variant == "teacher" and not all("FUSED" in s.images for s in labelled.train):
+        raise ValueError(f"the teacher variant fits a label: add {teacher!r}'s fused image to every training subject "
+                         "first (ivan_core.fusion.supervision.add_fusion_label)")
+    forward = teacher_forward_loss(task, edge_weight) if variant == "teacher" else unsupervised_forward_loss(task)
+    return fit(task, labelled, profile, models_root, progress, pretrained=pretrained, inverse_from="repacked",
+               forward_loss=forward, **{**fusion_overrides(profile), **overrides})
+
+
 def run_fusion_study(splits: Splits, profile: str | Profile, models_root: str | Path | None,
                      teacher: str = "laplacian_pyramid", edge_weight: float = 1.0,
                      progress: bool = True, pretrained: bool = False, methods: Sequence[str] = tuple(METHODS),
+                     fused_cache: str | Path | None = None, variants: Sequence[str] = FUSION_VARIANTS,
                      **overrides: Any) -> FusionStudy:
     """Train iVAN on T2 + CT fusion with a teacher label and unsupervised, then compare on ``splits.test``.
 
-    The teacher variant fits ``teacher``'s fused image plus ``edge_weight`` times the edge term
-    (:func:`ivan_core.fusion.teacher_fusion_loss`); the unsupervised one uses
-    :func:`ivan_core.fusion.unsupervised_fusion_loss`. Both train the inverse from the repacked
-    output and use :func:`fusion_overrides`, then ``overrides`` (any
-    :class:`~ivan_core.training.TrainConfig` field, e.g. ``lam=0.3`` to weight separation more).
+    Each of ``variants`` (by default both :data:`FUSION_VARIANTS`) trains with :func:`fit_fusion`
+    (``overrides``: any :class:`~ivan_core.training.TrainConfig` field, e.g. ``lam=0.3`` to weight
+    separation more).
     ``pretrained`` uses shipped networks trained under the same key (see :func:`~ivan_core.tutorial.experiment.fit`).
     Every method in ``methods`` (names of :data:`ivan_core.fusion.METHODS`; by default all of
-    them) and both iVAN variants fuse each test subject; each variant's inverse pass
-    is scored as separation back into T2 and CT.
+    them) and the iVAN variants fuse each test subject; each variant's inverse pass
+    is scored as separation back into T2 and CT. The classical methods' fused volumes are kept in
+    ``fused_cache`` (default ``models_root/fused``; see :func:`fuse_volume`), so a rerun fuses nothing twice.
     """
-    task = get_task("t2ct_fusion")
-    schedule = {**fusion_overrides(profile), **overrides}
     labelled = Splits(*(add_fusion_label(part, teacher) for part in (splits.train, splits.val, splits.test)))
-    nets = {
-        f"iVAN (teacher: {teacher})": fit(task, labelled, profile, models_root, progress, pretrained=pretrained,
-                                          inverse_from="repacked",
-                                          forward_loss=teacher_forward_loss(task, edge_weight), **schedule).net,
-        "iVAN (unsupervised)": fit(task, labelled, profile, models_root, progress, pretrained=pretrained,
-                                   inverse_from="repacked",
-                                   forward_loss=unsupervised_forward_loss(task), **schedule).net,
-    }
+    nets = {variant_label(variant, teacher): fit_fusion(labelled, profile, models_root, variant, teacher, edge_weight,
+                                                        progress, pretrained, **overrides).net
+            for variant in variants}
+    task = get_task("t2ct_fusion")
+    if fused_cache is None and models_root is not None:
+        fused_cache = Path(models_root) / "fused"
     table, separation, fused = [], [], {}
     for subject in labelled.test:
-        volumes = {m: fuse_volume(m, subject["T2"], subject["CT"]) for m in methods}
+        volumes = {m: fuse_volume(m, subject["T2"], subject["CT"], fused_cache) for m in methods}
         volumes.update({m: synthesise(net, task, subject)["FUSED"] for m, net in nets.items()})
         fused[subject.name] = volumes
         table += fusion_rows(subject, volumes)

@@ -138,8 +138,9 @@ def fusion_summary_rows(notebook: str, task: str, study: Any,
     ----------
     notebook, task : str
         Written into every row (e.g. ``"06_t2ct_fusion"``, ``"t2ct_fusion (phantom)"``).
-    study : FusionStudy
-        A :func:`ivan_core.tutorial.fusion_study.run_fusion_study` result.
+    study : FusionStudy or FusionCrossValidation
+        A :func:`ivan_core.tutorial.fusion_study.run_fusion_study` or
+        :func:`ivan_core.tutorial.fusion_cv.cross_validate_fusion` result (its ``table`` and ``separation``).
     metrics : sequence of str
         The fusion metrics of ``study.table`` to report.
 
@@ -151,12 +152,20 @@ def fusion_summary_rows(notebook: str, task: str, study: Any,
         start (``kind``) and modality, PSNR and SSIM, named ``"separation ..."``, with Table IV
         beside the 8-bit round trip.
     """
-    table_iii = paper_lookup("t2ct_fusion", {**{m: "iVAN" for m in study.nets}, "lp_sr": "LP-SR", "lrd": "LRD",
+    ivan = {r["method"]: "iVAN" for r in study.table if r["method"].startswith("iVAN")}
+    table_iii = paper_lookup("t2ct_fusion", {**ivan, "lp_sr": "LP-SR", "lrd": "LRD",
                                              "cs_mca": "CS-MCA", "lp_cnn": "LP-CNN"})
     table_iv = paper_lookup("t2ct_fusion", {INVERSE_KIND: "inverse"}, key="kind")
     return (summary_rows(notebook, task, study.table, region=None, metrics=metrics, by=("method",), paper=table_iii)
             + summary_rows(notebook, task, study.separation, metrics=("psnr", "ssim"),
                            by=("method", "kind", "modality"), prefix="separation ", paper=table_iv))
+
+
+def fusion_wins_rows(notebook: str, task: str, ours: str, wins: Sequence[dict]) -> list[dict]:
+    """:func:`~ivan_core.tutorial.fusion_cv.paired_wins` as result rows: on how many of ``n`` cases
+    ``ours`` beats each method, per metric, named ``"cases won <METRIC> (<ours> vs <method>)"``."""
+    return [result_row(notebook, task, f"cases won {m.upper()} ({ours} vs {w['method']})", w[m], n=w["cases"])
+            for w in wins for m in w if m not in ("method", "cases", "beaten_on")]
 
 
 def pet_summary_rows(rows: Mapping[str, Sequence[dict]], harvard_rows: Sequence[dict] = ()) -> list[dict]:

@@ -1,0 +1,52 @@
+"""scripts/ship_harvard_fusion.py on a tiny fake atlas folder: folds, tables, the shipped card."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ivan_core.pretrained import find_card, load_pretrained
+from ivan_core.tutorial.fusion_cv import shipped_cross_validation
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "ship_harvard_fusion.py"
+
+
+@pytest.fixture
+def ship():
+    spec = importlib.util.spec_from_file_location("ship_harvard_fusion", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
+
+
+@pytest.fixture
+def atlas(tmp_path):
+    rng = np.random.default_rng(0)
+    for modality in ("CT", "MRI"):
+        (tmp_path / "atlas" / "CT-MRI" / modality).mkdir(parents=True)
+    for case in (3, 5, 7, 9):
+        for k in (1, 2):
+            for modality in ("CT", "MRI"):
+                pixels = (rng.random((32, 32)) * 255).astype(np.uint8)
+                Image.fromarray(pixels).save(tmp_path / "atlas" / "CT-MRI" / modality / f"{case}{k:03d}.png")
+    return tmp_path / "atlas"
+
+
+def test_ship_cross_validates_then_ships_the_card_with_the_cross_validation(ship, atlas, tmp_path):
+    common = ["--aanlib", str(atlas), "--profile", "smoke", "--k", "2", "--models", str(tmp_path / "models"),
+              "--methods", "average", "maximum"]
+    assert ship([*common, "--fold", "1"]) == 0  # one fold alone: its two networks, nothing shipped
+    assert len(list((tmp_path / "models" / "aanlib-cv" / "fold1").glob("*/model.pt"))) == 2
+    assert ship([*common, "--results", str(tmp_path / "results"), "--dest", str(tmp_path / "weights")]) == 0
+    result = json.loads((tmp_path / "results" / "harvard_fusion_cv.json").read_text())
+    assert sorted({r["subject"] for r in result["table"]}) == [f"aanlib-CT-MRI-{c}" for c in (3, 5, 7, 9)]
+    assert {w["method"] for w in result["wins"]} == {"average", "maximum", "iVAN (unsupervised)"}
+    assert "| iVAN (teacher: laplacian_pyramid) | 4 |" in (tmp_path / "results" / "harvard_fusion_cv.md").read_text()
+    card = find_card("t2ct_fusion", "smoke", "harvard", tmp_path / "weights")
+    assert card["method"] == "iVAN (teacher: laplacian_pyramid)" and len(card["data"]["train"]) == 4
+    cv = shipped_cross_validation("harvard", "smoke", tmp_path / "weights")
+    assert cv.table == result["table"] and [f["test"] for f in cv.folds] == [f["test"] for f in result["folds"]]
+    assert load_pretrained("t2ct_fusion", "smoke", "harvard", folder=tmp_path / "weights") is not None
