@@ -100,3 +100,18 @@ def test_paired_wins_count_cases_per_metric():
              ("c", "other", 4.0)]]
     (row,) = paired_wins(rows, "ours", metrics=("AG",))
     assert row == {"method": "other", "cases": 3, "AG": 2, "beaten_on": ["AG"]}
+
+
+def test_the_shipped_harvard_fusion_carries_its_cross_validation():
+    from ivan_core.pretrained import find_card
+    from ivan_core.tutorial.fusion_cv import paired_wins, shipped_cross_validation
+
+    card = find_card("t2ct_fusion", "tutorial", "harvard")
+    cv = shipped_cross_validation("harvard", "tutorial")
+    cases = sorted({r["subject"] for r in cv.table})
+    assert len(cases) == 8 and sorted(card["data"]["train"]) == cases  # shipped: trained on every case
+    assert sorted(name for fold in cv.folds for name in fold["test"]) == cases  # each tested once
+    for i, fold in enumerate(cv.folds):
+        assert {r["subject"] for r in cv.table if r["fold"] == i} == set(fold["test"])
+    assert {w["method"] for w in paired_wins(cv.table, card["method"])} >= {"laplacian_pyramid", "lp_sr", "lrd",
+                                                                          "cs_mca", "lp_cnn"}
