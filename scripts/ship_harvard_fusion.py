@@ -4,6 +4,7 @@
     python scripts/ship_harvard_fusion.py --fold 0        # only fold 0's networks (run folds in parallel)
 
 Every fold trains both fusion variants (or those of ``--cross-validate``) with the profile's fusion recipe
+and, in the tutorial profile, :data:`~ivan_core.tutorial.fusion_study.HARVARD_FUSION_RECIPE`
 (:func:`~ivan_core.tutorial.fusion_study.fit_fusion`) and scores every method of
 :data:`ivan_core.fusion.METHODS` on its test cases (:func:`~ivan_core.tutorial.fusion_cv.cross_validate_fusion`).
 Finished networks and the classical methods' fused volumes are kept under ``--models``, so an
@@ -29,7 +30,7 @@ from ivan_core.pretrained import WEIGHTS
 from ivan_core.pretrained.export import export_model
 from ivan_core.tutorial.experiment import Splits, harvard_cases
 from ivan_core.tutorial.fusion_cv import cross_validate_fusion, paired_wins
-from ivan_core.tutorial.fusion_study import FUSION_METRICS, FUSION_VARIANTS, fit_fusion, variant_label
+from ivan_core.tutorial.fusion_study import FUSION_METRICS, FUSION_VARIANTS, HARVARD_FUSION_RECIPE, fit_fusion, variant_label
 from ivan_core.tutorial.reporting import metrics_table
 
 #: The metrics a winning fusion must lead on (at least four, Q^AB/F among them): the paper's Table III
@@ -60,15 +61,17 @@ def main(argv: list[str]) -> int:
     if cases is None:
         return 2
     cv_root = args.models / "aanlib-cv"
+    recipe = HARVARD_FUSION_RECIPE if args.profile == "tutorial" else {}
     if args.fold is not None:
         train, val, _ = case_folds(cases, args.k)[args.fold]
         labelled = Splits(*(add_fusion_label(part, args.teacher) for part in (train, val, [])))
         for variant in args.cross_validate:
-            fit_fusion(labelled, args.profile, cv_root / f"fold{args.fold}", variant, args.teacher, args.edge_weight)
+            fit_fusion(labelled, args.profile, cv_root / f"fold{args.fold}", variant, args.teacher, args.edge_weight,
+                       **recipe)
         return 0
 
     cv = cross_validate_fusion(cases, args.profile, cv_root, k=args.k, teacher=args.teacher,
-                               edge_weight=args.edge_weight, methods=args.methods, variants=args.cross_validate)
+                               edge_weight=args.edge_weight, methods=args.methods, variants=args.cross_validate, **recipe)
     ours = variant_label(args.variant, args.teacher)
     wins = paired_wins(cv.table, ours)
     table = metrics_table(cv.table, by=("method",), metrics=FUSION_METRICS)
@@ -80,7 +83,8 @@ def main(argv: list[str]) -> int:
                       + markdown_table([{**w, "beaten_on": ", ".join(w["beaten_on"])} for w in wins]) + "\n")
 
     labelled = Splits(add_fusion_label(cases, args.teacher), [], [])
-    result = fit_fusion(labelled, args.profile, args.models / "all", args.variant, args.teacher, args.edge_weight)
+    result = fit_fusion(labelled, args.profile, args.models / "all", args.variant, args.teacher, args.edge_weight,
+                        **recipe)
     card = export_model(result.out_dir, args.profile, args.dest, variant="harvard",
                         command=shlex.join(["python", "scripts/ship_harvard_fusion.py", *argv]),
                         card_extra={"method": ours, "cross_validation": asdict(cv)})

@@ -40,7 +40,8 @@ def test_teacher_forward_term_fits_the_label_and_the_edges():
 
 
 def test_fusion_budget_comes_from_the_profile():
-    assert fusion_overrides("tutorial") == {"lam": 1.0, "lr_step": 60, "ema": 0.0, "norm": "l2", "val_every": 30}
+    assert fusion_overrides("tutorial") == {"lam": 1.0, "levels": 0, "epochs": 50, "lr_step": 20, "ema": 0.0, "norm": "l2",
+                                            "val_every": 10}
     assert fusion_overrides("smoke") == {"lam": 1.0, "val_every": 1}
     assert fusion_overrides("paper") == {"lam": 1.0, "val_every": 60}
 

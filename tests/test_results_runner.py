@@ -98,7 +98,8 @@ def test_benchmark_command(tmp_path, capsys):
 def test_fusion_notebook_skips_harvard_cleanly_without_the_data(tmp_path, monkeypatch):
     monkeypatch.setenv("IVAN_AANLIB", "")  # as on a machine without the Harvard pairs
     rows = run_all("smoke", tmp_path, only=["06"])
-    assert rows and all("(phantom)" in r["task"] for r in rows)
+    assert rows and all("(phantom" in r["task"] and "Harvard" not in r["task"] for r in rows)
+    assert any("(phantom, cross-validated)" in r["task"] for r in rows)  # the smoke cross-validation
     executed = nbformat.read(tmp_path / "06_t2ct_fusion.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
     assert "Harvard atlas pairs not found" in printed

@@ -90,7 +90,7 @@ PROFILES: dict[str, Profile] = {
     "tutorial": Profile("tutorial", n_subjects=20, size=128, n_slices=12, split=(14, 2, 4),
                         n_blocks=4, hidden=16, epochs=150, batch_size=8, patch=48, lr=1e-3,
                         lr_step=50, max_steps_per_epoch=20, levels=1, lam=64.0, norm="l1", ema=0.998,
-                        fusion={"lr_step": 60, "ema": 0.0, "norm": "l2"}),
+                        fusion={"levels": 0, "epochs": 50, "lr_step": 20, "ema": 0.0, "norm": "l2"}),
     "paper": Profile("paper", n_subjects=24, size=256, n_slices=32, split=(16, 4, 4), n_blocks=8,
                      hidden=32, epochs=300, batch_size=4, patch=None, lr=1e-4, lr_step=50),
 }
