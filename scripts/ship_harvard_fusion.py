@@ -4,7 +4,7 @@
     python scripts/ship_harvard_fusion.py --fold 0        # only fold 0's networks (run folds in parallel)
 
 Every fold trains both fusion variants (or those of ``--cross-validate``) with the profile's fusion recipe
-and, in the tutorial profile, :data:`~ivan_core.tutorial.fusion_study.HARVARD_FUSION_RECIPE`
+and :func:`~ivan_core.tutorial.fusion_study.harvard_overrides`
 (:func:`~ivan_core.tutorial.fusion_study.fit_fusion`) and scores every method of
 :data:`ivan_core.fusion.METHODS` on its test cases (:func:`~ivan_core.tutorial.fusion_cv.cross_validate_fusion`).
 Finished networks and the classical methods' fused volumes are kept under ``--models``, so an
@@ -30,7 +30,7 @@ from ivan_core.pretrained import WEIGHTS
 from ivan_core.pretrained.export import export_model
 from ivan_core.tutorial.experiment import Splits, harvard_cases
 from ivan_core.tutorial.fusion_cv import cross_validate_fusion, paired_wins
-from ivan_core.tutorial.fusion_study import FUSION_METRICS, FUSION_VARIANTS, HARVARD_FUSION_RECIPE, fit_fusion, variant_label
+from ivan_core.tutorial.fusion_study import FUSION_METRICS, FUSION_VARIANTS, fit_fusion, harvard_overrides, variant_label
 from ivan_core.tutorial.reporting import metrics_table
 
 #: The metrics a winning fusion must lead on (at least four, Q^AB/F among them): the paper's Table III
@@ -61,7 +61,7 @@ def main(argv: list[str]) -> int:
     if cases is None:
         return 2
     cv_root = args.models / "aanlib-cv"
-    recipe = HARVARD_FUSION_RECIPE if args.profile == "tutorial" else {}
+    recipe = harvard_overrides(args.profile)
     if args.fold is not None:
         train, val, _ = case_folds(cases, args.k)[args.fold]
         labelled = Splits(*(add_fusion_label(part, args.teacher) for part in (train, val, [])))

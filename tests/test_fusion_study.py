@@ -116,3 +116,11 @@ def test_the_shipped_harvard_fusion_carries_its_cross_validation():
         assert {r["subject"] for r in cv.table if r["fold"] == i} == set(fold["test"])
     assert {w["method"] for w in paired_wins(cv.table, card["method"])} >= {"laplacian_pyramid", "lp_sr", "lrd",
                                                                           "cs_mca", "lp_cnn"}
+
+
+def test_harvard_networks_train_with_the_harvard_recipe_in_the_tutorial_profile_only():
+    from ivan_core.tutorial.fusion_study import HARVARD_FUSION_RECIPE, harvard_overrides
+
+    assert harvard_overrides("tutorial") == HARVARD_FUSION_RECIPE and harvard_overrides("smoke") == {}
+    harvard_overrides("tutorial")["levels"] = 0  # a copy: the recipe itself stays
+    assert HARVARD_FUSION_RECIPE["levels"] == 1

@@ -121,6 +121,13 @@ def fusion_overrides(profile: str | Profile) -> dict[str, Any]:
 #: the profile's own fusion recipe.
 HARVARD_FUSION_RECIPE: dict[str, Any] = {"levels": 1, "epochs": 150, "lr_step": 60}
 
+
+def harvard_overrides(profile: str | Profile) -> dict[str, Any]:
+    """The training overrides of every fusion network on the Harvard cases: :data:`HARVARD_FUSION_RECIPE`
+    in the ``tutorial`` profile, none in the others (pass them to :func:`fit_fusion`, :func:`run_fusion_study`
+    or :func:`~ivan_core.tutorial.fusion_cv.cross_validate_fusion`)."""
+    return dict(HARVARD_FUSION_RECIPE) if get_profile(profile).name == "tutorial" else {}
+
 #: The two ways iVAN learns fusion: fit a teacher's fused image (plus an edge term), or no label at all.
 FUSION_VARIANTS = ("teacher", "unsupervised")
 
