@@ -48,6 +48,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--k", type=int, default=4, help="folds")
     parser.add_argument("--teacher", default="laplacian_pyramid", help="the teacher variant's label")
     parser.add_argument("--edge-weight", type=float, default=1.0)
+    parser.add_argument("--edge-overshoot", type=float, default=None,
+                        help="the teacher edge term's weight on fused edges stronger than the sources' (0 to 1; "
+                             "default: the Harvard recipe's)")
     parser.add_argument("--variant", choices=FUSION_VARIANTS, default="teacher", help="the variant to ship")
     parser.add_argument("--cross-validate", nargs="+", choices=FUSION_VARIANTS, default=list(FUSION_VARIANTS),
                         help="the variants trained in every fold (default: both)")
@@ -62,6 +65,8 @@ def main(argv: list[str]) -> int:
         return 2
     cv_root = args.models / "aanlib-cv"
     recipe = harvard_overrides(args.profile)
+    if args.edge_overshoot is not None:
+        recipe["edge_overshoot"] = args.edge_overshoot
     if args.fold is not None:
         train, val, _ = case_folds(cases, args.k)[args.fold]
         labelled = Splits(*(add_fusion_label(part, args.teacher) for part in (train, val, [])))

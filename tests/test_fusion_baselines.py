@@ -164,3 +164,17 @@ def test_fusion_losses_name_mismatched_shapes():
         teacher_fusion_loss(a, torch.zeros(1, 1, 4, 4), a, a)
     with pytest.raises(ValueError, match=r"\(B, C, H, W\)"):
         edge_loss(a[0], a[0], a[0])
+
+
+def test_edge_overshoot_weights_only_edges_stronger_than_the_sources():
+    step = torch.zeros(1, 1, 8, 8)
+    step[..., 4:] = 1.0  # Sobel |G_x| = 4 on the two columns beside the step
+    zero = torch.zeros_like(step)
+    steep = 2 * step  # edges twice the sources': |grad F| - T = 4 on those columns
+    assert edge_loss(zero, step, step, overshoot=0.0).item() == pytest.approx(1.0)  # a missed edge always counts
+    assert edge_loss(steep, step, step).item() == pytest.approx(1.0)  # overshoot 1: |excess|, both ways
+    assert edge_loss(steep, step, step, overshoot=0.25).item() == pytest.approx(0.25)
+    assert edge_loss(steep, step, step, overshoot=0.0).item() == 0.0
+    assert teacher_fusion_loss(steep, steep, step, step, overshoot=0.5).item() == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="overshoot"):
+        edge_loss(zero, step, step, overshoot=1.5)

@@ -124,3 +124,12 @@ def test_harvard_networks_train_with_the_harvard_recipe_in_the_tutorial_profile_
     assert harvard_overrides("tutorial") == HARVARD_FUSION_RECIPE and harvard_overrides("smoke") == {}
     harvard_overrides("tutorial")["levels"] = 0  # a copy: the recipe itself stays
     assert HARVARD_FUSION_RECIPE["levels"] == 1
+
+
+def test_fit_fusion_passes_the_edge_overshoot_to_the_teacher_loss(tmp_path):
+    from ivan_core.tutorial.fusion_study import fit_fusion
+
+    subjects = add_fusion_label([make_subject(f"s{i}", slices=2, size=40, seed=i) for i in range(2)], "average")
+    result = fit_fusion(Splits(subjects[:1], subjects[1:], []), "smoke", tmp_path, edge_overshoot=0.5, progress=False)
+    key = json.loads((result.out_dir / "key.json").read_text())
+    assert key["forward_loss"] == {"name": "teacher_fusion_loss", "w_edge": 1.0, "norm": "l2", "overshoot": 0.5}

@@ -72,6 +72,10 @@ def test_forward_loss_and_its_parameters_count(splits):
     teacher = folder(labelled, fusion, forward_loss=teacher_forward_loss(fusion, 1.0))
     assert teacher == folder(labelled, fusion, forward_loss=teacher_forward_loss(fusion, 1.0))
     assert teacher != folder(labelled, fusion, forward_loss=teacher_forward_loss(fusion, 0.5))
+    assert teacher != folder(labelled, fusion, forward_loss=teacher_forward_loss(fusion, 1.0, overshoot=0.5))
+    # overshoot 1 was the only edge term before the parameter existed: its key (and shipped weights) stay
+    assert teacher_forward_loss(fusion, 1.0, overshoot=1.0).key == {"name": "teacher_fusion_loss", "w_edge": 1.0,
+                                                                     "norm": "l2"}
     assert teacher != folder(labelled, fusion, forward_loss=unsupervised_forward_loss(fusion))
     assert teacher != folder(labelled, fusion)
     assert (folder(labelled, fusion, forward_loss=unsupervised_forward_loss(fusion))

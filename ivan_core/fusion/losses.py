@@ -38,17 +38,23 @@ def _check_same_shape(fused: torch.Tensor, **others: torch.Tensor) -> None:
             raise ValueError(f"shapes differ: fused {tuple(fused.shape)}, {name} {tuple(t.shape)}")
 
 
-def edge_loss(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """``mean| |grad F| - max(|grad A|, |grad B|) |``: keep the stronger source edge at each pixel.
+def edge_loss(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor, overshoot: float = 1.0) -> torch.Tensor:
+    """``mean(relu(T - |grad F|) + overshoot * relu(|grad F| - T))`` with ``T = max(|grad A|, |grad B|)``:
+    keep the stronger source edge at each pixel.
 
     ``|grad X|`` is the Sobel magnitude (:func:`sobel_magnitude`) and ``max`` is element-wise;
-    the mean runs over all elements. This is the max-gradient rule of U2Fusion/SwinFusion-style
-    fusion losses, and what Q^AB/F rewards: fused edges as strong as the stronger source edge.
+    the mean runs over all elements. With ``overshoot = 1`` (the default) this is
+    ``mean| |grad F| - T |``, the max-gradient rule of U2Fusion/SwinFusion-style fusion losses and
+    what Q^AB/F rewards: fused edges as strong as the stronger source edge. A smaller ``overshoot``
+    penalises a fused edge weaker than ``T`` more than a stronger one, so the network keeps more
+    detail (higher AG and SF); ``0`` penalises only weaker edges, which draws texture everywhere.
 
     Parameters
     ----------
     fused, a, b : Tensor, shape (B, C, H, W)
         Fused image and its two sources, same shape, dtype and device.
+    overshoot : float
+        Weight of a fused edge stronger than ``T`` relative to a weaker one, in [0, 1].
 
     Returns
     -------
@@ -56,8 +62,11 @@ def edge_loss(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Te
         Scalar, >= 0; 0 when all three images are equal.
     """
     _check_same_shape(fused, a=a, b=b)
+    if not 0.0 <= overshoot <= 1.0:
+        raise ValueError(f"overshoot must lie in [0, 1], got {overshoot}")
     target = torch.maximum(sobel_magnitude(a), sobel_magnitude(b))
-    return F.l1_loss(sobel_magnitude(fused), target)
+    excess = sobel_magnitude(fused) - target
+    return (F.relu(-excess) + overshoot * F.relu(excess)).mean()
 
 
 def unsupervised_fusion_loss(
@@ -115,8 +124,9 @@ def teacher_fusion_loss(
     b: torch.Tensor,
     w_edge: float = 1.0,
     norm: Norm = "l2",
+    overshoot: float = 1.0,
 ) -> torch.Tensor:
-    """Teacher label plus edge term: ``||F - label|| + w_edge * edge_loss(F, A, B)``.
+    """Teacher label plus edge term: ``||F - label|| + w_edge * edge_loss(F, A, B, overshoot)``.
 
     The label (a classical fusion of ``a`` and ``b``) fixes intensity and contrast; the edge
     term (:func:`edge_loss`) asks for the stronger source edge at each pixel, which a network
@@ -130,6 +140,8 @@ def teacher_fusion_loss(
         Weight of the edge term.
     norm : {"l2", "l1"}
         Distance to the label (:func:`ivan_core.training.losses.distance`).
+    overshoot : float
+        Weight of fused edges stronger than the stronger source edge (:func:`edge_loss`).
 
     Returns
     -------
@@ -137,4 +149,4 @@ def teacher_fusion_loss(
         Scalar, >= 0; 0 when ``fused == label == a == b``.
     """
     _check_same_shape(fused, label=label, a=a, b=b)
-    return distance(fused, label, norm) + w_edge * edge_loss(fused, a, b)
+    return distance(fused, label, norm) + w_edge * edge_loss(fused, a, b, overshoot)

@@ -73,11 +73,18 @@ def unsupervised_forward_loss(task: Task, **weights: float) -> ForwardTerm:
                        {"name": "unsupervised_fusion_loss", **resolved})
 
 
-def teacher_forward_loss(task: Task, w_edge: float = 1.0, norm: Norm = "l2") -> ForwardTerm:
+def teacher_forward_loss(task: Task, w_edge: float = 1.0, norm: Norm = "l2", overshoot: float = 1.0) -> ForwardTerm:
     """Forward term for :func:`ivan_core.training.train`: :func:`ivan_core.fusion.teacher_fusion_loss`
-    of the fused estimate against the label in ``y`` and the two sources."""
-    return ForwardTerm(_fusion_term(task, lambda fused, label, a, b: teacher_fusion_loss(fused, label, a, b, w_edge, norm)),
-                       {"name": "teacher_fusion_loss", "w_edge": float(w_edge), "norm": norm})
+    of the fused estimate against the label in ``y`` and the two sources.
+
+    The key names ``overshoot`` only when it is not 1, so networks trained before the parameter
+    existed (with what is now ``overshoot = 1``) keep their key and their shipped weights.
+    """
+    key = {"name": "teacher_fusion_loss", "w_edge": float(w_edge), "norm": norm}
+    if overshoot != 1.0:
+        key["overshoot"] = float(overshoot)
+    return ForwardTerm(_fusion_term(task, lambda fused, label, a, b: teacher_fusion_loss(fused, label, a, b, w_edge,
+                                                                                         norm, overshoot)), key)
 
 
 def fusion_rows(subject: Subject, fused: Mapping[str, np.ndarray], sources: tuple[str, str] = ("T2", "CT")) -> list[dict]:

@@ -141,12 +141,14 @@ def variant_label(variant: str, teacher: str = "laplacian_pyramid") -> str:
 
 def fit_fusion(labelled: Splits, profile: str | Profile, models_root: str | Path | None, variant: str = "teacher",
                teacher: str = "laplacian_pyramid", edge_weight: float = 1.0, progress: bool = True,
-               pretrained: bool = False, **overrides: Any) -> TrainResult:
+               pretrained: bool = False, edge_overshoot: float = 1.0, **overrides: Any) -> TrainResult:
     """Train (or load) one iVAN fusion variant on ``labelled.train`` with the fusion recipe.
 
     ``"teacher"`` fits the label ``"FUSED"`` that :func:`~ivan_core.fusion.supervision.add_fusion_label`
     put on every subject (``teacher``'s fused image, named here for the record) plus ``edge_weight``
-    times the edge term (:func:`ivan_core.fusion.teacher_fusion_loss`); ``"unsupervised"`` uses
+    times the edge term, whose fused edges stronger than the sources' weigh ``edge_overshoot``
+    (:func:`ivan_core.fusion.teacher_fusion_loss`: below 1 it buys AG and SF with Q^AB/F and Q_MI,
+    ``results/tutorial_cpu/harvard_fusion_screen.json``); ``"unsupervised"`` uses
     :func:`ivan_core.fusion.unsupervised_fusion_loss`. Both train the inverse from the repacked output
     with :func:`fusion_overrides`, then ``overrides`` (any :class:`~ivan_core.training.TrainConfig` field);
     the rest is :func:`~ivan_core.tutorial.experiment.fit`.
@@ -156,7 +158,10 @@ def fit_fusion(labelled: Splits, profile: str | Profile, models_root: str | Path
     if variant == "teacher" and not all("FUSED" in s.images for s in labelled.train):
         raise ValueError(f"the teacher variant fits a label: add {teacher!r}'s fused image to every training subject "
                          "first (ivan_core.fusion.supervision.add_fusion_label)")
-    forward = teacher_forward_loss(task, edge_weight) if variant == "teacher" else unsupervised_forward_loss(task)
+    if variant == "teacher":
+        forward = teacher_forward_loss(task, edge_weight, overshoot=edge_overshoot)
+    else:
+        forward = unsupervised_forward_loss(task)
     return fit(task, labelled, profile, models_root, progress, pretrained=pretrained, inverse_from="repacked",
                forward_loss=forward, **{**fusion_overrides(profile), **overrides})
 
@@ -170,7 +175,7 @@ def run_fusion_study(splits: Splits, profile: str | Profile, models_root: str | 
 
     Each of ``variants`` (by default both :data:`FUSION_VARIANTS`) trains with :func:`fit_fusion`
     (``overrides``: any :class:`~ivan_core.training.TrainConfig` field, e.g. ``lam=0.3`` to weight
-    separation more).
+    separation more, or :func:`fit_fusion`'s ``edge_overshoot``).
     ``pretrained`` uses shipped networks trained under the same key (see :func:`~ivan_core.tutorial.experiment.fit`).
     Every method in ``methods`` (names of :data:`ivan_core.fusion.METHODS`; by default all of
     them) and the iVAN variants fuse each test subject; each variant's inverse pass

@@ -1,0 +1,113 @@
+"""Screen one change to the teacher-trained fusion network on notebook 06's Harvard split (issue 15).
+
+    python scripts/screen_harvard_fusion.py over0.5 '{"overshoot": 0.5}'
+    python scripts/screen_harvard_fusion.py steps '{"epochs": 300, "lr_step": 120}'
+    python scripts/screen_harvard_fusion.py lp-max '{"teacher": "lp_max_base"}'
+
+Trains (in ``--profile``, by default ``tutorial``) on
+``split_subjects(harvard_cases("CT-MRI"), (5, 1, 2), seed=0)`` (cases 20, 21, 28, 32, 33; validation 16)
+with the Harvard recipe (:func:`~ivan_core.tutorial.fusion_study.harvard_overrides`) and the changes in
+the JSON spec, then scores the fused image on the test cases 2 and 34 and on the validation
+case (:func:`~ivan_core.fusion.supervision.fusion_rows`) and separation from the saved 8-bit fused image.
+The spec's keys: ``teacher`` (a key of :data:`ivan_core.fusion.METHODS`, or ``"lp_max_base"``: the
+Laplacian pyramid with the brighter base instead of the mean), ``w_edge``, ``overshoot``
+(:func:`ivan_core.fusion.edge_loss`), ``gradient`` (``"sobel"`` or ``"differences"``: forward differences
+``|dx| + |dy|``, the gradient SF measures), ``fnorm`` (the label term's norm); every other key is a
+:class:`~ivan_core.training.TrainConfig` override. One JSON line per screen is appended to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ivan_core.data import Subject, split_subjects
+from ivan_core.evaluation import inverse_rows, synthesise
+from ivan_core.fusion.baselines import _lp_fuse
+from ivan_core.fusion.losses import sobel_magnitude
+from ivan_core.fusion.supervision import _fusion_term, add_fusion_label, fusion_rows
+from ivan_core.tasks import get_task
+from ivan_core.training.losses import ForwardTerm, distance
+from ivan_core.tutorial.experiment import Splits, fit, harvard_cases
+from ivan_core.tutorial.fusion_study import FUSION_METRICS, fusion_overrides, harvard_overrides
+
+
+def difference_magnitude(img: torch.Tensor) -> torch.Tensor:
+    """``|dx| + |dy|`` of ``(B, C, H, W)`` images by forward differences (zero on the last row and column)."""
+    dx = F.pad(img[..., :, 1:] - img[..., :, :-1], (0, 1, 0, 0))
+    dy = F.pad(img[..., 1:, :] - img[..., :-1, :], (0, 0, 0, 1))
+    return dx.abs() + dy.abs()
+
+
+def screen_term(task, gradient: str, overshoot: float, w_edge: float, fnorm: str) -> ForwardTerm:
+    """The teacher loss with a choice of gradient: ``||F - label|| + w_edge * edge term`` (as
+    :func:`ivan_core.fusion.teacher_fusion_loss` when ``gradient == "sobel"``)."""
+    grad = {"sobel": sobel_magnitude, "differences": difference_magnitude}[gradient]
+
+    def term(fused, label, a, b):
+        excess = grad(fused) - torch.maximum(grad(a), grad(b))
+        return distance(fused, label, fnorm) + w_edge * (F.relu(-excess) + overshoot * F.relu(excess)).mean()
+
+    return ForwardTerm(_fusion_term(task, term), {"name": "screen_teacher_loss", "gradient": gradient,
+                                                  "overshoot": overshoot, "w_edge": w_edge, "fnorm": fnorm})
+
+
+def label(subjects: list[Subject], teacher: str) -> list[Subject]:
+    """``subjects`` with the teacher's fused image as ``"FUSED"``."""
+    if teacher != "lp_max_base":
+        return add_fusion_label(subjects, teacher)
+    return [Subject(s.name, {**s.images, "FUSED": np.stack([_lp_fuse(s["T2"][k], s["CT"][k], 4, np.maximum)
+                                                             for k in range(s.n_slices)]).astype(np.float32)},
+                    s.mask, s.labels, s.meta) for s in subjects]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("name")
+    parser.add_argument("spec", help="JSON object of the changes")
+    parser.add_argument("--models", type=Path, default=Path("runs/harvard-fusion-screen"))
+    parser.add_argument("--out", type=Path, default=Path("runs/harvard-fusion-screen/screens.jsonl"))
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--profile", default="tutorial", help="whose fusion and Harvard recipes train")
+    parser.add_argument("--aanlib", default=None, help="folder of the Harvard pairs (default: IVAN_AANLIB, then "
+                                                       "../shared/data/aanlib)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    spec = json.loads(args.spec)
+    teacher = spec.pop("teacher", "laplacian_pyramid")
+    loss = {k: spec.pop(k, d) for k, d in (("gradient", "sobel"), ("overshoot", 1.0), ("w_edge", 1.0), ("fnorm", "l2"))}
+    cases = harvard_cases("CT-MRI", args.aanlib)
+    if cases is None:
+        return 2
+    splits = Splits(*split_subjects(cases, (5, 1, 2), seed=0))
+    labelled = Splits(*(label(part, teacher) for part in (splits.train, splits.val, splits.test)))
+    task = get_task("t2ct_fusion")
+    start = time.perf_counter()
+    overrides = {**fusion_overrides(args.profile), **harvard_overrides(args.profile), **spec}
+    result = fit(task, labelled, args.profile, args.models, False, inverse_from="repacked",
+                 forward_loss=screen_term(task, **loss), **overrides)
+    seconds = round(time.perf_counter() - start, 1)
+    out = {"name": args.name, "teacher": teacher, **loss, "overrides": spec, "seconds": seconds}
+    for part, subjects in (("test", labelled.test), ("validation_case", labelled.val)):
+        rows = [r for s in subjects for r in fusion_rows(s, {"iVAN": synthesise(result.net, task, s)["FUSED"]})]
+        out[part] = {m: round(float(np.mean([r[m] for r in rows])), 4) for m in FUSION_METRICS}
+    saved = [r for s in labelled.test for r in inverse_rows(result.net, task, s)
+             if r["region"] == "head" and r["kind"] == "saved synthesis (8-bit)"]
+    out["separation_psnr"] = {m: round(float(np.mean([r["psnr"] for r in saved if r["modality"] == m])), 2)
+                              for m in task.inputs}
+    print(json.dumps(out), flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("a") as fh:
+        fh.write(json.dumps(out) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,50 @@
+"""scripts/screen_harvard_fusion.py on a tiny fake atlas folder: one JSON line per screen."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "screen_harvard_fusion.py"
+
+
+@pytest.fixture
+def screen():
+    spec = importlib.util.spec_from_file_location("screen_harvard_fusion", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def atlas(tmp_path):
+    rng = np.random.default_rng(0)
+    for modality in ("CT", "MRI"):
+        (tmp_path / "atlas" / "CT-MRI" / modality).mkdir(parents=True)
+    for case in range(1, 9):
+        for modality in ("CT", "MRI"):
+            pixels = (rng.random((32, 32)) * 255).astype(np.uint8)
+            Image.fromarray(pixels).save(tmp_path / "atlas" / "CT-MRI" / modality / f"{case}001.png")
+    return tmp_path / "atlas"
+
+
+def test_difference_magnitude_is_the_forward_difference(screen):
+    img = torch.zeros(1, 1, 4, 4)
+    img[..., 2:] = 1.0  # a vertical step: |dx| = 1 in column 1 only
+    assert screen.difference_magnitude(img)[0, 0].tolist() == [[0.0, 1.0, 0.0, 0.0]] * 4
+
+
+def test_screens_append_their_scores(screen, atlas, tmp_path):
+    out = tmp_path / "screens.jsonl"
+    common = ["--aanlib", str(atlas), "--profile", "smoke", "--models", str(tmp_path / "models"), "--out", str(out)]
+    assert screen.main(["sharper", '{"overshoot": 0.5, "gradient": "differences", "epochs": 1}', *common]) == 0
+    assert screen.main(["brighter base", '{"teacher": "lp_max_base", "epochs": 1}', *common]) == 0
+    first, second = (json.loads(line) for line in out.read_text().splitlines())
+    assert (first["overshoot"], first["gradient"], first["overrides"]) == (0.5, "differences", {"epochs": 1})
+    assert second["teacher"] == "lp_max_base" and second["overshoot"] == 1.0
+    assert set(first["test"]) == {"AG", "SF", "EN", "Q_MI", "Q_ABF", "Q_PIELLA"}
+    assert set(first["separation_psnr"]) == {"T2", "CT"}
