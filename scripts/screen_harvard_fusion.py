@@ -31,8 +31,8 @@ import torch.nn.functional as F
 from ivan_core.data import Subject, split_subjects
 from ivan_core.evaluation import inverse_rows, synthesise
 from ivan_core.fusion.baselines import _lp_fuse
-from ivan_core.fusion.losses import sobel_magnitude
-from ivan_core.fusion.supervision import _fusion_term, add_fusion_label, fusion_rows
+from ivan_core.fusion.losses import edge_loss
+from ivan_core.fusion.supervision import _fusion_term, add_fusion_label, fusion_rows, teacher_forward_loss
 from ivan_core.tasks import get_task
 from ivan_core.training.losses import ForwardTerm, distance
 from ivan_core.tutorial.experiment import Splits, fit, harvard_cases
@@ -47,16 +47,16 @@ def difference_magnitude(img: torch.Tensor) -> torch.Tensor:
 
 
 def screen_term(task, gradient: str, overshoot: float, w_edge: float, fnorm: str) -> ForwardTerm:
-    """The teacher loss with a choice of gradient: ``||F - label|| + w_edge * edge term`` (as
-    :func:`ivan_core.fusion.teacher_fusion_loss` when ``gradient == "sobel"``)."""
-    grad = {"sobel": sobel_magnitude, "differences": difference_magnitude}[gradient]
+    """The teacher loss (:func:`~ivan_core.fusion.supervision.teacher_forward_loss`) with the Sobel
+    gradient, or ``||F - label|| + w_edge * edge_loss(..., gradient=difference_magnitude)``."""
+    if gradient == "sobel":
+        return teacher_forward_loss(task, w_edge, fnorm, overshoot)
 
     def term(fused, label, a, b):
-        excess = grad(fused) - torch.maximum(grad(a), grad(b))
-        return distance(fused, label, fnorm) + w_edge * (F.relu(-excess) + overshoot * F.relu(excess)).mean()
+        return distance(fused, label, fnorm) + w_edge * edge_loss(fused, a, b, overshoot, difference_magnitude)
 
     return ForwardTerm(_fusion_term(task, term), {"name": "screen_teacher_loss", "gradient": gradient,
-                                                  "overshoot": overshoot, "w_edge": w_edge, "fnorm": fnorm})
+                                                  "overshoot": overshoot, "w_edge": w_edge, "norm": fnorm})
 
 
 def label(subjects: list[Subject], teacher: str) -> list[Subject]:

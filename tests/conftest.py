@@ -1,7 +1,12 @@
-"""Shared fixtures: small hand-made subjects that need no phantom build."""
+"""Shared fixtures: small hand-made subjects that need no phantom build, a fake Harvard atlas, scripts as modules."""
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from ivan_core.data import Subject
 
@@ -20,3 +25,25 @@ def make_subject(name: str = "s0", slices: int = 3, size: int = 16, seed: int = 
 @pytest.fixture
 def subjects() -> list[Subject]:
     return [make_subject(f"s{i}", seed=i) for i in range(4)]
+
+
+def load_script(name: str) -> ModuleType:
+    """``scripts/<name>.py`` imported as a module (its ``main(argv)`` can then be called)."""
+    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_fake_atlas(root: Path, cases, slices: int = 1, size: int = 32) -> Path:
+    """A Harvard-atlas-shaped folder ``root/CT-MRI/{CT,MRI}/<case><slice:03d>.png`` of random 8-bit pairs."""
+    rng = np.random.default_rng(0)
+    for modality in ("CT", "MRI"):
+        (root / "CT-MRI" / modality).mkdir(parents=True)
+    for case in cases:
+        for k in range(1, slices + 1):
+            for modality in ("CT", "MRI"):
+                pixels = (rng.random((size, size)) * 255).astype(np.uint8)
+                Image.fromarray(pixels).save(root / "CT-MRI" / modality / f"{case}{k:03d}.png")
+    return root

@@ -178,3 +178,12 @@ def test_edge_overshoot_weights_only_edges_stronger_than_the_sources():
     assert teacher_fusion_loss(steep, steep, step, step, overshoot=0.5).item() == pytest.approx(0.5)
     with pytest.raises(ValueError, match="overshoot"):
         edge_loss(zero, step, step, overshoot=1.5)
+
+
+def test_edge_loss_takes_another_gradient():
+    step = torch.zeros(1, 1, 8, 8)
+    step[..., 4:] = 1.0
+    zero = torch.zeros_like(step)
+    # the identity as "gradient": T = step, so a zero image misses it on half the pixels
+    assert edge_loss(zero, step, step, gradient=lambda img: img).item() == pytest.approx(0.5)
+    assert edge_loss(zero, step, step).item() == pytest.approx(1.0)  # Sobel: 4 on two of eight columns

@@ -1,35 +1,21 @@
 """scripts/screen_harvard_fusion.py on a tiny fake atlas folder: one JSON line per screen."""
 
-import importlib.util
 import json
-from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "screen_harvard_fusion.py"
+from conftest import load_script, write_fake_atlas
 
 
 @pytest.fixture
 def screen():
-    spec = importlib.util.spec_from_file_location("screen_harvard_fusion", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("screen_harvard_fusion")
 
 
 @pytest.fixture
 def atlas(tmp_path):
-    rng = np.random.default_rng(0)
-    for modality in ("CT", "MRI"):
-        (tmp_path / "atlas" / "CT-MRI" / modality).mkdir(parents=True)
-    for case in range(1, 9):
-        for modality in ("CT", "MRI"):
-            pixels = (rng.random((32, 32)) * 255).astype(np.uint8)
-            Image.fromarray(pixels).save(tmp_path / "atlas" / "CT-MRI" / modality / f"{case}001.png")
-    return tmp_path / "atlas"
+    return write_fake_atlas(tmp_path / "atlas", cases=range(1, 9))
 
 
 def test_difference_magnitude_is_the_forward_difference(screen):

@@ -1,38 +1,22 @@
 """scripts/ship_harvard_fusion.py on a tiny fake atlas folder: folds, tables, the shipped card."""
 
-import importlib.util
 import json
-from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
+from conftest import load_script, write_fake_atlas
 from ivan_core.pretrained import find_card, load_pretrained
 from ivan_core.tutorial.fusion_cv import shipped_cross_validation
-
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "ship_harvard_fusion.py"
 
 
 @pytest.fixture
 def ship():
-    spec = importlib.util.spec_from_file_location("ship_harvard_fusion", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main
+    return load_script("ship_harvard_fusion").main
 
 
 @pytest.fixture
 def atlas(tmp_path):
-    rng = np.random.default_rng(0)
-    for modality in ("CT", "MRI"):
-        (tmp_path / "atlas" / "CT-MRI" / modality).mkdir(parents=True)
-    for case in (3, 5, 7, 9):
-        for k in (1, 2):
-            for modality in ("CT", "MRI"):
-                pixels = (rng.random((32, 32)) * 255).astype(np.uint8)
-                Image.fromarray(pixels).save(tmp_path / "atlas" / "CT-MRI" / modality / f"{case}{k:03d}.png")
-    return tmp_path / "atlas"
+    return write_fake_atlas(tmp_path / "atlas", cases=(3, 5, 7, 9), slices=2)
 
 
 def test_ship_cross_validates_then_ships_the_card_with_the_cross_validation(ship, atlas, tmp_path):

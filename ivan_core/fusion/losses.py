@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 
@@ -38,11 +40,12 @@ def _check_same_shape(fused: torch.Tensor, **others: torch.Tensor) -> None:
             raise ValueError(f"shapes differ: fused {tuple(fused.shape)}, {name} {tuple(t.shape)}")
 
 
-def edge_loss(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor, overshoot: float = 1.0) -> torch.Tensor:
+def edge_loss(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor, overshoot: float = 1.0,
+              gradient: Callable[[torch.Tensor], torch.Tensor] = sobel_magnitude) -> torch.Tensor:
     """``mean(relu(T - |grad F|) + overshoot * relu(|grad F| - T))`` with ``T = max(|grad A|, |grad B|)``:
     keep the stronger source edge at each pixel.
 
-    ``|grad X|`` is the Sobel magnitude (:func:`sobel_magnitude`) and ``max`` is element-wise;
+    ``|grad X|`` is ``gradient(X)``, by default the Sobel magnitude (:func:`sobel_magnitude`), and ``max`` is element-wise;
     the mean runs over all elements. With ``overshoot = 1`` (the default) this is
     ``mean| |grad F| - T |``, the max-gradient rule of U2Fusion/SwinFusion-style fusion losses and
     what Q^AB/F rewards: fused edges as strong as the stronger source edge. A smaller ``overshoot``
@@ -55,6 +58,8 @@ def edge_loss(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor, overshoot: 
         Fused image and its two sources, same shape, dtype and device.
     overshoot : float
         Weight of a fused edge stronger than ``T`` relative to a weaker one, in [0, 1].
+    gradient : callable
+        ``(B, C, H, W) -> (B, C, H, W)`` gradient magnitude.
 
     Returns
     -------
@@ -64,8 +69,7 @@ def edge_loss(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor, overshoot: 
     _check_same_shape(fused, a=a, b=b)
     if not 0.0 <= overshoot <= 1.0:
         raise ValueError(f"overshoot must lie in [0, 1], got {overshoot}")
-    target = torch.maximum(sobel_magnitude(a), sobel_magnitude(b))
-    excess = sobel_magnitude(fused) - target
+    excess = gradient(fused) - torch.maximum(gradient(a), gradient(b))
     return (F.relu(-excess) + overshoot * F.relu(excess)).mean()
 
 
