@@ -3,6 +3,7 @@
     python scripts/screen_harvard_fusion.py over0.5 '{"overshoot": 0.5}'
     python scripts/screen_harvard_fusion.py steps '{"epochs": 300, "lr_step": 120}'
     python scripts/screen_harvard_fusion.py lp-max '{"teacher": "lp_max_base"}'
+    python scripts/screen_harvard_fusion.py sharpest '{"teacher": "lrd|laplacian_pyramid"}'
 
 Trains (in ``--profile``, by default ``tutorial``) on
 ``split_subjects(harvard_cases("CT-MRI"), (5, 1, 2), seed=0)`` (cases 20, 21, 28, 32, 33; validation 16)
@@ -10,7 +11,8 @@ with the Harvard recipe (:func:`~ivan_core.tutorial.fusion_study.harvard_overrid
 the JSON spec, then scores the fused image on the test cases 2 and 34 and on the validation
 case (:func:`~ivan_core.fusion.supervision.fusion_rows`) and separation from the saved 8-bit fused image.
 The spec's keys: ``teacher`` (a key of :data:`ivan_core.fusion.METHODS`, or ``"lp_max_base"``: the
-Laplacian pyramid with the brighter base instead of the mean), ``w_edge``, ``overshoot``
+Laplacian pyramid with the brighter base instead of the mean; or method names joined by ``|``: per
+pixel the teacher with the most local edge activity, :func:`sharpest_label`), ``w_edge``, ``overshoot``
 (:func:`ivan_core.fusion.edge_loss`), ``gradient`` (``"sobel"`` or ``"differences"``: forward differences
 ``|dx| + |dy|``, the gradient SF measures), ``fnorm`` (the label term's norm); every other key is a
 :class:`~ivan_core.training.TrainConfig` override. One JSON line per screen is appended to ``--out``.
@@ -27,9 +29,11 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy import ndimage
 
 from ivan_core.data import Subject, split_subjects
 from ivan_core.evaluation import inverse_rows, synthesise
+from ivan_core.fusion import METHODS, fuse
 from ivan_core.fusion.baselines import _lp_fuse
 from ivan_core.fusion.losses import edge_loss
 from ivan_core.fusion.supervision import _fusion_term, add_fusion_label, fusion_rows, teacher_forward_loss
@@ -59,11 +63,29 @@ def screen_term(task, gradient: str, overshoot: float, w_edge: float, fnorm: str
                                                   "overshoot": overshoot, "w_edge": w_edge, "norm": fnorm})
 
 
+def sharpest_label(fused: list[np.ndarray], window: int = 5) -> np.ndarray:
+    """Per pixel the candidate ``(H, W)`` fused image with the largest Sobel magnitude averaged over a
+    ``window`` x ``window`` neighbourhood (the choose-max activity rule, applied to whole fused images)."""
+    stack = np.stack(fused)
+    activity = np.stack([ndimage.uniform_filter(np.hypot(ndimage.sobel(f, 0), ndimage.sobel(f, 1)), window)
+                         for f in stack])
+    return np.take_along_axis(stack, activity.argmax(0)[None], 0)[0]
+
+
+def label_slice(a: np.ndarray, b: np.ndarray, teacher: str) -> np.ndarray:
+    """The teacher's fused ``(H, W)`` image of the sources ``a`` (T2) and ``b`` (CT)."""
+    if teacher == "lp_max_base":
+        return _lp_fuse(a, b, 4, np.maximum)
+    if "|" in teacher:
+        return sharpest_label([fuse(m, a, b) for m in teacher.split("|")])
+    return fuse(teacher, a, b)
+
+
 def label(subjects: list[Subject], teacher: str) -> list[Subject]:
     """``subjects`` with the teacher's fused image as ``"FUSED"``."""
-    if teacher != "lp_max_base":
+    if teacher in METHODS:
         return add_fusion_label(subjects, teacher)
-    return [Subject(s.name, {**s.images, "FUSED": np.stack([_lp_fuse(s["T2"][k], s["CT"][k], 4, np.maximum)
+    return [Subject(s.name, {**s.images, "FUSED": np.stack([label_slice(s["T2"][k], s["CT"][k], teacher)
                                                              for k in range(s.n_slices)]).astype(np.float32)},
                     s.mask, s.labels, s.meta) for s in subjects]
 
