@@ -47,8 +47,9 @@ def window(values: list[float], rivals: list[float]) -> tuple[float, float]:
     return max(lo - pad, min(values + rivals)) - pad / 10, min(hi + pad, max(values + rivals)) + pad / 10
 
 
-def plot_screens(screens: dict, out: Path) -> Path:
-    """Draw the screens and the rival methods of ``screens`` (the JSON's content) to ``out`` (PNG)."""
+def plot_screens(screens: dict, out: Path) -> set[int]:
+    """Draw the screens and the rival methods of ``screens`` (the JSON's content) to ``out`` (PNG);
+    return the numbers of the screens left off a plane."""
     fig, axes = plt.subplots(1, len(PLANES), figsize=(13, 5.5))
     off = set()
     for ax, (x, y) in zip(axes, PLANES, strict=True):
@@ -72,7 +73,7 @@ def plot_screens(screens: dict, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110, bbox_inches="tight")
     plt.close(fig)
-    return out
+    return off
 
 
 def main(argv: list[str]) -> int:
@@ -80,7 +81,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--screens", type=Path, default=Path("results/tutorial_cpu/harvard_fusion_screen.json"))
     parser.add_argument("--out", type=Path, default=Path("results/tutorial_cpu/harvard_fusion_screens.png"))
     args = parser.parse_args(argv)
-    print(plot_screens(json.loads(args.screens.read_text()), args.out))
+    off = plot_screens(json.loads(args.screens.read_text()), args.out)
+    print(f"{args.out} (screens off a plane: {sorted(off)})")
     return 0
 
 
