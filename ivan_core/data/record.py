@@ -18,6 +18,33 @@ def is_colour(modality: str) -> bool:
     return modality.endswith(COLOUR_SUFFIX)
 
 
+#: ``meta`` items of a simulated phantom subject (:func:`ivan_core.data.make_phantom`) that define its draw;
+#: part of its :meth:`Subject.fingerprint`.
+PHANTOM_DRAW = ("seed", "index", "pixel_mm")
+
+
+#: Significant digits of the numbers in a phantom subject's fingerprint. With 4, every mean and std of the
+#: tutorial phantom lies at least 3e-7 (relative) from a rounding boundary, while last-bit differences
+#: in the pixels move them by about 1e-10.
+DIGITS = 4
+
+
+def _summary_number(value: Any) -> str:
+    """A meta value as fingerprint text: ints exactly, other numbers to :data:`DIGITS` significant digits."""
+    if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, str):
+        return repr(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return f"{float(value):.{DIGITS - 1}e}"
+
+
+def _summary(arr: np.ndarray) -> str:
+    """Mean and standard deviation of ``arr`` (in float64) to :data:`DIGITS` significant digits: what tells
+    one simulated image from another, blind to last-bit floating-point differences."""
+    values = np.asarray(arr, dtype=np.float64)
+    return f"mean={values.mean():.{DIGITS - 1}e},std={values.std():.{DIGITS - 1}e}"
+
+
 @dataclass
 class Subject:
     """Registered slices of one subject (one phantom, one atlas case, one scan).
@@ -90,13 +117,26 @@ class Subject:
         return int(self.mask.shape[0])
 
     def fingerprint(self, modalities: Sequence[str] | None = None) -> str:
-        """SHA-256 of the subject's name and the pixels of ``modalities`` (default all).
+        """SHA-256 identity of the subject's data in ``modalities`` (default all).
 
-        Two subjects with the same fingerprint hold the same images, so a model trained
-        on one was trained on the other; used to key cached and shipped models.
+        The one place that decides when two subjects are the same data: model keys (cached and
+        shipped networks, :func:`ivan_core.training.cache_key.model_key`) hold it per subject.
+
+        * Simulated phantom subjects (``meta["source"] == "phantom"``): the name, the draw that
+          made them (:data:`PHANTOM_DRAW` items of ``meta``), the teacher of a fusion label
+          (``meta["fusion_label"]``) and per modality its shape, mean and std to :data:`DIGITS`
+          significant digits. The same subject simulated under other numpy / scipy versions differs
+          in the last float bits and keeps its identity; another draw, size, modality or label does not.
+        * Everything else (real scans): the name and every pixel (float32) of each modality.
         """
+        names = sorted(modalities if modalities is not None else self.images)
+        if self.meta.get("source") == "phantom":
+            draw = {k: _summary_number(self.meta.get(k)) for k in PHANTOM_DRAW}
+            parts = [f"phantom|{self.name}|{draw}|fusion_label={self.meta.get('fusion_label')}"]
+            parts += [f"|{m}|{self[m].shape}|{_summary(self[m])}" for m in names]
+            return hashlib.sha256("".join(parts).encode()).hexdigest()
         digest = hashlib.sha256(self.name.encode())
-        for m in sorted(modalities if modalities is not None else self.images):
+        for m in names:
             arr = np.ascontiguousarray(self[m], dtype=np.float32)
             digest.update(f"|{m}|{arr.shape}|".encode())
             digest.update(arr.tobytes())

@@ -109,7 +109,7 @@ def key_differences(card_key: dict[str, Any], key: dict[str, Any]) -> list[str]:
                     for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
         elif part in ("train", "val"):
             out.append(f"{part} subjects differ: shipped {[n for n, _ in a or []]}, wanted {[n for n, _ in b or []]} "
-                       "(or the same names with other pixels)")
+                       "(or the same names with other data: see Subject.fingerprint)")
         else:
             out.append(f"{part}: shipped {a!r}, wanted {b!r}")
     return out

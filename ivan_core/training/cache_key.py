@@ -33,8 +33,10 @@ def model_key(task: Task, config: TrainConfig, train: Sequence[Subject], val: Se
     The task's layouts, every :class:`~ivan_core.training.TrainConfig` field that changes
     the weights (one added later only when set away from its old behaviour), the training crop
     size, the forward term with its parameters, and the training and validation subjects by
-    name and pixel fingerprint (:meth:`ivan_core.data.Subject.fingerprint` of the task's
-    modalities, so a fusion label from another teacher is other data). Two calls with equal keys train the same network.
+    name and fingerprint (:meth:`ivan_core.data.Subject.fingerprint` of the task's modalities: the pixels
+    of real data; a simulated phantom subject's draw and image statistics, so the same phantom simulated
+    under other library versions keeps its key; a fusion label from another teacher is other data).
+    Two calls with equal keys train the same network.
     """
     if forward_loss is not None and not isinstance(forward_loss, ForwardTerm):
         raise TypeError("forward_loss must be an ivan_core.training.losses.ForwardTerm, whose key names the loss and its "

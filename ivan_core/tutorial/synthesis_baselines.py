@@ -153,7 +153,7 @@ def export_baseline(folder: str | Path, profile: str, dest: str | Path | None = 
     card = {"kind": KIND, "name": task.name, "variant": name, "profile": get_profile(profile).name,
             "task": key["task"], "architecture": key["model"], "train_config": key["config"],
             "data": {"train": [n for n, _ in key["train"]], "patch": key["patch"], "training_seed": key["config"]["seed"],
-                     "identified_by": "subject names and pixel fingerprints in key.train"},
+                     "identified_by": "subject names and fingerprints (Subject.fingerprint) in key.train"},
             "steps": model.steps, "seconds": model.seconds, "parameters": model.n_parameters(),
             "test_metrics": phantom_test_metrics(model.predict, key, profile),
             "sha256": sha256(weights), "key_sha": key_hash(key), "key": key,
