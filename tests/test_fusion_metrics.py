@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ivan_core.metrics.fusion import ag, en, fusion_metrics, qabf, qmi, qpiella, sf
+from ivan_core.metrics import FUSION_METRICS, ag, en, fusion_metrics, qabf, qmi, qpiella, sf
 
 
 def _sigmoid_product_at_perfect() -> float:
@@ -115,7 +115,7 @@ def test_ranges_on_random_images():
     rng = np.random.default_rng(1)
     a, b, f = rng.random((3, 32, 32))
     scores = fusion_metrics(a, b, f)
-    assert set(scores) == {"AG", "SF", "EN", "Q_MI", "Q_ABF", "Q_PIELLA"}
+    assert tuple(scores) == FUSION_METRICS
     assert 0 <= scores["Q_MI"] <= 2
     assert -1 <= scores["Q_PIELLA"] <= 1
     assert 0 <= scores["Q_ABF"] < 1

@@ -1,6 +1,8 @@
-"""Image quality metrics: synthesis (PSNR, SSIM, NMSE) and fusion (AG, SF, EN, Q_MI, Q^AB/F, Piella's Q)."""
+"""Image quality metrics: synthesis (PSNR, SSIM, NMSE) and fusion (the paper's five, Piella's Q and the field's)."""
 
-from ivan_core.metrics.fusion import ag, en, fusion_metrics, qabf, qmi, qpiella, sf
+from ivan_core.metrics.fusion import ag, en, qabf, qmi, qpiella, sf
+from ivan_core.metrics.fusion_field import FUSION_METRICS, bright_contrast, cc, fusion_metrics, qy, scd, sd, vif
 from ivan_core.metrics.synthesis import nmse, psnr, ssim
 
-__all__ = ["psnr", "ssim", "nmse", "ag", "sf", "en", "qmi", "qabf", "qpiella", "fusion_metrics"]
+__all__ = ["psnr", "ssim", "nmse", "ag", "sf", "en", "qmi", "qabf", "qpiella", "scd", "vif", "qy", "sd", "cc",
+           "bright_contrast", "fusion_metrics", "FUSION_METRICS"]

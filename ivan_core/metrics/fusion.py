@@ -401,35 +401,3 @@ def qpiella(a: np.ndarray, b: np.ndarray, fused: np.ndarray, data_range: float |
         total += float(np.sum(lam * q_a + (1 - lam) * q_b))
         count += q_a.size
     return total / count
-
-
-def fusion_metrics(
-    a: np.ndarray, b: np.ndarray, fused: np.ndarray, data_range: float | None = None
-) -> dict[str, float]:
-    """All fusion metrics of a fused image and its two sources.
-
-    Parameters
-    ----------
-    a, b : ndarray, shape (H, W)
-        Source images.
-    fused : ndarray, shape (H, W)
-        Fused image.
-    data_range : float, optional
-        Intensity span of all inputs; default per image from its dtype (see the
-        module docstring).
-
-    Returns
-    -------
-    dict of str to float
-        Keys ``"AG"``, ``"SF"``, ``"EN"``, ``"Q_MI"``, ``"Q_ABF"``, ``"Q_PIELLA"`` (see
-        :func:`ag` in its default form, :func:`sf`, :func:`en`, :func:`qmi`, :func:`qabf`,
-        :func:`qpiella`).
-    """
-    return {
-        "AG": ag(fused, data_range),
-        "SF": sf(fused, data_range),
-        "EN": en(fused, data_range),
-        "Q_MI": qmi(a, b, fused, data_range),
-        "Q_ABF": qabf(a, b, fused, data_range),
-        "Q_PIELLA": qpiella(a, b, fused, data_range),
-    }
