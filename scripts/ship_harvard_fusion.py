@@ -10,8 +10,12 @@ and :func:`~ivan_core.tutorial.fusion_study.harvard_overrides`
 Finished networks and the classical methods' fused volumes are kept under ``--models``, so an
 interrupted or repeated run resumes where it stopped. Then the ``--variant`` network is trained on all
 cases and shipped in ``ivan_core/pretrained/weights`` as the variant ``harvard``, its card holding the
-cross-validation (:func:`~ivan_core.tutorial.fusion_cv.shipped_cross_validation` reads it back).
-The tables go to ``--results`` (``harvard_fusion_cv.json`` and ``.md``).
+cross-validation (:func:`~ivan_core.tutorial.fusion_cv.shipped_cross_validation` reads it back); when a
+network trained under the same key is shipped already, only its card's cross-validation is replaced.
+The recipe is frozen before the cross-validation (:func:`~ivan_core.tutorial.fusion_study.harvard_overrides`),
+not chosen inside it. The tables (every fusion metric, per-case wins, the "best" rule of
+:func:`~ivan_core.tutorial.fusion_cv.best_rule`) go to ``--results`` (``harvard_fusion_cv.json`` and
+``.md``), with the middle slice of three cases by every method (``harvard_fusion_cv_cases.png``).
 """
 
 from __future__ import annotations
@@ -22,20 +26,31 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+import torch
+
 from ivan_core.data import case_folds
+from ivan_core.evaluation import synthesise
 from ivan_core.fusion.methods import METHODS
 from ivan_core.fusion.supervision import add_fusion_label
 from ivan_core.io import atomic_write_text, write_json
-from ivan_core.pretrained import WEIGHTS
+from ivan_core.metrics import FUSION_METRICS
+from ivan_core.plots.fusion import show_fusion_cases
+from ivan_core.pretrained import WEIGHTS, find_card
 from ivan_core.pretrained.export import export_model
+from ivan_core.tasks import get_task
 from ivan_core.tutorial.experiment import Splits, harvard_cases
-from ivan_core.tutorial.fusion_cv import cross_validate_fusion, paired_wins
-from ivan_core.tutorial.fusion_study import FUSION_METRICS, FUSION_VARIANTS, fit_fusion, harvard_overrides, variant_label
+from ivan_core.tutorial.fusion_cv import best_rule, cross_validate_fusion, paired_wins
+from ivan_core.tutorial.fusion_study import (
+    FUSION_VARIANTS,
+    fit_fusion,
+    fuse_volume,
+    harvard_overrides,
+    variant_label,
+)
 from ivan_core.tutorial.reporting import metrics_table
 
-#: The metrics a winning fusion must lead on (at least four, Q^AB/F among them): the paper's Table III
-#: columns, with Xydeas-Petrovic's Q^AB/F for its edge column (Piella's Q is reported, not counted).
-WIN_METRICS = ("AG", "SF", "EN", "Q_MI", "Q_ABF")
+#: How many cases the picture shows (the first test case of each of the first folds).
+PICTURE_CASES = 3
 
 
 def main(argv: list[str]) -> int:
@@ -58,7 +73,10 @@ def main(argv: list[str]) -> int:
                         help="the classical methods to compare (default: all)")
     parser.add_argument("--dest", type=Path, default=WEIGHTS, help="where the shipped weights and card go")
     parser.add_argument("--fold", type=int, default=None, help="only train this fold's networks, then stop")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     cases = harvard_cases("CT-MRI", args.aanlib)
     if cases is None:
@@ -79,25 +97,56 @@ def main(argv: list[str]) -> int:
                                edge_weight=args.edge_weight, methods=args.methods, variants=args.cross_validate, **recipe)
     ours = variant_label(args.variant, args.teacher)
     wins = paired_wins(cv.table, ours)
+    rule = best_rule(cv.table, ours)
     table = metrics_table(cv.table, by=("method",), metrics=FUSION_METRICS)
-    write_json(args.results / "harvard_fusion_cv.json", {"ours": ours, "wins": wins, **asdict(cv)})
+    command = shlex.join(["python", "scripts/ship_harvard_fusion.py", *argv])
+    write_json(args.results / "harvard_fusion_cv.json", {"ours": ours, "wins": wins, "best_rule": rule, **asdict(cv)})
+    verdict = (f"{ours}: mean POLARITY {rule['polarity']:+.3f}; methods that beat it case by case on more than half "
+               f"of the {len(FUSION_METRICS)} metrics: {rule['beaten_by'] or 'none'}.")
     atomic_write_text(args.results / "harvard_fusion_cv.md",
                       f"# Harvard CT-MRI fusion, {args.k}-fold cross-validation over {len(cases)} cases\n\n"
-                      f"Mean ± std over cases (`{shlex.join(['python', 'scripts/ship_harvard_fusion.py', *argv])}`).\n\n"
+                      f"Mean ± std over cases (`{command}`). The recipe was frozen before the cross-validation.\n\n"
                       + markdown_table(table.to_dict("records")) + f"\n\nCases on which {ours} scores higher:\n\n"
-                      + markdown_table([{**w, "beaten_on": ", ".join(w["beaten_on"])} for w in wins]) + "\n")
+                      + markdown_table([{**w, "beaten_on": ", ".join(w["beaten_on"])} for w in wins])
+                      + f"\n\n{verdict}\n")
+    fig = show_fusion_cases(picture_cases(cases, cv.folds, args, recipe, ours), title=f"Harvard CT-MRI, {args.k}-fold "
+                            "cross-validation: each case fused by networks that never saw it")
+    fig.savefig(args.results / "harvard_fusion_cv_cases.png", dpi=110)
+    print(verdict, flush=True)
 
     labelled = Splits(add_fusion_label(cases, args.teacher), [], [])
     result = fit_fusion(labelled, args.profile, args.models / "all", args.variant, args.teacher, args.edge_weight,
-                        **recipe)
-    card = export_model(result.out_dir, args.profile, args.dest, variant="harvard",
-                        command=shlex.join(["python", "scripts/ship_harvard_fusion.py", *argv]),
-                        card_extra={"method": ours, "cross_validation": asdict(cv)})
-    beaten = [w["method"] for w in wins if sum(m in w["beaten_on"] for m in WIN_METRICS) >= 4 and "Q_ABF" in w["beaten_on"]]
+                        pretrained=args.dest == WEIGHTS, **recipe)
+    extra = {"method": ours, "cross_validation": asdict(cv)}
+    if result.pretrained:  # trained under this key and shipped already: renew its card's cross-validation only
+        shipped = find_card("t2ct_fusion", args.profile, "harvard", args.dest)
+        card = {k: v for k, v in shipped.items() if k != "path"}
+        write_json(Path(shipped["path"]).with_suffix(".json"), {**card, **extra, "cv_command": command})
+        print(f"kept the shipped {card['name']} ({card['variant']}) network; its card has the new cross-validation")
+        return 0
+    card = export_model(result.out_dir, args.profile, args.dest, variant="harvard", command=command, card_extra=extra)
     print(f"shipped {card['name']} ({card['variant']}): {card['steps']} steps on {len(cases)} cases, "
-          f"{card['seconds']:.0f} s; {ours} beats on at least four of {', '.join(WIN_METRICS)} (Q_ABF among them): "
-          f"{beaten}", flush=True)
+          f"{card['seconds']:.0f} s", flush=True)
     return 0
+
+
+def picture_cases(cases, folds: list[dict], args: argparse.Namespace, recipe: dict, ours: str) -> dict:
+    """The middle slice of the first test case of the first :data:`PICTURE_CASES` folds: the sources, every
+    classical method (from the cache) and the fold's own network (:func:`fit_fusion` finds it trained)."""
+    by_name = {c.name: c for c in cases}
+    task, out = get_task("t2ct_fusion"), {}
+    for i, fold in enumerate(folds[:PICTURE_CASES]):
+        case = by_name[fold["test"][0]]
+        train, val = ([by_name[n] for n in fold[part]] for part in ("train", "val"))
+        labelled = Splits(add_fusion_label(train, args.teacher), add_fusion_label(val, args.teacher), [])
+        net = fit_fusion(labelled, args.profile, args.models / "aanlib-cv" / f"fold{i}", args.variant, args.teacher,
+                         args.edge_weight, progress=False, **recipe).net
+        k = case.n_slices // 2
+        images = {"T2": case["T2"][k], "CT": case["CT"][k]}
+        images |= {m: fuse_volume(m, case["T2"], case["CT"], args.models / "aanlib-cv" / "fused")[k] for m in args.methods}
+        images[ours.replace(" (teacher: laplacian_pyramid)", " (teacher)")] = synthesise(net, task, case)["FUSED"][k]
+        out[f"{case.name}, slice {k + 1}"] = images
+    return out
 
 
 def markdown_table(records: list[dict]) -> str:

@@ -13,6 +13,7 @@ from ivan_core.fusion import (
     fuse,
     fuse_colour,
     lp_sr,
+    signed_edge_loss,
     teacher_fusion_loss,
     unsupervised_fusion_loss,
 )
@@ -147,6 +148,23 @@ def test_teacher_loss_is_label_distance_plus_stated_edge_term():
     assert teacher_fusion_loss(zero, label, zero, zero, norm="l1").item() == pytest.approx(0.5)
     assert teacher_fusion_loss(zero, zero, step, step, w_edge=3.0).item() == pytest.approx(3.0)
     assert teacher_fusion_loss(step, step, step, zero).item() == 0.0
+
+
+def test_signed_edge_term_charges_an_inverted_edge_twice_and_the_magnitude_term_nothing():
+    step = torch.zeros(1, 1, 8, 8)
+    step[..., 4:] = 1.0
+    flat, inverted = torch.zeros_like(step), 1.0 - step
+    assert signed_edge_loss(step, step, flat).item() == 0.0
+    assert signed_edge_loss(flat, step, flat).item() == pytest.approx(edge_loss(flat, step, flat).item())  # a missed edge
+    assert signed_edge_loss(inverted, step, flat).item() == pytest.approx(2.0)  # |-4 - 4| on two of eight columns
+    assert edge_loss(inverted, step, flat).item() == 0.0  # the magnitude term cannot tell
+    dark = 0.3 * inverted  # a weaker edge of the other source's sign: the stronger source decides per pixel
+    assert signed_edge_loss(step, step, dark).item() == 0.0
+    assert unsupervised_fusion_loss(inverted, step, flat, signed=True).item() > unsupervised_fusion_loss(step, step, flat,
+                                                                                                       signed=True).item()
+    assert teacher_fusion_loss(inverted, inverted, step, flat, signed=True).item() == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="signed edge term"):
+        teacher_fusion_loss(step, step, step, flat, overshoot=0.5, signed=True)
 
 
 def test_edge_term_prefers_the_sharp_edge_to_a_blurred_one():

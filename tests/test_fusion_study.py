@@ -9,9 +9,10 @@ import torch
 
 from conftest import make_subject
 from ivan_core.fusion.supervision import add_fusion_label, teacher_forward_loss, unsupervised_forward_loss
+from ivan_core.metrics import FUSION_METRICS
 from ivan_core.tasks import get_task
 from ivan_core.tutorial.experiment import Splits
-from ivan_core.tutorial.fusion_study import FUSION_METRICS, fusion_overrides, run_fusion_study
+from ivan_core.tutorial.fusion_study import fusion_overrides, run_fusion_study
 
 
 def test_teacher_label_is_added_per_slice(subjects):
@@ -130,6 +131,19 @@ def test_fit_fusion_passes_the_edge_overshoot_to_the_teacher_loss(tmp_path):
     from ivan_core.tutorial.fusion_study import fit_fusion
 
     subjects = add_fusion_label([make_subject(f"s{i}", slices=2, size=40, seed=i) for i in range(2)], "average")
-    result = fit_fusion(Splits(subjects[:1], subjects[1:], []), "smoke", tmp_path, edge_overshoot=0.5, progress=False)
+    result = fit_fusion(Splits(subjects[:1], subjects[1:], []), "smoke", tmp_path, edge_overshoot=0.5, signed_edges=False,
+                        progress=False)
     key = json.loads((result.out_dir / "key.json").read_text())
     assert key["forward_loss"] == {"name": "teacher_fusion_loss", "w_edge": 1.0, "norm": "l2", "overshoot": 0.5}
+    with pytest.raises(ValueError, match="signed edge term"):  # overshoot weighs magnitudes, which the signed term has not
+        fit_fusion(Splits(subjects[:1], subjects[1:], []), "smoke", None, edge_overshoot=0.5, progress=False)
+
+
+def test_fit_fusion_keeps_edge_signs_by_default(tmp_path):
+    from ivan_core.tutorial.fusion_study import fit_fusion
+
+    subjects = add_fusion_label([make_subject(f"s{i}", slices=2, size=40, seed=i) for i in range(2)], "average")
+    for variant, name in (("teacher", "teacher_fusion_loss"), ("unsupervised", "unsupervised_fusion_loss")):
+        result = fit_fusion(Splits(subjects[:1], subjects[1:], []), "smoke", tmp_path, variant, progress=False)
+        key = json.loads((result.out_dir / "key.json").read_text())["forward_loss"]
+        assert key["name"] == name and key["signed"] is True

@@ -29,6 +29,9 @@ def test_ship_cross_validates_then_ships_the_card_with_the_cross_validation(ship
     assert sorted({r["subject"] for r in result["table"]}) == [f"aanlib-CT-MRI-{c}" for c in (3, 5, 7, 9)]
     assert {w["method"] for w in result["wins"]} == {"average", "maximum", "iVAN (unsupervised)"}
     assert "| iVAN (teacher: laplacian_pyramid) | 4 |" in (tmp_path / "results" / "harvard_fusion_cv.md").read_text()
+    assert set(result["best_rule"]) == {"method", "polarity", "beaten_by", "best"}
+    assert all(r["method"] == "iVAN (teacher: laplacian_pyramid)" or "POLARITY" in r for r in result["table"])
+    assert (tmp_path / "results" / "harvard_fusion_cv_cases.png").stat().st_size > 10_000
     card = find_card("t2ct_fusion", "smoke", "harvard", tmp_path / "weights")
     assert card["method"] == "iVAN (teacher: laplacian_pyramid)" and len(card["data"]["train"]) == 4
     cv = shipped_cross_validation("harvard", "smoke", tmp_path / "weights")

@@ -12,8 +12,8 @@ from ivan_core.training.losses import Norm, distance
 _SOBEL_X = ((-1.0, 0.0, 1.0), (-2.0, 0.0, 2.0), (-1.0, 0.0, 1.0))
 
 
-def sobel_magnitude(img: torch.Tensor) -> torch.Tensor:
-    """Per-channel Sobel gradient magnitude ``|G_x| + |G_y|`` with replicated borders.
+def sobel_gradients(img: torch.Tensor) -> torch.Tensor:
+    """Per-channel Sobel derivatives ``(G_x, G_y)`` with replicated borders.
 
     Parameters
     ----------
@@ -22,14 +22,18 @@ def sobel_magnitude(img: torch.Tensor) -> torch.Tensor:
 
     Returns
     -------
-    Tensor, shape (B, C, H, W)
-        L1 gradient magnitude, same dtype and device as ``img``.
+    Tensor, shape (B, C, 2, H, W)
+        Signed derivatives along W (index 0) and H (index 1), same dtype and device as ``img``.
     """
     channels = img.shape[1]
     kx = torch.tensor(_SOBEL_X, dtype=img.dtype, device=img.device)
     kernel = torch.stack([kx, kx.T]).unsqueeze(1).repeat(channels, 1, 1, 1)  # (2C, 1, 3, 3)
-    grads = F.conv2d(F.pad(img, (1, 1, 1, 1), mode="replicate"), kernel, groups=channels)
-    return grads.abs().unflatten(1, (channels, 2)).sum(dim=2)
+    return F.conv2d(F.pad(img, (1, 1, 1, 1), mode="replicate"), kernel, groups=channels).unflatten(1, (channels, 2))
+
+
+def sobel_magnitude(img: torch.Tensor) -> torch.Tensor:
+    """Per-channel L1 Sobel gradient magnitude ``|G_x| + |G_y|`` (:func:`sobel_gradients`), shape (B, C, H, W)."""
+    return sobel_gradients(img).abs().sum(dim=2)
 
 
 def _check_same_shape(fused: torch.Tensor, **others: torch.Tensor) -> None:
@@ -73,35 +77,68 @@ def edge_loss(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor, overshoot: 
     return (F.relu(-excess) + overshoot * F.relu(excess)).mean()
 
 
+def signed_edge_loss(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``mean(|G_x F - G_x S| + |G_y F - G_y S|)``, ``S`` the source with the stronger edge at each pixel:
+    keep the stronger source edge *with its sign*.
+
+    :func:`edge_loss` compares magnitudes only, so a fused image that draws a source's bright structure
+    dark (an edge of the right strength and the wrong sign) costs it nothing. Here each pixel takes the
+    signed Sobel derivatives (:func:`sobel_gradients`) of the source whose L1 magnitude is larger (``a``
+    on ties), so an inverted edge costs twice its strength. On a single step edge and a flat second source
+    it equals :func:`edge_loss` for any fused image with the edge's sign.
+
+    Parameters
+    ----------
+    fused, a, b : Tensor, shape (B, C, H, W)
+        Fused image and its two sources, same shape, dtype and device.
+
+    Returns
+    -------
+    Tensor, shape ()
+        Scalar, >= 0; 0 when the fused image's derivatives equal the stronger source's everywhere.
+    """
+    _check_same_shape(fused, a=a, b=b)
+    g_a, g_b = sobel_gradients(a), sobel_gradients(b)
+    stronger = torch.where(g_a.abs().sum(dim=2, keepdim=True) >= g_b.abs().sum(dim=2, keepdim=True), g_a, g_b)
+    return (sobel_gradients(fused) - stronger).abs().sum(dim=2).mean()
+
+
+def _edge_term(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor, signed: bool, overshoot: float) -> torch.Tensor:
+    """:func:`signed_edge_loss` or :func:`edge_loss`; ``overshoot`` applies to the unsigned term only."""
+    if not signed:
+        return edge_loss(fused, a, b, overshoot)
+    if overshoot != 1.0:
+        raise ValueError(f"overshoot weighs magnitudes; the signed edge term takes none (got overshoot={overshoot})")
+    return signed_edge_loss(fused, a, b)
+
+
 def unsupervised_fusion_loss(
     fused: torch.Tensor,
     a: torch.Tensor,
     b: torch.Tensor,
     w_intensity: float = 1.0,
     w_gradient: float = 2.0,
+    signed: bool = False,
 ) -> torch.Tensor:
     """Intensity + gradient loss for training a fusion network without ground truth.
 
-    ``L = w_int * mean|F - max(A, B)| + w_grad * edge_loss(F, A, B)``
+    ``L = w_int * mean|F - max(A, B)| + w_grad * E(F, A, B)``
 
-    where ``max`` is element-wise and :func:`edge_loss` is
-    ``mean| |grad F| - max(|grad A|, |grad B|) |`` with Sobel magnitudes
-    ``|grad X| = |S_x * X| + |S_y * X|`` (:func:`sobel_magnitude`); the means run over all
-    elements (the ``1/(HW)`` L1 norms of the references, also averaged over batch and
-    channels). The intensity term keeps the brighter (salient) source pixel, the
-    gradient term the stronger source texture; this is the loss of SwinFusion (for
-    medical fusion) and the max-gradient rule shared by U2Fusion-style networks.
+    where ``max`` is element-wise and ``E`` is :func:`edge_loss` (magnitudes) or, with ``signed``,
+    :func:`signed_edge_loss` (the stronger source's derivatives, sign included). The intensity term keeps
+    the brighter (salient) source pixel, the gradient term the stronger source texture: the loss of
+    SwinFusion (for medical fusion) and the max-gradient rule of U2Fusion-style networks. The magnitude
+    form is blind to polarity: a weight on it large enough against the intensity term lets the network
+    draw a bright structure dark.
 
     Parameters
     ----------
     fused, a, b : Tensor, shape (B, C, H, W)
-        Fused image and its two sources, same shape, dtype and device (float32 or
-        float64, CPU or CUDA).
+        Fused image and its two sources, same shape, dtype and device.
     w_intensity, w_gradient : float
-        Weights of the intensity and gradient terms. The defaults were picked on the Harvard
-        CT-MRI validation case (16) between (1, 10) and (1, 2): with (1, 10) the gradient
-        term, blind to the sign of an edge, outweighed the intensity term and iVAN drew the
-        CT's bright skull dark (Q^AB/F 0.42 against 0.63 with (1, 2)).
+        Weights of the intensity and gradient terms.
+    signed : bool
+        Use :func:`signed_edge_loss` for the gradient term.
 
     Returns
     -------
@@ -118,7 +155,7 @@ def unsupervised_fusion_loss(
     """
     _check_same_shape(fused, a=a, b=b)
     intensity = F.l1_loss(fused, torch.maximum(a, b))
-    return w_intensity * intensity + w_gradient * edge_loss(fused, a, b)
+    return w_intensity * intensity + w_gradient * _edge_term(fused, a, b, signed, 1.0)
 
 
 def teacher_fusion_loss(
@@ -129,12 +166,14 @@ def teacher_fusion_loss(
     w_edge: float = 1.0,
     norm: Norm = "l2",
     overshoot: float = 1.0,
+    signed: bool = False,
 ) -> torch.Tensor:
-    """Teacher label plus edge term: ``||F - label|| + w_edge * edge_loss(F, A, B, overshoot)``.
+    """Teacher label plus edge term: ``||F - label|| + w_edge * E(F, A, B)``.
 
     The label (a classical fusion of ``a`` and ``b``) fixes intensity and contrast; the edge
-    term (:func:`edge_loss`) asks for the stronger source edge at each pixel, which a network
-    fitted to the label alone smooths away. ``w_edge = 0`` is plain label fitting.
+    term asks for the stronger source edge at each pixel, which a network fitted to the label alone
+    smooths away. ``E`` is :func:`edge_loss` (magnitudes, with ``overshoot``) or, with ``signed``,
+    :func:`signed_edge_loss`. ``w_edge = 0`` is plain label fitting.
 
     Parameters
     ----------
@@ -145,7 +184,9 @@ def teacher_fusion_loss(
     norm : {"l2", "l1"}
         Distance to the label (:func:`ivan_core.training.losses.distance`).
     overshoot : float
-        Weight of fused edges stronger than the stronger source edge (:func:`edge_loss`).
+        Weight of fused edges stronger than the stronger source edge (:func:`edge_loss`); 1 when ``signed``.
+    signed : bool
+        Use :func:`signed_edge_loss` for the edge term.
 
     Returns
     -------
@@ -153,4 +194,4 @@ def teacher_fusion_loss(
         Scalar, >= 0; 0 when ``fused == label == a == b``.
     """
     _check_same_shape(fused, label=label, a=a, b=b)
-    return distance(fused, label, norm) + w_edge * edge_loss(fused, a, b, overshoot)
+    return distance(fused, label, norm) + w_edge * _edge_term(fused, a, b, signed, overshoot)

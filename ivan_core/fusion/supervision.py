@@ -60,43 +60,49 @@ def _fusion_term(task: Task, term: Callable[..., torch.Tensor]) -> ForwardLoss:
     return loss
 
 
-def unsupervised_forward_loss(task: Task, **weights: float) -> ForwardTerm:
+def unsupervised_forward_loss(task: Task, signed: bool = False, **weights: float) -> ForwardTerm:
     """Forward term for :func:`ivan_core.training.train`: :func:`ivan_core.fusion.unsupervised_fusion_loss`
     of the fused estimate against the two sources (no label); ``weights`` (``w_intensity``,
-    ``w_gradient``) override the loss's defaults, and all of them are in the term's ``key``."""
+    ``w_gradient``) override the loss's defaults, and all of them are in the term's ``key``, with
+    ``signed`` only when True (networks trained before it existed keep their key)."""
     defaults = inspect.signature(unsupervised_fusion_loss).parameters
     resolved = {name: float(weights.get(name, defaults[name].default)) for name in ("w_intensity", "w_gradient")}
     unknown = set(weights) - set(resolved)
     if unknown:
         raise TypeError(f"unknown weight(s) {sorted(unknown)}; unsupervised_fusion_loss takes {sorted(resolved)}")
-    return ForwardTerm(_fusion_term(task, lambda fused, _, a, b: unsupervised_fusion_loss(fused, a, b, **resolved)),
-                       {"name": "unsupervised_fusion_loss", **resolved})
+    key = {"name": "unsupervised_fusion_loss", **resolved, **({"signed": True} if signed else {})}
+    return ForwardTerm(_fusion_term(task, lambda fused, _, a, b: unsupervised_fusion_loss(fused, a, b, **resolved,
+                                                                                          signed=signed)), key)
 
 
-def teacher_forward_loss(task: Task, w_edge: float = 1.0, norm: Norm = "l2", overshoot: float = 1.0) -> ForwardTerm:
+def teacher_forward_loss(task: Task, w_edge: float = 1.0, norm: Norm = "l2", overshoot: float = 1.0,
+                         signed: bool = False) -> ForwardTerm:
     """Forward term for :func:`ivan_core.training.train`: :func:`ivan_core.fusion.teacher_fusion_loss`
     of the fused estimate against the label in ``y`` and the two sources.
 
-    The key names ``overshoot`` only when it is not 1, so networks trained before the parameter
-    existed (with what is now ``overshoot = 1``) keep their key and their shipped weights.
+    The key names ``overshoot`` only when it is not 1 and ``signed`` only when True, so networks trained
+    before these parameters existed keep their key and their shipped weights.
     """
     key = {"name": "teacher_fusion_loss", "w_edge": float(w_edge), "norm": norm}
     if overshoot != 1.0:
         key["overshoot"] = float(overshoot)
-    return ForwardTerm(_fusion_term(task, lambda fused, label, a, b: teacher_fusion_loss(fused, label, a, b, w_edge,
-                                                                                         norm, overshoot)), key)
+    if signed:
+        key["signed"] = True
+    return ForwardTerm(_fusion_term(task, lambda fused, label, a, b: teacher_fusion_loss(
+        fused, label, a, b, w_edge, norm, overshoot, signed)), key)
 
 
 def fusion_rows(subject: Subject, fused: Mapping[str, np.ndarray], sources: tuple[str, str] = ("T2", "CT")) -> list[dict]:
-    """AG, SF, EN, Q_MI, Q^AB/F and Piella's Q (Eq. 18) of each method's fused ``(S, H, W)`` volume, averaged over slices.
+    """Every fusion metric (:data:`ivan_core.metrics.FUSION_METRICS`) of each method's fused ``(S, H, W)`` volume,
+    averaged over slices; POLARITY is measured on the second source's bright structures inside ``subject.mask``.
 
-    Returns one row per method: ``{"subject", "method", "AG", "SF", "EN", "Q_MI", "Q_ABF", "Q_PIELLA"}``.
+    Returns one row per method: ``{"subject", "method", <metric>: value, ...}``.
     """
     a, b = sources
     rows = []
     for method, volume in fused.items():
-        per_slice = [fusion_metrics(subject[a][k], subject[b][k], np.clip(volume[k], 0, 1))
+        per_slice = [fusion_metrics(subject[a][k], subject[b][k], np.clip(volume[k], 0, 1), mask=subject.mask[k])
                      for k in range(subject.n_slices)]
         rows.append({"subject": subject.name, "method": method,
-                     **{m: float(np.mean([p[m] for p in per_slice])) for m in per_slice[0]}})
+                     **{m: float(np.nanmean([p[m] for p in per_slice])) for m in per_slice[0]}})
     return rows

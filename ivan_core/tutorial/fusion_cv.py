@@ -23,8 +23,9 @@ from typing import Any
 
 from ivan_core.data import Subject, case_folds
 from ivan_core.fusion.methods import METHODS
+from ivan_core.metrics import FUSION_METRICS
 from ivan_core.tutorial.experiment import Splits
-from ivan_core.tutorial.fusion_study import FUSION_METRICS, FUSION_VARIANTS, run_fusion_study
+from ivan_core.tutorial.fusion_study import FUSION_VARIANTS, run_fusion_study
 from ivan_core.tutorial.profiles import Profile
 
 
@@ -99,14 +100,21 @@ def shipped_cross_validation(variant: str = "harvard", profile: str = "tutorial"
     return FusionCrossValidation(**card["cross_validation"])
 
 
-def paired_wins(rows: Sequence[dict], ours: str, metrics: Sequence[str] = FUSION_METRICS) -> list[dict]:
+def _measured(rows: Sequence[dict], metrics: Sequence[str] | None) -> list[str]:
+    """``metrics``, or by default every one of :data:`ivan_core.metrics.FUSION_METRICS` that all ``rows`` carry
+    (a table measured before a metric existed lacks it)."""
+    return list(metrics) if metrics is not None else [m for m in FUSION_METRICS if all(m in r for r in rows)]
+
+
+def paired_wins(rows: Sequence[dict], ours: str, metrics: Sequence[str] | None = None) -> list[dict]:
     """For every other method: on how many cases ``ours`` scores better, per metric (every one of
-    :data:`~ivan_core.tutorial.fusion_study.FUSION_METRICS` is better when larger), out of the
-    cases both have.
+    :data:`ivan_core.metrics.FUSION_METRICS` is better when larger; by default those all rows carry),
+    out of the cases both have.
 
     Returns rows ``{"method", "cases", <metric>: wins}``; a metric counts as won when ``ours`` beats
     the method on more than half of the cases (``beaten_on``, the list of such metrics).
     """
+    metrics = _measured(rows, metrics)
     by_case = {(r["subject"], r["method"]): r for r in rows}
     if not any(method == ours for _, method in by_case):
         raise ValueError(f"no rows for {ours!r}; methods: {sorted({m for _, m in by_case})}")
@@ -119,3 +127,30 @@ def paired_wins(rows: Sequence[dict], ours: str, metrics: Sequence[str] = FUSION
         out.append({"method": method, "cases": len(cases), **wins,
                     "beaten_on": [m for m in metrics if 2 * wins[m] > len(cases)]})
     return out
+
+
+def best_rule(rows: Sequence[dict], ours: str, metrics: Sequence[str] | None = None) -> dict[str, Any]:
+    """The project's rule for calling a fusion method best, applied to ``ours`` in a table of rows.
+
+    ``ours`` may be called best only where (1) its mean POLARITY is positive (the second source's bright
+    structures stay bright), (2) no other method beats it on more than half of ``metrics`` (by default every
+    fusion metric the rows carry) case by case
+    (:func:`paired_wins`: a metric counts for the other method when it scores higher on more than half of
+    the cases) and (3) the pictures agree, which a person checks; this function checks (1) and (2).
+
+    Returns
+    -------
+    dict
+        ``{"method", "polarity", "beaten_by": {method: [metrics it wins]}, "best": bool}``;
+        ``beaten_by`` lists the methods that win more than half of ``metrics``.
+    """
+    metrics = _measured(rows, metrics)
+    polarity = [r["POLARITY"] for r in rows if r["method"] == ours and "POLARITY" in r]
+    mean_polarity = float(sum(polarity) / len(polarity)) if polarity else float("nan")
+    beaten_by = {}
+    for w in paired_wins(rows, ours, metrics):
+        lost = [m for m in metrics if 2 * (w["cases"] - w[m]) > w["cases"]]
+        if 2 * len(lost) > len(metrics):
+            beaten_by[w["method"]] = lost
+    return {"method": ours, "polarity": mean_polarity, "beaten_by": beaten_by,
+            "best": bool(mean_polarity > 0) and not beaten_by}

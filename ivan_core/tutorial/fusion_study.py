@@ -26,10 +26,6 @@ from ivan_core.training import TrainResult
 from ivan_core.tutorial.experiment import Splits, fit
 from ivan_core.tutorial.profiles import Profile, get_profile
 
-#: Fusion metrics reported (:func:`ivan_core.metrics.fusion_metrics`): Q_ABF is Xydeas & Petrovic's
-#: Q^AB/F, Q_PIELLA the paper's printed Eq. 18 (Piella & Heijmans).
-FUSION_METRICS = ("AG", "SF", "EN", "Q_MI", "Q_ABF", "Q_PIELLA")
-
 
 @cache
 def _fusion_code_sha() -> str:
@@ -112,14 +108,10 @@ def fusion_overrides(profile: str | Profile) -> dict[str, Any]:
 
 
 #: Overrides of :func:`fusion_overrides` for the real Harvard CT-MRI cases in the ``tutorial`` profile:
-#: the synthesis recipe's Haar network for 150 epochs, lr halved every 60. Chosen on notebook 06's
-#: Harvard split one change at a time (``results/tutorial_cpu/harvard_fusion_screen.json``: Q^AB/F
-#: 0.633 against 0.602 for the paper's network at 500 steps; the L1 inverse or label term, the DWT and
-#: LRD labels and a stronger edge term did no better) and cross-validated over the eight cases
-#: (``scripts/ship_harvard_fusion.py``). On the 128x128 phantom the same recipe draws stripes into the
-#: teacher-trained fused image (Q^AB/F 0.575 against 0.734, Piella's Q near 0), so the phantom keeps
-#: the profile's own fusion recipe.
-HARVARD_FUSION_RECIPE: dict[str, Any] = {"levels": 1, "epochs": 150, "lr_step": 60}
+#: the synthesis recipe's Haar network for 150 epochs, lr halved every 60, and the magnitude edge term
+#: (``signed_edges=False``) it was chosen and cross-validated with (``scripts/ship_harvard_fusion.py``);
+#: the phantom keeps the profile's own fusion recipe. How each was chosen: ``results/README.md``.
+HARVARD_FUSION_RECIPE: dict[str, Any] = {"levels": 1, "epochs": 150, "lr_step": 60, "signed_edges": False}
 
 
 def harvard_overrides(profile: str | Profile) -> dict[str, Any]:
@@ -141,17 +133,18 @@ def variant_label(variant: str, teacher: str = "laplacian_pyramid") -> str:
 
 def fit_fusion(labelled: Splits, profile: str | Profile, models_root: str | Path | None, variant: str = "teacher",
                teacher: str = "laplacian_pyramid", edge_weight: float = 1.0, progress: bool = True,
-               pretrained: bool = False, edge_overshoot: float = 1.0, **overrides: Any) -> TrainResult:
+               pretrained: bool = False, edge_overshoot: float = 1.0, signed_edges: bool = True,
+               **overrides: Any) -> TrainResult:
     """Train (or load) one iVAN fusion variant on ``labelled.train`` with the fusion recipe.
 
     ``"teacher"`` fits the label ``"FUSED"`` that :func:`~ivan_core.fusion.supervision.add_fusion_label`
     put on every subject (``teacher``'s fused image, named here for the record) plus ``edge_weight``
-    times the edge term, whose fused edges stronger than the sources' weigh ``edge_overshoot``
-    (:func:`ivan_core.fusion.teacher_fusion_loss`: below 1 it buys AG and SF with Q^AB/F and Q_MI,
-    ``results/tutorial_cpu/harvard_fusion_screen.json``); ``"unsupervised"`` uses
-    :func:`ivan_core.fusion.unsupervised_fusion_loss`. Both train the inverse from the repacked output
-    with :func:`fusion_overrides`, then ``overrides`` (any :class:`~ivan_core.training.TrainConfig` field);
-    the rest is :func:`~ivan_core.tutorial.experiment.fit`.
+    times the edge term (:func:`ivan_core.fusion.teacher_fusion_loss`); ``"unsupervised"`` uses
+    :func:`ivan_core.fusion.unsupervised_fusion_loss`. ``signed_edges`` (the default) makes the edge term
+    keep each source edge's sign (:func:`ivan_core.fusion.signed_edge_loss`); without it the term compares
+    magnitudes, where ``edge_overshoot`` weighs fused edges stronger than the sources'. Both train the
+    inverse from the repacked output with :func:`fusion_overrides`, then ``overrides`` (any
+    :class:`~ivan_core.training.TrainConfig` field); the rest is :func:`~ivan_core.tutorial.experiment.fit`.
     """
     variant_label(variant, teacher)
     task = get_task("t2ct_fusion")
@@ -159,9 +152,9 @@ def fit_fusion(labelled: Splits, profile: str | Profile, models_root: str | Path
         raise ValueError(f"the teacher variant fits a label: add {teacher!r}'s fused image to every training subject "
                          "first (ivan_core.fusion.supervision.add_fusion_label)")
     if variant == "teacher":
-        forward = teacher_forward_loss(task, edge_weight, overshoot=edge_overshoot)
+        forward = teacher_forward_loss(task, edge_weight, overshoot=edge_overshoot, signed=signed_edges)
     else:
-        forward = unsupervised_forward_loss(task)
+        forward = unsupervised_forward_loss(task, signed=signed_edges)
     return fit(task, labelled, profile, models_root, progress, pretrained=pretrained, inverse_from="repacked",
                forward_loss=forward, **{**fusion_overrides(profile), **overrides})
 
