@@ -13,7 +13,7 @@ from ivan_core.data.loaders import (
     load_nifti,
     load_paired_folder,
 )
-from ivan_core.data.phantom import cache_dir, make_phantom
+from ivan_core.data.phantom import cache_dir, make_phantom, noise_free
 from ivan_core.data.record import Subject, is_colour
 from ivan_core.data.sequences import HARVARD_PET, pet_to_rgb, rgb_to_pet
 from ivan_core.data.splits import case_folds, split_subjects
@@ -23,6 +23,7 @@ __all__ = [
     "Subject",
     "is_colour",
     "make_phantom",
+    "noise_free",
     "cache_dir",
     "load_aanlib",
     "load_nifti",

@@ -30,12 +30,15 @@ coloured with :data:`~ivan_core.data.sequences.HARVARD_PET`.
 
 Subjects are generated from ``numpy.random.default_rng([seed, index])``, so
 subject ``i`` is the same whatever ``n_subjects`` is, and one file per subject is
-cached (see :func:`cache_dir`).
+cached (see :func:`cache_dir`). :func:`noise_free` simulates a subject again without
+its noise: what scores the noise ceiling of synthesis on it.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import inspect
 import json
 import os
 import tempfile
@@ -50,7 +53,7 @@ from tqdm.auto import tqdm
 
 from ivan_core.data.anatomy import Anatomy, load_anatomy, tissue_memberships
 from ivan_core.data.record import Subject
-from ivan_core.data.sequences import ct_image, mr_image, pet_activity, pet_to_rgb, tissue_signals
+from ivan_core.data.sequences import ct_image, mr_image, pet_activity, pet_to_rgb, rician_mean, tissue_signals
 from ivan_core.data.tissue import TISSUE_PARAMS, TISSUES, TissueParams, tissue_names
 
 #: Bump when the generator changes, so stale cache files are not reused.
@@ -175,14 +178,19 @@ def _sample(
     return ndimage.map_coordinates(stack, coords, order=1, mode="constant", cval=cval).astype(np.float32)
 
 
-def _scale(volume: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Divide by the :data:`SCALE_PERCENTILE` inside ``mask`` and clip to [0, 1]."""
-    top = float(np.percentile(volume[mask], SCALE_PERCENTILE)) if mask.any() else float(volume.max())
+def _scale(volume: np.ndarray, mask: np.ndarray, like: np.ndarray | None = None) -> np.ndarray:
+    """Divide by the :data:`SCALE_PERCENTILE` inside ``mask`` (of ``like``, default ``volume``) and clip to [0, 1]."""
+    like = volume if like is None else like
+    top = float(np.percentile(like[mask], SCALE_PERCENTILE)) if mask.any() else float(like.max())
     return np.clip(volume / max(top, 1e-12), 0.0, 1.0).astype(np.float32)
 
 
-def _simulate(anatomy: Anatomy, index: int, settings: dict[str, Any]) -> Subject:
-    """Generate virtual subject ``index`` (see the module docstring)."""
+def _simulate(anatomy: Anatomy, index: int, settings: dict[str, Any], clean: dict[str, np.ndarray] | None = None,
+              mean: bool = True) -> Subject:
+    """Generate virtual subject ``index`` (see the module docstring).
+
+    ``clean``, when given, receives the grey images of :func:`noise_free` (``mean`` as there).
+    """
     rng = np.random.default_rng([settings["seed"], index])
     size, fov = settings["size"], settings["fov_mm"]
     pixel = fov / size
@@ -213,11 +221,22 @@ def _simulate(anatomy: Anatomy, index: int, settings: dict[str, Any]) -> Subject
     images = {}
     for weighting in ("T1", "T2", "PD"):
         signals = tissue_signals(params, weighting)
+        quiet = copy.deepcopy(rng) if clean is not None else None  # the same non-uniformity field, no noise
         image = mr_image(memberships, signals, rng, settings["noise"], settings["inu"])
         images[weighting] = _scale(image, mask)
-    images["CT"] = ct_image(memberships, np.array([p.hu for p in params]), rng)
-    pet = pet_activity(memberships, np.array([p.fdg for p in params]), rng, pixel_mm=pixel)
+        if clean is not None:
+            signal = mr_image(memberships, signals, quiet, 0.0, settings["inu"])
+            if mean:
+                signal = rician_mean(signal, settings["noise"] * float(np.max(signals)))
+            clean[weighting] = _scale(signal, mask, like=image)
+    hounsfield, uptake = np.array([p.hu for p in params]), np.array([p.fdg for p in params])
+    if clean is not None:
+        clean["CT"] = ct_image(memberships, hounsfield, copy.deepcopy(rng), noise_hu=0.0)
+    images["CT"] = ct_image(memberships, hounsfield, rng)
+    pet = pet_activity(memberships, uptake, rng, pixel_mm=pixel)
     images["PET"] = PET_PEAK * _scale(pet, mask)
+    if clean is not None:
+        clean["PET"] = PET_PEAK * _scale(pet_activity(memberships, uptake, rng, pixel_mm=pixel, counts=None), mask, like=pet)
     meta = {
         "source": "phantom",
         "seed": settings["seed"],
@@ -275,6 +294,62 @@ def _cache_path(settings: dict[str, Any], index: int) -> Path:
     key = json.dumps({**settings, "index": index, "format": FORMAT_VERSION}, sort_keys=True)
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return cache_dir() / "phantom" / f"phantom-{index:03d}-{digest}.npz"
+
+
+def noise_free(subject: Subject, mean: bool = True, **settings: Any) -> Subject:
+    """The images of a phantom subject without their noise, on the same [0, 1] scale as its own.
+
+    The subject is simulated again (same random draws: anatomy, tissue values, non-uniformity),
+    with the noise left out. No method can predict the noise, so these images score the best
+    any synthesis can reach against the subject's noisy targets: the noise ceiling.
+
+    Parameters
+    ----------
+    subject : Subject
+        A subject of :func:`make_phantom`.
+    mean : bool
+        True: the mean of each noisy image given the noise-free signal, the best prediction in
+        the mean-squared sense. For MR that keeps the noise floor of the magnitude image
+        (:func:`~ivan_core.data.sequences.rician_mean`: background ``sigma sqrt(pi / 2)``, not 0);
+        CT and PET noise has zero mean, so theirs are the noise-free images (up to the clip to
+        [0, 1] and, for ``PET_rgb``, the colour map, which is not linear). False: the
+        noise-free signal itself, also for MR.
+    **settings
+        The other :func:`make_phantom` arguments the subject was made with (``noise``, ``inu``,
+        ``slab_mm``, ``fov_mm``), where not the defaults; seed, index, size and slices are read
+        from the subject.
+
+    Returns
+    -------
+    Subject
+        Same name, mask, labels and meta; images ``T1``, ``T2``, ``PD``, ``CT``, ``PET``
+        ``(S, H, W)`` and ``PET_rgb`` ``(S, H, W, 3)``, float32 in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        When the subject is not a phantom subject, or ``settings`` do not reproduce its images.
+    """
+    meta = subject.meta
+    if meta.get("source") != "phantom" or "seed" not in meta or "index" not in meta:
+        raise ValueError(f"subject {subject.name!r} is not a phantom subject (make_phantom)")
+    n_slices, size = subject.mask.shape[:2]
+    defaults = {k: inspect.signature(make_phantom).parameters[k].default for k in ("noise", "inu", "slab_mm", "fov_mm")}
+    unknown = set(settings) - set(defaults)
+    if unknown:
+        raise ValueError(f"unknown phantom settings {sorted(unknown)}; use {sorted(defaults)}")
+    given = {**defaults, **settings}
+    full = {"seed": int(meta["seed"]), "size": int(size), "n_slices": int(n_slices), "noise": float(given["noise"]),
+            "inu": float(given["inu"]), "slab_mm": [float(v) for v in given["slab_mm"]], "fov_mm": float(given["fov_mm"])}
+    clean: dict[str, np.ndarray] = {}
+    again = _simulate(load_anatomy(), int(meta["index"]), full, clean=clean, mean=mean)
+    for m in MODALITIES:
+        if m not in subject.images or subject[m].shape != again[m].shape or not np.allclose(subject[m], again[m], atol=1e-5):
+            raise ValueError(f"phantom settings {given} do not reproduce {subject.name!r} ({m}): pass the make_phantom "
+                             "arguments it was made with (and all its slices)")
+    images = {m: clean[m] for m in MODALITIES}
+    images["PET_rgb"] = pet_to_rgb(images["PET"])
+    return Subject(name=subject.name, images=images, mask=subject.mask, labels=subject.labels, meta=dict(meta))
 
 
 def make_phantom(

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
-from scipy import ndimage
+from scipy import ndimage, special
 from scipy.spatial import cKDTree
 
 from ivan_core.data.tissue import TissueParams
@@ -202,6 +202,30 @@ def mr_image(
     return np.hypot(real, imag).astype(np.float32)
 
 
+def rician_mean(amplitude: np.ndarray, sigma: float) -> np.ndarray:
+    """Mean of the magnitude ``|A + n|`` of :func:`mr_image`, given the noise-free amplitude.
+
+    ``sigma sqrt(pi / 2) L_1/2(-A^2 / (2 sigma^2))`` (Rice's mean, ``L_1/2`` a Laguerre
+    function): ``A`` where the signal is strong, ``sigma sqrt(pi / 2)`` where there is none.
+
+    Parameters
+    ----------
+    amplitude : ndarray, shape (...)
+        Noise-free magnitude ``A >= 0``.
+    sigma : float
+        Standard deviation of each of the two Gaussian noise components.
+
+    Returns
+    -------
+    ndarray of float64, shape (...)
+    """
+    amplitude = np.abs(np.asarray(amplitude, dtype=np.float64))
+    if sigma <= 0:
+        return amplitude
+    h = amplitude**2 / (4.0 * sigma**2)  # i0e(h) = exp(-h) I0(h), i1e likewise: no overflow
+    return sigma * np.sqrt(np.pi / 2.0) * ((1.0 + 2.0 * h) * special.i0e(h) + 2.0 * h * special.i1e(h))
+
+
 def ct_image(
     memberships: np.ndarray,
     hounsfield: np.ndarray,
@@ -240,7 +264,7 @@ def pet_activity(
     rng: np.random.Generator,
     pixel_mm: float,
     fwhm_mm: float = 5.0,
-    counts: float = 60.0,
+    counts: float | None = 60.0,
 ) -> np.ndarray:
     """Simulated FDG PET activity, in uptake units (white matter ~ 1).
 
@@ -257,15 +281,16 @@ def pet_activity(
     fwhm_mm : float
         In-plane resolution (Gaussian FWHM) in mm. Slices are blurred one by one
         because the phantom's slices are not contiguous.
-    counts : float
-        Expected counts per pixel at uptake 1 (before blurring); fewer -> noisier.
+    counts : float or None
+        Expected counts per pixel at uptake 1 (before blurring); fewer -> noisier. None: no
+        emission noise (the expected activity; ``rng`` is not used).
 
     Returns
     -------
     ndarray of float32, shape (S, H, W)
     """
     activity = np.tensordot(uptake.astype(np.float32), memberships, axes=1)
-    noisy = rng.poisson(np.maximum(activity, 0.0) * counts).astype(np.float32) / counts
+    noisy = activity if counts is None else rng.poisson(np.maximum(activity, 0.0) * counts).astype(np.float32) / counts
     sigma_px = fwhm_mm / (2.0 * np.sqrt(2.0 * np.log(2.0))) / pixel_mm
     return ndimage.gaussian_filter(noisy, sigma=(0.0, sigma_px, sigma_px)).astype(np.float32)
 

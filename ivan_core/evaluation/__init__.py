@@ -4,6 +4,16 @@
 """
 
 from ivan_core.evaluation.inference import quantise, recover, synthesise
-from ivan_core.evaluation.scoring import Region, inverse_rows, score, summarise
+from ivan_core.evaluation.scoring import (
+    CEILING,
+    Region,
+    ceiling_value,
+    inverse_rows,
+    noise_ceiling,
+    score,
+    summarise,
+    with_ceiling,
+)
 
-__all__ = ["synthesise", "recover", "quantise", "score", "summarise", "inverse_rows", "Region"]
+__all__ = ["synthesise", "recover", "quantise", "score", "summarise", "inverse_rows", "Region", "noise_ceiling",
+           "with_ceiling", "ceiling_value", "CEILING"]

@@ -1,14 +1,15 @@
-"""Scoring predictions against subjects: PSNR, SSIM and NMSE per subject, summaries, inverse passes."""
+"""Scoring predictions against subjects: PSNR, SSIM and NMSE per subject, the noise ceiling, summaries, inverse passes."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
 import torch
 
-from ivan_core.data import Subject
+from ivan_core.data import Subject, noise_free
 from ivan_core.evaluation.inference import quantise, recover, synthesise
 from ivan_core.metrics import nmse, psnr, ssim
 from ivan_core.model import IVAN
@@ -16,6 +17,11 @@ from ivan_core.tasks import Task
 from ivan_core.training.pairs import channels_last
 
 Region = Literal["head", "full"]
+#: ``method`` of the rows of :func:`noise_ceiling`, and the label of its line in plots.
+CEILING = "noise ceiling"
+#: Metrics whose ceiling :func:`with_ceiling` adds to score rows, as ``ceiling_<metric>``.
+CEILING_METRICS = ("psnr", "ssim")
+_CEILINGS: dict[tuple, list[dict]] = {}  # noise_ceiling rows by subject fingerprint, modalities, regions
 
 
 def score(reference: Subject, estimate: Mapping[str, np.ndarray], modalities: Sequence[str] | None = None,
@@ -39,6 +45,77 @@ def score(reference: Subject, estimate: Mapping[str, np.ndarray], modalities: Se
                          "psnr": psnr(ref, est, mask=mask), "ssim": ssim(ref, est, mask=mask),
                          "nmse": nmse(ref, est, mask=mask)})
     return rows
+
+
+def noise_ceiling(reference: Subject, modalities: Sequence[str], regions: Sequence[Region] = ("head", "full"),
+                  **settings) -> list[dict]:
+    """The noise ceiling of synthesis on a phantom subject: the scores of its noise-free images.
+
+    :func:`score` of :func:`~ivan_core.data.phantom.noise_free` (``mean=True``: the best prediction
+    of each noisy target in the mean-squared sense) against the subject's own images, in the same
+    regions, so it compares with any method's rows. No method predicts the noise, so none beats the
+    PSNR ceiling but by chance; the SSIM ceiling is the same images' SSIM (a close bound, not a
+    strict one). Cached in memory by the subject's pixels.
+
+    Parameters
+    ----------
+    reference : Subject
+        A phantom subject (:func:`~ivan_core.data.make_phantom`).
+    modalities : sequence of str
+        Targets to score, e.g. ``("T2",)`` or ``("PET_rgb",)``.
+    regions : sequence of {"head", "full"}
+        As :func:`score`.
+    **settings
+        Passed to :func:`~ivan_core.data.phantom.noise_free` (phantom arguments other than the defaults).
+
+    Returns
+    -------
+    list of dict
+        Rows of :func:`score` with ``method`` :data:`CEILING`.
+
+    Raises
+    ------
+    ValueError
+        When ``reference`` is not a phantom subject that ``settings`` reproduce.
+    """
+    key = (reference.fingerprint(), tuple(modalities), tuple(regions), tuple(sorted(settings.items())))
+    if key not in _CEILINGS:
+        clean = noise_free(reference, **settings)
+        _CEILINGS[key] = [{"method": CEILING, **row} for row in score(reference, clean.images, modalities, regions)]
+    return [dict(row) for row in _CEILINGS[key]]
+
+
+def with_ceiling(rows: Sequence[dict], subjects: Sequence[Subject]) -> list[dict]:
+    """``rows`` of :func:`score` with their noise ceiling: ``ceiling_psnr`` and ``ceiling_ssim``,
+    the :func:`noise_ceiling` of the row's subject, modality and region.
+
+    Rows of subjects that are not phantom subjects are returned unchanged; so are those of a
+    phantom subject made with settings other than the defaults, with a warning.
+    """
+    by_name = {s.name: s for s in subjects}
+    tops: dict[tuple[str, str, str], dict] = {}
+    for name in dict.fromkeys(r["subject"] for r in rows):
+        subject = by_name.get(name)
+        if subject is None or subject.meta.get("source") != "phantom":
+            continue
+        mine = [r for r in rows if r["subject"] == name]
+        try:
+            ceiling = noise_ceiling(subject, list(dict.fromkeys(r["modality"] for r in mine)),
+                                    list(dict.fromkeys(r["region"] for r in mine)))
+        except ValueError as err:
+            warnings.warn(f"no noise ceiling for {name!r}: {err}", stacklevel=2)
+            continue
+        for c in ceiling:
+            tops[name, c["modality"], c["region"]] = {f"ceiling_{m}": c[m] for m in CEILING_METRICS}
+    return [{**r, **tops.get((r["subject"], r["modality"], r["region"]), {})} for r in rows]
+
+
+def ceiling_value(rows: Sequence[dict], metric: str = "psnr", **where: str) -> float | None:
+    """Mean ``ceiling_<metric>`` (see :func:`with_ceiling`) of the rows matching every ``key=value`` in
+    ``where``, each subject, modality and region counted once; None when none of them carries one."""
+    seen = {(r["subject"], r["modality"], r["region"]): r[f"ceiling_{metric}"] for r in rows
+            if f"ceiling_{metric}" in r and all(r.get(k) == v for k, v in where.items())}
+    return float(np.mean(list(seen.values()))) if seen else None
 
 
 def summarise(rows: Sequence[dict], metrics: Sequence[str] = ("psnr", "ssim", "nmse"),

@@ -1,4 +1,8 @@
-"""Figures for ablation sweeps: a metric against the swept value, and the forward/inverse trade-off."""
+"""Figures for ablation sweeps: a metric against the swept value, and the forward/inverse trade-off.
+
+Where the rows carry the noise ceiling (``ceiling_psnr``, ``ceiling_ssim``: phantom rows of
+:func:`~ivan_core.tutorial.experiment.compare`), every panel of a forward score draws it as a dashed
+line labelled "noise ceiling" (:func:`~ivan_core.plots.ceiling.draw_ceiling`)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter, NullLocator
+
+from ivan_core.evaluation.scoring import CEILING, ceiling_value
+from ivan_core.plots.ceiling import draw_ceiling
 
 
 def _value_ticks(ax: Axes, values: Sequence[float], log: bool) -> None:
@@ -59,6 +66,8 @@ def plot_sweep(sweeps: Mapping[str, tuple[Sequence[float], Sequence[dict]]], met
         means, stds = _mean_std(rows, labels, metric, region)
         ax.errorbar(list(values), means, yerr=stds, marker="o", capsize=3)
         ax.set(xlabel=param, ylabel=f"{metric.upper()} ({region})")
+        if draw_ceiling(ax, ceiling_value(rows, metric, region=region)):
+            ax.legend(fontsize=7)
         _value_ticks(ax, values, param in log_x)
     fig.tight_layout()
     return fig
@@ -103,6 +112,10 @@ def plot_tradeoff(values: Sequence[float], forward: Sequence[dict], inverse: Seq
             means, stds = _mean_std(rows, labels, metric, region, modality=modality)
             left.errorbar(list(values), means, yerr=stds, marker="o", linestyle=style, capsize=3,
                           label=f"{side}: {modality}")
+    forward_modalities = list(dict.fromkeys(r["modality"] for r in forward))
+    for modality in forward_modalities:
+        draw_ceiling(left, ceiling_value(forward, metric, region=region, modality=modality),
+                     CEILING if len(forward_modalities) == 1 else f"{CEILING}: {modality}")
     left.set(xlabel=param, ylabel=f"{metric.upper()} ({region}){unit}", title=f"both directions against {param}")
     _value_ticks(left, values, log_x)
     left.legend(fontsize=8)
@@ -152,6 +165,7 @@ def plot_pairs(comparisons: Mapping[str, tuple[Sequence[dict], Sequence[str]]], 
         for line in table:
             ax.plot(positions, line, "-o", color="0.6", markersize=4, linewidth=1)
         ax.plot(positions, np.nanmean(table, axis=0), "D", color="black", markersize=7, label="mean")
+        draw_ceiling(ax, ceiling_value([r for r in chosen if r["method"] in methods], metric))
         ax.set_xticks(positions, list(methods))
         ax.set_xlim(-0.4, len(methods) - 0.6)
         ax.set(title=title, ylabel=f"{metric.upper()} ({region}){unit}")

@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from ivan_core.plots.ceiling import draw_ceiling
 from ivan_core.plots.errors import abs_error as abs_error  # kept importable from here
 from ivan_core.plots.errors import draw_error, error_scale
 
@@ -68,17 +69,21 @@ def show_row(images: Mapping[str, np.ndarray], errors: Mapping[str, np.ndarray] 
 
 
 def plot_learning_curves(curves: Mapping[str, Sequence[dict]], x: str = "steps",
-                         references: Mapping[str, float] | None = None, metric: str = "psnr") -> Figure:
+                         references: Mapping[str, float] | None = None, metric: str = "psnr",
+                         ceiling: float | None = None) -> Figure:
     """Held-out ``metric`` against training ``x`` (``"steps"`` or ``"seconds"``), one line per curve.
 
     ``curves`` maps a label to points of :func:`ivan_core.tutorial.recipe.curve_points`;
-    ``references`` draws horizontal lines (e.g. a baseline's score) with their labels.
+    ``references`` draws horizontal lines (e.g. a baseline's score) with their labels; ``ceiling``,
+    the noise ceiling of ``metric`` on the subjects the curves score
+    (:func:`ivan_core.evaluation.noise_ceiling`), a dashed line labelled "noise ceiling".
     """
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for label, points in curves.items():
         ax.plot([p[x] for p in points], [p[metric] for p in points], marker="o", label=label)
     for i, (label, value) in enumerate((references or {}).items()):
         ax.axhline(value, color=f"C{len(curves) + i}", linestyle="--", label=label)
+    draw_ceiling(ax, ceiling)
     ax.set(xlabel="training steps" if x == "steps" else "training seconds",
            ylabel=f"test {metric.upper()} (head)" + (" [dB]" if metric == "psnr" else ""))
     ax.legend(fontsize=8)
@@ -88,12 +93,14 @@ def plot_learning_curves(curves: Mapping[str, Sequence[dict]], x: str = "steps",
 
 
 def plot_recipe_runs(runs: Sequence[dict], references: Mapping[str, Mapping[str, float]] | None = None,
-                     metric: str = "psnr") -> Figure:
+                     metric: str = "psnr", ceiling: Mapping[str, float] | None = None) -> Figure:
     """Held-out ``metric`` of finished training runs, one panel per task and one bar per recipe.
 
     ``runs`` are rows ``{"task", "recipe", metric, ...}`` (e.g. ``full_runs`` of
     ``results/tutorial_cpu/recipe_curves.json``); ``references`` maps a task to labelled horizontal
-    lines (baselines, targets).
+    lines (baselines, targets); ``ceiling`` maps a task to its noise ceiling of ``metric`` on the
+    subjects the runs score (:func:`ivan_core.evaluation.noise_ceiling`), a dashed line labelled
+    "noise ceiling".
     """
     tasks = list(dict.fromkeys(r["task"] for r in runs))
     fig, axes = plt.subplots(1, len(tasks), figsize=(4.6 * len(tasks), 3.6), squeeze=False)
@@ -106,8 +113,10 @@ def plot_recipe_runs(runs: Sequence[dict], references: Mapping[str, Mapping[str,
         for j, (label, value) in enumerate((references or {}).get(task, {}).items()):
             ax.axhline(value, color="0.2", linestyle=("--", ":", "-.")[j % 3], linewidth=1, label=f"{label} {value:.2f}")
         ax.set_xticks(range(len(rows)), [r["recipe"] for r in rows], rotation=20, ha="right", fontsize=8)
+        top = (ceiling or {}).get(task)
+        draw_ceiling(ax, top, f"noise ceiling {top:.2f}" if top is not None else "")
         low = min(values + list((references or {}).get(task, {}).values()))
-        ax.set_ylim(low - 0.6, max(values) + 0.4)
+        ax.set_ylim(low - 0.6, max(values + ([top] if top is not None else [])) + 0.4)
         ax.set(title=task, ylabel=f"test {metric.upper()} (head)" + (" [dB]" if metric == "psnr" else ""))
         ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()

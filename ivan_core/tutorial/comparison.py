@@ -122,11 +122,23 @@ def _scored(task: str, splits: Splits, methods: dict[str, Method], per_step: dic
 
 
 def comparison_table(rows: Sequence[dict[str, Any]], region: str = "head") -> str:
-    """A markdown table: mean PSNR / SSIM per task and method, with steps and seconds."""
-    lines = ["| task | method | PSNR (dB) | SSIM | steps | seconds |", "| --- | --- | ---: | ---: | ---: | ---: |"]
+    """A markdown table: mean PSNR / SSIM per task and method, with steps and seconds.
+
+    Rows that carry the noise ceiling (phantom subjects, see :func:`ivan_core.evaluation.with_ceiling`)
+    add its PSNR and SSIM and each method's PSNR gap to it (ceiling minus PSNR); "–" where a task has none."""
+    capped = any("ceiling_psnr" in r for r in rows)
+    extra = " noise ceiling PSNR (dB) | PSNR gap (dB) | noise ceiling SSIM |" if capped else ""
+    lines = [f"| task | method | PSNR (dB) | SSIM |{extra} steps | seconds |",
+             "| --- | --- | ---: | ---: |" + " ---: |" * (3 if capped else 0) + " ---: | ---: |"]
     keys = dict.fromkeys((r["task"], r["method"]) for r in rows)
     for task, method in keys:
         sel = [r for r in rows if r["task"] == task and r["method"] == method and r["region"] == region]
-        lines.append(f"| {task} | {method} | {np.mean([r['psnr'] for r in sel]):.2f} | "
-                     f"{np.mean([r['ssim'] for r in sel]):.3f} | {sel[0]['steps']} | {sel[0]['seconds']:.0f} |")
+        psnr, ssim = np.mean([r["psnr"] for r in sel]), np.mean([r["ssim"] for r in sel])
+        cells = ""
+        if capped:
+            top = [r for r in sel if "ceiling_psnr" in r]
+            cells = (f" {np.mean([r['ceiling_psnr'] for r in top]):.2f} | "
+                     f"{np.mean([r['ceiling_psnr'] - r['psnr'] for r in top]):.2f} | "
+                     f"{np.mean([r['ceiling_ssim'] for r in top]):.3f} |" if top else " – | – | – |")
+        lines.append(f"| {task} | {method} | {psnr:.2f} | {ssim:.3f} |{cells} {sel[0]['steps']} | {sel[0]['seconds']:.0f} |")
     return "\n".join(lines) + "\n"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import numpy as np
 
 from ivan_core.data import Subject, find_aanlib, load_aanlib, make_phantom, split_subjects
 from ivan_core.data.scaling import intensity_scaling
-from ivan_core.evaluation import inverse_rows, score, synthesise
+from ivan_core.evaluation import inverse_rows, score, synthesise, with_ceiling
 from ivan_core.evaluation.baselines import LinearBaseline, LookupBaseline, copy_input
 from ivan_core.evaluation.inference import quantise, recover
 from ivan_core.evaluation.unet import FIT_SETTINGS as UNET_SETTINGS
@@ -77,11 +77,23 @@ def harvard_cases(kind: str, aanlib_root: str | Path | None = None) -> list[Subj
     return load_aanlib(root, kind)
 
 
+#: Added to a split's seed to simulate its test subjects: subjects no recipe choice has ever seen.
+TEST_SEED_OFFSET = 1000
+
+
 def phantom_splits(profile: str | Profile, seed: int = 0, progress: bool = True) -> Splits:
-    """The phantom at the profile's size, split by subject into ``profile.split`` counts."""
+    """The phantom at the profile's size, split by subject into ``profile.split`` counts.
+
+    Training and validation subjects are the ``profile.split`` shuffle of ``profile.n_subjects`` subjects
+    simulated with ``seed``; the test subjects are simulated afresh with ``seed + TEST_SEED_OFFSET`` and
+    named ``phantom-test-NNN``, so no choice made on the subjects of ``seed`` (every recipe, screen and
+    checkpoint so far) has seen them. Recipe choices score ``val``; only the final tables score ``test``.
+    """
     p = get_profile(profile)
     subjects = make_phantom(p.n_subjects, seed=seed, size=p.size, n_slices=p.n_slices, progress=progress)
-    return Splits(*split_subjects(subjects, p.split, seed=seed))
+    train, val, _ = split_subjects(subjects, p.split, seed=seed)
+    fresh = make_phantom(p.split[2], seed=seed + TEST_SEED_OFFSET, size=p.size, n_slices=p.n_slices, progress=progress)
+    return Splits(train, val, [replace(s, name=s.name.replace("phantom-", "phantom-test-")) for s in fresh])
 
 
 def model_dir(models_root: str | Path, key: dict[str, Any]) -> Path:
@@ -212,13 +224,15 @@ def baseline_predictors(task: Task | str, splits: Splits, profile: str | Profile
 
 
 def compare(task: Task | str, subjects: list[Subject], predictors: Mapping[str, Predictor]) -> list[dict]:
-    """Score every predictor on every subject: rows of :func:`ivan_core.evaluation.score` plus ``method``."""
+    """Score every predictor on every subject: rows of :func:`ivan_core.evaluation.score` plus ``method``,
+    and, on phantom subjects, the noise ceiling ``ceiling_psnr`` / ``ceiling_ssim`` of the row's subject,
+    modality and region (:func:`ivan_core.evaluation.with_ceiling`), which tables and plots show."""
     task = get_task(task)
     rows = []
     for method, predict in predictors.items():
         for subject in subjects:
             rows += [{"method": method, **row} for row in score(subject, predict(subject), task.outputs)]
-    return rows
+    return with_ceiling(rows, subjects)
 
 
 def variant_rows(label: str, task: Task | str, splits: Splits, profile: str | Profile,

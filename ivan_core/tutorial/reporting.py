@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ivan_core.evaluation import summarise
+from ivan_core.evaluation import CEILING, summarise
+from ivan_core.evaluation.scoring import CEILING_METRICS
 from ivan_core.tutorial.paper import INVERSE_KIND, PaperNumber, paper_lookup, paper_number
 from ivan_core.tutorial.results import result_row
 
@@ -25,18 +26,34 @@ DECIMALS = {"psnr": 2, "ag": 2, "sf": 2, "en": 2}
 DEFAULT_DECIMALS = 4
 
 
+def _mean_std(values: Sequence[float], digits: int) -> str:
+    return f"{np.mean(values):.{digits}f} ± {np.std(values):.{digits}f}" if len(values) else "–"
+
+
 def metrics_table(rows: Sequence[dict], by: Sequence[str] = ("method", "modality", "region"),
                   metrics: Sequence[str] = METRICS, decimals: Mapping[str, int] = DECIMALS) -> pd.DataFrame:
     """``mean ± std`` over subjects of each metric (default PSNR in dB, SSIM, NMSE), one line per group.
 
-    ``decimals`` maps a metric to the decimals shown; unlisted metrics get :data:`DEFAULT_DECIMALS`."""
+    ``decimals`` maps a metric to the decimals shown; unlisted metrics get :data:`DEFAULT_DECIMALS`.
+    Rows that carry the noise ceiling (``ceiling_psnr``, ``ceiling_ssim``: phantom rows of
+    :func:`~ivan_core.tutorial.experiment.compare`) add the columns ``PSNR ceiling``, ``PSNR gap``
+    (ceiling minus PSNR, per subject: how far the method is from the best any method can reach) and
+    ``SSIM ceiling``; "–" for groups without it."""
+    keys = [k for k in by if rows and k in rows[0]]
+    capped = [m for m in metrics if m in CEILING_METRICS and any(f"ceiling_{m}" in r for r in rows)]
     lines = []
     for entry in summarise(rows, metrics, by):
         line = {k: entry[k] for k in by if k in entry}
         line["subjects"] = entry["n"]
+        members = [r for r in rows if all(r[k] == entry[k] for k in keys)]
         for m in metrics:
             digits = decimals.get(m, decimals.get(m.lower(), DEFAULT_DECIMALS))
             line[m.upper()] = f"{entry[f'{m}_mean']:.{digits}f} ± {entry[f'{m}_std']:.{digits}f}"
+            if m in capped:
+                top = [r for r in members if f"ceiling_{m}" in r]
+                line[f"{m.upper()} ceiling"] = _mean_std([r[f"ceiling_{m}"] for r in top], digits)
+                if m == "psnr":
+                    line["PSNR gap"] = _mean_std([r["ceiling_psnr"] - r["psnr"] for r in top], digits)
         lines.append(line)
     return pd.DataFrame(lines)
 
@@ -81,18 +98,49 @@ def summary_rows(notebook: str, task: str, rows: Sequence[dict], region: str | S
         Keys that form a group.
     prefix : str
         Put in front of every name.
+
+    Rows that carry the noise ceiling (``ceiling_psnr``, ``ceiling_ssim``, see
+    :func:`ivan_core.evaluation.with_ceiling`) add, per region and modality, ``"PSNR_head T2 (noise
+    ceiling)"`` (and SSIM), and for every ``method`` starting with ``iVAN`` its distance to it,
+    ``"PSNR_head T2 gap to noise ceiling (iVAN)"`` (mean and std over subjects of ceiling minus PSNR).
     """
     regions = [None] if region is None else [region] if isinstance(region, str) else list(region)
     out = []
     for where in regions:
         chosen = [r for r in rows if where is None or r["region"] == where]
+        head = f"{'_' + where if where else ''}"
         for entry in summarise(chosen, metrics, by):
             modality = f" {entry['modality']}" if "modality" in by else ""
             group = ", ".join(str(entry[k]) for k in by if k != "modality")
             for m in metrics:
-                name = f"{prefix}{m.upper()}{'_' + where if where else ''}{modality} ({group})"
+                name = f"{prefix}{m.upper()}{head}{modality} ({group})"
                 out.append(result_row(notebook, task, name, entry[f"{m}_mean"], _paper_of(paper, entry, m.upper(), by[0]),
                                       std=entry[f"{m}_std"], n=entry["n"]))
+        out += _ceiling_rows(notebook, task, chosen, metrics, by, f"{prefix}{{}}{head}")
+    return out
+
+
+def _ceiling_rows(notebook: str, task: str, rows: Sequence[dict], metrics: Sequence[str], by: Sequence[str],
+                  name: str) -> list[dict]:
+    """:func:`summary_rows`' noise-ceiling rows of ``rows`` (one region); ``name`` formats the METRIC."""
+    out = []
+    for m in (m for m in metrics if m in CEILING_METRICS):
+        top = [r for r in rows if f"ceiling_{m}" in r]
+        for modality in dict.fromkeys(r.get("modality") for r in top):
+            mine = [r for r in top if r.get("modality") == modality]
+            label = f" {modality}" if "modality" in by and modality is not None else ""
+            seen = np.array(list({(r["subject"], r.get("modality")): r[f"ceiling_{m}"] for r in mine}.values()))
+            out.append(result_row(notebook, task, f"{name.format(m.upper())}{label} ({CEILING})", seen.mean(),
+                                  std=seen.std(), n=seen.size))
+            if m != "psnr" or "method" not in by:
+                continue
+            others = [k for k in by if k != "modality"]
+            for group in dict.fromkeys(tuple(r.get(k) for k in others) for r in mine):
+                if not str(dict(zip(others, group))["method"]).startswith("iVAN"):
+                    continue
+                gaps = np.array([r["ceiling_psnr"] - r["psnr"] for r in mine if tuple(r.get(k) for k in others) == group])
+                out.append(result_row(notebook, task, f"{name.format('PSNR')}{label} gap to {CEILING} "
+                                      f"({', '.join(map(str, group))})", gaps.mean(), std=gaps.std(), n=gaps.size))
     return out
 
 
