@@ -1,0 +1,129 @@
+"""Re-score notebook 10's measured full runs on the validation subjects, where a shipped network allows.
+
+    python scripts/rescore_recipe_runs.py [--file results/tutorial_cpu/recipe_curves.json] [--dry-run]
+
+The full runs of ``results/tutorial_cpu/recipe_curves.json`` were scored on the test subjects of
+``phantom_splits("tutorial")`` and kept no checkpoint. A run trained with the settings a shipped network
+(:mod:`ivan_core.pretrained`) was trained with is that network: it is loaded (inference only, one
+thread) and scored on the validation subjects with :func:`~ivan_core.tutorial.recipe.score_probe`; the
+test subjects are dropped before anything is loaded (:func:`~ivan_core.tutorial.recipe.recipe_splits`).
+
+A shipped network matches a run when its card's model key equals the run's
+(:func:`~ivan_core.training.cache_key.model_key`), or equals it except for the subjects' pixel
+fingerprints (the phantom generated under other numpy / scipy versions can differ in the last bits)
+and the network reproduces the validation loss its card recorded after the last epoch to
+:data:`RTOL`: then the validation subjects here are, to rounding, the ones it was validated on.
+
+Each row keeps its test numbers as ``test_psnr`` / ``test_ssim`` and gets ``val_psnr`` / ``val_ssim``,
+``val_network`` (the card) and ``val_match``, or ``val_note`` saying why it could not be re-scored. The
+curves (no checkpoints either) and the reference lines are labelled as scored on the test subjects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ivan_core.pretrained import WEIGHTS, card_for_key, load_card_weights, read_card
+from ivan_core.tasks import get_task
+from ivan_core.training.cache_key import model_key
+from ivan_core.training.loop import evaluate_loss
+from ivan_core.training.pairs import TaskDataset
+from ivan_core.tutorial.experiment import Splits
+from ivan_core.tutorial.profiles import get_profile
+from ivan_core.tutorial.recipe import recipe_splits, score_probe
+
+#: The label of every number the study measured before recipe choices were scored on validation subjects.
+TEST_LABEL = "test subjects (seed 0 split), before the validation protocol"
+NOT_SHIPPED = "not re-scored: no shipped network was trained with these settings and the run kept no checkpoint"
+#: Relative tolerance on the recorded validation loss for a match by names (not pixel fingerprints).
+RTOL = 1e-5
+
+
+def _without_pixels(key: dict[str, Any]) -> dict[str, Any]:
+    """``key`` with its subjects by name only."""
+    return {**key, "train": [n for n, _ in key["train"]], "val": [n for n, _ in key["val"]]}
+
+
+def _reproduces_validation(card: dict[str, Any], splits: Splits, overrides: dict[str, Any], profile: str) -> bool:
+    """Whether the card's network, on ``splits.val`` here, gives the validation loss its card recorded last."""
+    recorded = card["history"][-1]
+    task, config = get_task(card["name"]), get_profile(profile).train_config(**overrides)
+    now = evaluate_loss(load_card_weights(card), task, TaskDataset(splits.val, task), config, torch.device("cpu"))
+    return all(abs(now[k] - recorded[f"val_{k}"]) <= RTOL * abs(recorded[f"val_{k}"]) for k in now)
+
+
+def shipped_network(task: str, splits: Splits, overrides: dict[str, Any],
+                    profile: str = "tutorial", folder: Path = WEIGHTS) -> tuple[dict | None, str]:
+    """The card of the shipped network a run with ``overrides`` on ``splits`` (training and validation
+    subjects only) would train, and how it matched (``""`` when none does). Never trains."""
+    p = get_profile(profile)
+    key = model_key(get_task(task), p.train_config(**overrides), splits.train, splits.val, p.patch, None)
+    card = card_for_key(key, folder)
+    if card is not None:
+        return card, "exact model key"
+    for path in sorted(Path(folder).glob("*.json")):
+        card = read_card(path)
+        if (card.get("kind", "ivan") == "ivan" and _without_pixels(card["key"]) == _without_pixels(key)
+                and _reproduces_validation(card, splits, overrides, profile)):
+            return card, (f"same model key except the subjects' pixel fingerprints; the card's last validation loss reproduced "
+                          f"to {RTOL:g}")
+    return None, ""
+
+
+def rescore(measured: dict[str, Any], splits: Splits, folder: Path = WEIGHTS) -> dict[str, Any]:
+    """``measured`` with its labels and every full run that a shipped network allows re-scored on ``splits.val``."""
+    if splits.test:
+        raise ValueError("re-scoring is on the validation subjects: pass splits without test subjects")
+    out = {**measured, "scored_on": TEST_LABEL,
+           "variants": {name: {**v, "scored_on": TEST_LABEL} for name, v in measured["variants"].items()},
+           "full_run_references_scored_on": TEST_LABEL}
+    rows = []
+    for row in measured["full_runs"]:
+        row = dict(row)
+        row["test_psnr"], row["test_ssim"] = row.pop("psnr", row.get("test_psnr")), row.pop("ssim", row.get("test_ssim"))
+        row["test_scored_on"] = TEST_LABEL
+        for k in ("val_psnr", "val_ssim", "val_network", "val_match", "val_note"):
+            row.pop(k, None)
+        card, match = shipped_network(row["task"], splits, row["overrides"], folder=folder)
+        if card is None:
+            row["val_note"] = NOT_SHIPPED
+        else:
+            probe = score_probe(get_task(row["task"]), splits.val)(0, load_card_weights(card))
+            row.update(val_psnr=probe["val_psnr"], val_ssim=probe["val_ssim"], val_network=Path(card["path"]).stem,
+                       val_match=match)
+        rows.append(row)
+        print(f"{row['task']:<11} {row['recipe']:<20} test {row['test_psnr']:.2f} dB  "
+              + (f"val {row['val_psnr']:.2f} dB / {row['val_ssim']:.3f} ({row['val_network']})" if card else "val -"),
+              flush=True)
+    out["full_runs"] = rows
+    out["validation_rescoring"] = (
+        f"full runs with val_psnr / val_ssim: the shipped network trained with the run's settings (val_network, "
+        f"val_match), scored on the validation subjects {[s.name for s in splits.val]} by "
+        "scripts/rescore_recipe_runs.py; test_psnr / test_ssim are the numbers measured on the test subjects "
+        "during the study.")
+    return out
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--file", type=Path, default=Path(__file__).resolve().parents[1] / "results" / "tutorial_cpu"
+                        / "recipe_curves.json")
+    parser.add_argument("--dry-run", action="store_true", help="print the scores, write nothing")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    measured = json.loads(args.file.read_text())
+    out = rescore(measured, recipe_splits("tutorial", progress=False))
+    if not args.dry_run:
+        args.file.write_text(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
