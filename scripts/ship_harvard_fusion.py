@@ -35,7 +35,7 @@ from ivan_core.fusion.supervision import add_fusion_label
 from ivan_core.io import atomic_write_text, write_json
 from ivan_core.metrics import FUSION_METRICS
 from ivan_core.plots.fusion import show_fusion_cases
-from ivan_core.pretrained import WEIGHTS, find_card
+from ivan_core.pretrained import WEIGHTS, read_card
 from ivan_core.pretrained.export import export_model
 from ivan_core.tasks import get_task
 from ivan_core.tutorial.experiment import Splits, harvard_cases
@@ -102,7 +102,7 @@ def main(argv: list[str]) -> int:
     command = shlex.join(["python", "scripts/ship_harvard_fusion.py", *argv])
     write_json(args.results / "harvard_fusion_cv.json", {"ours": ours, "wins": wins, "best_rule": rule, **asdict(cv)})
     verdict = (f"{ours}: mean POLARITY {rule['polarity']:+.3f}; methods that beat it case by case on more than half "
-               f"of the {len(FUSION_METRICS)} metrics: {rule['beaten_by'] or 'none'}.")
+               f"of the {len(FUSION_METRICS)} fusion metrics: {rule['beaten_by'] or 'none'}.")
     atomic_write_text(args.results / "harvard_fusion_cv.md",
                       f"# Harvard CT-MRI fusion, {args.k}-fold cross-validation over {len(cases)} cases\n\n"
                       f"Mean ± std over cases (`{command}`). The recipe was frozen before the cross-validation.\n\n"
@@ -118,8 +118,8 @@ def main(argv: list[str]) -> int:
     result = fit_fusion(labelled, args.profile, args.models / "all", args.variant, args.teacher, args.edge_weight,
                         pretrained=args.dest == WEIGHTS, **recipe)
     extra = {"method": ours, "cross_validation": asdict(cv)}
-    if result.pretrained:  # trained under this key and shipped already: renew its card's cross-validation only
-        shipped = find_card("t2ct_fusion", args.profile, "harvard", args.dest)
+    if result.pretrained:  # trained under this key and shipped already: renew that card's cross-validation only
+        shipped = read_card(result.source)
         card = {k: v for k, v in shipped.items() if k != "path"}
         write_json(Path(shipped["path"]).with_suffix(".json"), {**card, **extra, "cv_command": command})
         print(f"kept the shipped {card['name']} ({card['variant']}) network; its card has the new cross-validation")
@@ -144,7 +144,7 @@ def picture_cases(cases, folds: list[dict], args: argparse.Namespace, recipe: di
         k = case.n_slices // 2
         images = {"T2": case["T2"][k], "CT": case["CT"][k]}
         images |= {m: fuse_volume(m, case["T2"], case["CT"], args.models / "aanlib-cv" / "fused")[k] for m in args.methods}
-        images[ours.replace(" (teacher: laplacian_pyramid)", " (teacher)")] = synthesise(net, task, case)["FUSED"][k]
+        images[ours.replace(f" (teacher: {args.teacher})", " (teacher)")] = synthesise(net, task, case)["FUSED"][k]
         out[f"{case.name}, slice {k + 1}"] = images
     return out
 

@@ -147,3 +147,25 @@ def test_fit_fusion_keeps_edge_signs_by_default(tmp_path):
         result = fit_fusion(Splits(subjects[:1], subjects[1:], []), "smoke", tmp_path, variant, progress=False)
         key = json.loads((result.out_dir / "key.json").read_text())["forward_loss"]
         assert key["name"] == name and key["signed"] is True
+
+
+def test_best_rule_counts_strict_wins_and_needs_a_measured_positive_polarity():
+    from ivan_core.tutorial.fusion_cv import best_rule
+
+    def rows(method, values, polarity=0.2):
+        return [{"subject": f"c{i}", "method": method, "AG": v, "SF": v, "EN": v, "POLARITY": polarity}
+                for i, v in enumerate(values)]
+
+    ours = rows("ours", [1.0, 1.0, 1.0])
+    tie = rows("tie", [1.0, 1.0, 1.0])
+    better = rows("better", [2.0, 2.0, 0.5])  # higher on two of three cases, every metric
+    undefined = rows("undefined", [float("nan")] * 3)
+    verdict = best_rule(ours + tie + undefined, "ours")
+    assert verdict == {"method": "ours", "polarity": pytest.approx(0.2), "beaten_by": {}, "best": True}
+    assert best_rule(ours + better, "ours")["beaten_by"] == {"better": ["AG", "SF", "EN"]}
+    assert best_rule(ours + better, "ours")["best"] is False
+    assert best_rule(rows("ours", [1.0] * 3, polarity=-0.3) + tie, "ours")["best"] is False  # a dark skull
+    no_polarity = [{k: v for k, v in r.items() if k != "POLARITY"} for r in ours + tie]
+    assert best_rule(no_polarity, "ours")["best"] is None  # measured before POLARITY existed
+    with pytest.raises(ValueError, match="no rows"):
+        best_rule(tie, "ours")

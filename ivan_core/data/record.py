@@ -23,9 +23,8 @@ def is_colour(modality: str) -> bool:
 PHANTOM_DRAW = ("seed", "index", "pixel_mm")
 
 
-#: Significant digits of the numbers in a phantom subject's fingerprint. With 4, every mean and std of the
-#: tutorial phantom lies at least 3e-7 (relative) from a rounding boundary, while last-bit differences
-#: in the pixels move them by about 1e-10.
+#: Significant digits of the numbers in a phantom subject's fingerprint: few enough that last-bit
+#: differences in the pixels (other numpy / scipy versions) do not reach a rounding boundary.
 DIGITS = 4
 
 

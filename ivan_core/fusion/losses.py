@@ -85,7 +85,7 @@ def signed_edge_loss(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> t
     dark (an edge of the right strength and the wrong sign) costs it nothing. Here each pixel takes the
     signed Sobel derivatives (:func:`sobel_gradients`) of the source whose L1 magnitude is larger (``a``
     on ties), so an inverted edge costs twice its strength. On a single step edge and a flat second source
-    it equals :func:`edge_loss` for any fused image with the edge's sign.
+    it equals :func:`edge_loss` for a fused image whose gradient is that edge's, scaled by a factor >= 0.
 
     Parameters
     ----------

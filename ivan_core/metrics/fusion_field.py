@@ -1,13 +1,15 @@
 """The field's fusion metrics beside the paper's five, and :func:`fusion_metrics`, the full set.
 
 The paper scores fusion with AG, SF, EN, Q_MI and Q^AB/F (:mod:`ivan_core.metrics.fusion`). All five
-are blind to the sign of an edge: a fused image that draws the CT's bright bone dark keeps every
-edge and can top them. The metrics here add what the fusion literature reports beside them, two of
-them sign-aware (SCD, CC) and one that measures polarity directly:
+are blind to polarity (gradient magnitudes and orientations modulo pi, histograms, mutual information):
+a fused image that draws the CT's bright bone dark keeps every edge and can top them. Of the metrics here
+SCD and CC are sign-aware, POLARITY measures it directly, and Q_Y and VIF (local structure and variance)
+are not: a dark skull can raise them too. What the fusion literature reports beside the paper's five:
 
 * SCD, the sum of the correlations of differences (Aslantas & Bendes 2015);
 * VIF, pixel-domain visual information fidelity (Sheikh & Bovik 2006, the ``vifp`` of
-  `sewar <https://github.com/andrewekhalel/sewar>`_) of the fused image against each source, summed;
+  `sewar <https://github.com/andrewekhalel/sewar>`_) of the fused image against each source, summed (the
+  sum-of-VIFP convention of many fusion benchmarks, not Han et al.'s VIFF);
 * Q_Y, Yang et al.'s SSIM-based index (local SSIMs from :func:`skimage.metrics.structural_similarity`);
 * SD, the fused image's standard deviation (contrast);
 * CC, the mean Pearson correlation of the fused image with each source;
@@ -22,7 +24,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage
-from sewar.full_ref import vifp
 from skimage.filters import threshold_otsu
 from skimage.metrics import structural_similarity
 
@@ -84,17 +85,19 @@ def sd(fused: np.ndarray, data_range: float | None = None) -> float:
 
 
 def vif(a: np.ndarray, b: np.ndarray, fused: np.ndarray, data_range: float | None = None) -> float:
-    """Visual information fidelity for fusion: ``VIFP(A, F) + VIFP(B, F)``.
+    """Visual information fidelity as fusion benchmarks sum it: ``VIFP(A, F) + VIFP(B, F)``.
 
     VIFP is the four-scale pixel-domain VIF of Sheikh & Bovik (``sewar.full_ref.vifp``, noise variance 2
-    on the 0..255 scale), the source as reference. Each term is 1 when ``F`` equals that source and 0
-    when it carries none of it; a fusion that keeps both sources whole scores near 2 (contrast
-    enhancement can score above).
+    on the 0..255 scale), the source as reference: 1 when ``F`` equals that source, 0 when it carries none
+    of it, above 1 for contrast enhancement. A fused image cannot equal both sources, so the sum stays
+    well below 2 for real pairs; it ranks methods, it is not a fraction.
 
     References
     ----------
     Sheikh, H. R. & Bovik, A. C. (2006), "Image information and visual quality", IEEE TIP 15(2), 430-444.
     """
+    from sewar.full_ref import vifp  # here: sewar imports scipy.signal and scipy.stats, which scoring does not need
+
     s_a, s_b, s_f = _scaled_set(data_range, a=a, b=b, fused=fused)
     return float(vifp(s_a, s_f) + vifp(s_b, s_f))
 
@@ -128,12 +131,6 @@ def qy(a: np.ndarray, b: np.ndarray, fused: np.ndarray, data_range: float | None
                      np.maximum(ssim_af, ssim_bf))
     pad = (_QY_WINDOW - 1) // 2
     return float(score[pad:-pad, pad:-pad].mean())
-
-
-def head_mask(a: np.ndarray, b: np.ndarray, data_range: float | None = None, level: float = 0.05) -> np.ndarray:
-    """Pixels of the head: where either source is above ``level`` of its range, holes filled. Shape (H, W), bool."""
-    s_a, s_b = _scaled_set(data_range, a=a, b=b)
-    return ndimage.binary_fill_holes(np.maximum(s_a, s_b) > level * 255.0)
 
 
 def bright_contrast(fused: np.ndarray, reference: np.ndarray, mask: np.ndarray | None = None,
@@ -185,7 +182,7 @@ def fusion_metrics(a: np.ndarray, b: np.ndarray, fused: np.ndarray, data_range: 
     data_range : float, optional
         Intensity span of all inputs; default per image from its dtype.
     mask : ndarray of bool, shape (H, W), optional
-        The head, for POLARITY (:func:`head_mask` of the sources when None).
+        The head, for POLARITY (:func:`bright_contrast`'s default when None).
 
     Returns
     -------
@@ -193,8 +190,6 @@ def fusion_metrics(a: np.ndarray, b: np.ndarray, fused: np.ndarray, data_range: 
         The paper's five (:func:`~ivan_core.metrics.fusion.ag`, ``sf``, ``en``, ``qmi``, ``qabf``), Piella's Q
         (``qpiella``), then :func:`scd`, :func:`vif`, :func:`qy`, :func:`sd`, :func:`cc` and :func:`bright_contrast`.
     """
-    if mask is None:
-        mask = head_mask(a, b, data_range)
     return {
         "AG": ag(fused, data_range),
         "SF": sf(fused, data_range),

@@ -85,7 +85,7 @@ def plot_learning_curves(curves: Mapping[str, Sequence[dict]], x: str = "steps",
         ax.axhline(value, color=f"C{len(curves) + i}", linestyle="--", label=label)
     draw_ceiling(ax, ceiling)
     ax.set(xlabel="training steps" if x == "steps" else "training seconds",
-           ylabel=f"test {metric.upper()} (head)" + (" [dB]" if metric == "psnr" else ""))
+           ylabel=f"held-out {metric.upper()} (head)" + (" [dB]" if metric == "psnr" else ""))
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -117,7 +117,7 @@ def plot_recipe_runs(runs: Sequence[dict], references: Mapping[str, Mapping[str,
         draw_ceiling(ax, top, f"noise ceiling {top:.2f}" if top is not None else "")
         low = min(values + list((references or {}).get(task, {}).values()))
         ax.set_ylim(low - 0.6, max(values + ([top] if top is not None else [])) + 0.4)
-        ax.set(title=task, ylabel=f"test {metric.upper()} (head)" + (" [dB]" if metric == "psnr" else ""))
+        ax.set(title=task, ylabel=f"held-out {metric.upper()} (head)" + (" [dB]" if metric == "psnr" else ""))
         ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig

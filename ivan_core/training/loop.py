@@ -143,7 +143,8 @@ class TrainResult:
     """What :func:`train` returns.
 
     ``seconds`` is the wall-clock of this call; for a shipped network loaded by
-    :func:`ivan_core.tutorial.experiment.fit` (``pretrained`` True) it is the one its card records.
+    :func:`ivan_core.tutorial.experiment.fit` (``pretrained`` True) it is the one its card records, and
+    ``source`` the path of its weights.
     """
 
     net: IVAN
@@ -153,6 +154,7 @@ class TrainResult:
     out_dir: Path | None
     seconds: float
     pretrained: bool = False
+    source: str | None = None
 
 
 def loader(dataset: Dataset, config: TrainConfig, epoch: int) -> DataLoader:

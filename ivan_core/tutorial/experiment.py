@@ -88,6 +88,8 @@ def phantom_splits(profile: str | Profile, seed: int = 0, progress: bool = True)
     simulated with ``seed``; the test subjects are simulated afresh with ``seed + TEST_SEED_OFFSET`` and
     named ``phantom-test-NNN``, so no choice made on the subjects of ``seed`` (every recipe, screen and
     checkpoint so far) has seen them. Recipe choices score ``val``; only the final tables score ``test``.
+    (The seed's own shuffled-out test subjects are simulated and left unused; a split whose ``seed`` equals
+    another's ``seed + TEST_SEED_OFFSET`` trains on that split's test draws.)
     """
     p = get_profile(profile)
     subjects = make_phantom(p.n_subjects, seed=seed, size=p.size, n_slices=p.n_slices, progress=progress)
@@ -129,7 +131,7 @@ def fit(task: Task | str, splits: Splits, profile: str | Profile, models_root: s
         card = card_for_key(key)
         if card is not None:
             return TrainResult(load_card_weights(card), task, config, card["history"], None, card["seconds"],
-                               pretrained=True)
+                               pretrained=True, source=card["path"])
     train_set = TaskDataset(splits.train, task, augment=True, patch=p.patch, seed=config.seed)
     val_set = TaskDataset(splits.val, task) if splits.val else None
     out = None

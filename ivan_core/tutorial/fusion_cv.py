@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ivan_core.data import Subject, case_folds
 from ivan_core.fusion.methods import METHODS
 from ivan_core.metrics import FUSION_METRICS
@@ -134,23 +136,35 @@ def best_rule(rows: Sequence[dict], ours: str, metrics: Sequence[str] | None = N
 
     ``ours`` may be called best only where (1) its mean POLARITY is positive (the second source's bright
     structures stay bright), (2) no other method beats it on more than half of ``metrics`` (by default every
-    fusion metric the rows carry) case by case
-    (:func:`paired_wins`: a metric counts for the other method when it scores higher on more than half of
-    the cases) and (3) the pictures agree, which a person checks; this function checks (1) and (2).
+    fusion metric the rows carry), a metric counting for the other method when it scores strictly higher on
+    more than half of the cases where both are defined, and (3) the pictures agree, which a person checks;
+    this function checks (1) and (2).
 
     Returns
     -------
     dict
-        ``{"method", "polarity", "beaten_by": {method: [metrics it wins]}, "best": bool}``;
-        ``beaten_by`` lists the methods that win more than half of ``metrics``.
+        ``{"method", "polarity", "beaten_by": {method: [metrics it wins]}, "best"}``: ``polarity`` is the mean
+        over the cases that carry one; ``best`` is None when no row of ``ours`` carries POLARITY (a table
+        measured before it existed), else a bool.
     """
     metrics = _measured(rows, metrics)
-    polarity = [r["POLARITY"] for r in rows if r["method"] == ours and "POLARITY" in r]
-    mean_polarity = float(sum(polarity) / len(polarity)) if polarity else float("nan")
+    by_case = {(r["subject"], r["method"]): r for r in rows}
+    if not any(method == ours for _, method in by_case):
+        raise ValueError(f"no rows for {ours!r}; methods: {sorted({m for _, m in by_case})}")
+    polarity = [r["POLARITY"] for (_, m), r in by_case.items() if m == ours and not np.isnan(r.get("POLARITY", np.nan))]
+    mean_polarity = float(np.mean(polarity)) if polarity else float("nan")
     beaten_by = {}
-    for w in paired_wins(rows, ours, metrics):
-        lost = [m for m in metrics if 2 * (w["cases"] - w[m]) > w["cases"]]
+    for other in dict.fromkeys(m for _, m in by_case):
+        if other == ours:
+            continue
+        lost = []
+        for m in metrics:
+            pairs = [(by_case[c, ours][m], by_case[c, other][m]) for c, method in by_case
+                     if method == other and (c, ours) in by_case]
+            pairs = [(a, b) for a, b in pairs if a == a and b == b]  # NaN: undefined on that case
+            if pairs and 2 * sum(b > a for a, b in pairs) > len(pairs):
+                lost.append(m)
         if 2 * len(lost) > len(metrics):
-            beaten_by[w["method"]] = lost
-    return {"method": ours, "polarity": mean_polarity, "beaten_by": beaten_by,
-            "best": bool(mean_polarity > 0) and not beaten_by}
+            beaten_by[other] = lost
+    best = None if not polarity else bool(mean_polarity > 0) and not beaten_by
+    return {"method": ours, "polarity": mean_polarity, "beaten_by": beaten_by, "best": best}

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ivan_core.evaluation import CEILING, summarise
 from ivan_core.evaluation.scoring import CEILING_METRICS
+from ivan_core.metrics import FUSION_METRICS
 from ivan_core.tutorial.paper import INVERSE_KIND, PaperNumber, paper_lookup, paper_number
 from ivan_core.tutorial.results import result_row
 
@@ -178,8 +179,7 @@ def budget_table(methods: Mapping[str, Any]) -> pd.DataFrame:
                           "seconds": round(float(getattr(m, "seconds", 0.0)), 1)} for name, m in methods.items()])
 
 
-def fusion_summary_rows(notebook: str, task: str, study: Any,
-                        metrics: Sequence[str] = ("AG", "SF", "EN", "Q_MI", "Q_ABF", "Q_PIELLA")) -> list[dict]:
+def fusion_summary_rows(notebook: str, task: str, study: Any, metrics: Sequence[str] = FUSION_METRICS) -> list[dict]:
     """The result rows of one fusion study: fusion metrics per method, separation scores per start.
 
     Parameters
