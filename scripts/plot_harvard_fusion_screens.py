@@ -2,8 +2,10 @@
 
     python scripts/plot_harvard_fusion_screens.py      # results/tutorial_cpu/harvard_fusion_screens.png
 
-Reads ``harvard_fusion_screen.json`` (written by hand and by ``screen_harvard_fusion.py``; every
-screen scored on notebook 06's Harvard test cases 2 and 34) and draws each screened iVAN recipe as a
+Reads ``harvard_fusion_screen.json`` (written by hand and by ``screen_harvard_fusion.py`` before screens
+were scored on validation; every screen there scored on notebook 06's Harvard test cases 2 and 34, at the
+top level of its entry; the screen script now writes its scores under ``validation_case`` only, which this
+plot does not read) and draws each screened iVAN recipe as a
 dot and each classical method as a star in two planes: Q^AB/F against SF (edge fidelity against
 sharpness) and Q_MI against AG (source intensities against sharpness). A recipe that wins has to
 sit above and to the right of the methods in both. The dots are numbered in file order; the legend

@@ -9,10 +9,7 @@ thread) and scored on the validation subjects with :func:`~ivan_core.tutorial.re
 test subjects are dropped before anything is loaded (:func:`~ivan_core.tutorial.recipe.recipe_splits`).
 
 A shipped network matches a run when its card's model key equals the run's
-(:func:`~ivan_core.training.cache_key.model_key`), or equals it except for the subjects' pixel
-fingerprints (the phantom generated under other numpy / scipy versions can differ in the last bits)
-and the network reproduces the validation loss its card recorded after the last epoch to
-:data:`RTOL`: then the validation subjects here are, to rounding, the ones it was validated on.
+(:func:`~ivan_core.training.cache_key.model_key`).
 
 Each row keeps its test numbers as ``test_psnr`` / ``test_ssim`` and gets ``val_psnr`` / ``val_ssim``,
 ``val_network`` (the card) and ``val_match``, or ``val_note`` saying why it could not be re-scored. The
@@ -29,11 +26,10 @@ from typing import Any
 
 import torch
 
-from ivan_core.pretrained import WEIGHTS, card_for_key, load_card_weights, read_card
+from ivan_core.io import write_json
+from ivan_core.pretrained import WEIGHTS, card_for_key, load_card_weights
 from ivan_core.tasks import get_task
 from ivan_core.training.cache_key import model_key
-from ivan_core.training.loop import evaluate_loss
-from ivan_core.training.pairs import TaskDataset
 from ivan_core.tutorial.experiment import Splits
 from ivan_core.tutorial.profiles import get_profile
 from ivan_core.tutorial.recipe import recipe_splits, score_probe
@@ -41,23 +37,6 @@ from ivan_core.tutorial.recipe import recipe_splits, score_probe
 #: The label of every number the study measured before recipe choices were scored on validation subjects.
 TEST_LABEL = "test subjects (seed 0 split), before the validation protocol"
 NOT_SHIPPED = "not re-scored: no shipped network was trained with these settings and the run kept no checkpoint"
-#: Relative tolerance on the recorded validation loss for a match by names (not pixel fingerprints).
-RTOL = 1e-5
-
-
-def _without_pixels(key: dict[str, Any]) -> dict[str, Any]:
-    """``key`` with its subjects by name only."""
-    return {**key, "train": [n for n, _ in key["train"]], "val": [n for n, _ in key["val"]]}
-
-
-def _reproduces_validation(card: dict[str, Any], splits: Splits, overrides: dict[str, Any], profile: str) -> bool:
-    """Whether the card's network, on ``splits.val`` here, gives the validation loss its card recorded last."""
-    recorded = card["history"][-1]
-    task, config = get_task(card["name"]), get_profile(profile).train_config(**overrides)
-    now = evaluate_loss(load_card_weights(card), task, TaskDataset(splits.val, task), config, torch.device("cpu"))
-    return all(abs(now[k] - recorded[f"val_{k}"]) <= RTOL * abs(recorded[f"val_{k}"]) for k in now)
-
-
 def shipped_network(task: str, splits: Splits, overrides: dict[str, Any],
                     profile: str = "tutorial", folder: Path = WEIGHTS) -> tuple[dict | None, str]:
     """The card of the shipped network a run with ``overrides`` on ``splits`` (training and validation
@@ -65,15 +44,7 @@ def shipped_network(task: str, splits: Splits, overrides: dict[str, Any],
     p = get_profile(profile)
     key = model_key(get_task(task), p.train_config(**overrides), splits.train, splits.val, p.patch, None)
     card = card_for_key(key, folder)
-    if card is not None:
-        return card, "exact model key"
-    for path in sorted(Path(folder).glob("*.json")):
-        card = read_card(path)
-        if (card.get("kind", "ivan") == "ivan" and _without_pixels(card["key"]) == _without_pixels(key)
-                and _reproduces_validation(card, splits, overrides, profile)):
-            return card, (f"same model key except the subjects' pixel fingerprints; the card's last validation loss reproduced "
-                          f"to {RTOL:g}")
-    return None, ""
+    return (card, "exact model key") if card is not None else (None, "")
 
 
 def rescore(measured: dict[str, Any], splits: Splits, folder: Path = WEIGHTS) -> dict[str, Any]:
@@ -121,7 +92,7 @@ def main(argv: list[str]) -> int:
     measured = json.loads(args.file.read_text())
     out = rescore(measured, recipe_splits("tutorial", progress=False))
     if not args.dry_run:
-        args.file.write_text(json.dumps(out, indent=1))
+        write_json(args.file, out)
     return 0
 
 
