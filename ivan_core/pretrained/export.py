@@ -105,7 +105,7 @@ def export_model(folder: str | Path, profile: str, dest: str | Path = WEIGHTS,
         "task": key["task"], "architecture": dict(net.config), "train_config": config,
         "data": {"train": [n for n, _ in key["train"]], "val": [n for n, _ in key["val"]],
                  "patch": key["patch"], "training_seed": config["seed"],
-                 "identified_by": "subject names and pixel fingerprints in key.train / key.val"},
+                 "identified_by": "subject names and fingerprints (Subject.fingerprint) in key.train / key.val"},
         "epochs": len(history), "steps": int(sum(row["steps"] for row in history)),
         "seconds": float(sum(row["seconds"] for row in history)),
         "test_metrics": phantom_test_metrics(lambda s: synthesise(net, task, s), key, profile),
@@ -143,7 +143,7 @@ def _export_unet(folder: Path, profile: str, dest: Path, command: str | None) ->
     card = {"kind": "unet", "name": task.name, "variant": "U-Net", "profile": get_profile(profile).name,
             "task": key["task"], "architecture": arch, "train_config": key["config"],
             "data": {"train": [n for n, _ in key["train"]], "patch": key["patch"], "training_seed": key["config"]["seed"],
-                     "identified_by": "subject names and pixel fingerprints in key.train"},
+                     "identified_by": "subject names and fingerprints (Subject.fingerprint) in key.train"},
             "steps": unet.steps, "seconds": unet.seconds,
             "test_metrics": phantom_test_metrics(unet.predict, key, profile),
             "sha256": sha256(weights), "key_sha": key_hash(key), "key": key,
@@ -178,7 +178,7 @@ def prune(dest: str | Path, profile: str, keep: Sequence[dict[str, Any]]) -> lis
 
     A card trained on data other than the phantom (e.g. the Harvard atlas pairs) stays unless one
     of ``keep`` has its name and variant: a run on a machine without that data never uses it, and
-    cannot rebuild it."""
+    cannot rebuild it. So does a card that says what it is ``kept_for`` (e.g. a lesson of a notebook)."""
     def identity(card: dict[str, Any]) -> tuple[str, str, str]:
         return card["name"], card["variant"], card["sha256"]
 
@@ -188,7 +188,7 @@ def prune(dest: str | Path, profile: str, keep: Sequence[dict[str, Any]]) -> lis
     for card_path in sorted(Path(dest).glob(f"{profile}--*.json")):
         card = json.loads(card_path.read_text())
         own_data = not all(name.startswith("phantom-") for name in card["data"]["train"])
-        if identity(card) in kept or (own_data and (card["name"], card["variant"]) not in replaced):
+        if identity(card) in kept or card.get("kept_for") or (own_data and (card["name"], card["variant"]) not in replaced):
             continue
         for path in (card_path, card_path.with_suffix(".pt")):
             if path.is_file():
