@@ -47,7 +47,7 @@ from ivan_core.tutorial.fusion_study import (
     harvard_overrides,
     variant_label,
 )
-from ivan_core.tutorial.reporting import metrics_table
+from ivan_core.tutorial.reporting import markdown_table, metrics_table
 
 #: How many cases the picture shows (the first test case of each of the first folds).
 PICTURE_CASES = 3
@@ -147,13 +147,6 @@ def picture_cases(cases, folds: list[dict], args: argparse.Namespace, recipe: di
         images[ours.replace(f" (teacher: {args.teacher})", " (teacher)")] = synthesise(net, task, case)["FUSED"][k]
         out[f"{case.name}, slice {k + 1}"] = images
     return out
-
-
-def markdown_table(records: list[dict]) -> str:
-    """Records (one dict per line, the first one's keys as columns) as a markdown table."""
-    header = list(records[0])
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(str(r[k]) for k in header) + " |" for r in records])
 
 
 if __name__ == "__main__":

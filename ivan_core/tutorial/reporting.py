@@ -267,3 +267,10 @@ def recipe_summary_rows(curves: Mapping[str, Sequence[dict]], runs: Sequence[dic
              for name, p in curves.items()]
             + [result_row(notebook, r["task"], f"PSNR_head ({r['recipe']}, {r['steps']} steps)", r["psnr"])
                for r in runs])
+
+
+def markdown_table(records: Sequence[dict]) -> str:
+    """Records (one dict per line, the first one's keys as columns) as a markdown table."""
+    header = list(records[0])
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(str(r[k]) for k in header) + " |" for r in records])
