@@ -90,7 +90,7 @@ def lab(tmp_path):
 
 def test_moving_a_slice_slider_redraws_the_image(lab):
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e .[dev])")
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -110,10 +110,27 @@ def test_moving_a_slice_slider_redraws_the_image(lab):
             prompts = browser.find_elements(By.CSS_SELECTOR, ".jp-Cell .jp-InputPrompt")
             return any(p.text.strip() not in ("", "[ ]:") for p in prompts)
 
+        dialogs = []  # what JupyterLab asked before the run (e.g. a kernel prompt on a loaded machine): accepted
+
+        def accept_dialogs():
+            for dialog in browser.find_elements(By.CSS_SELECTOR, ".jp-Dialog"):
+                dialogs.append(dialog.text)
+                buttons = dialog.find_elements(By.CSS_SELECTOR, ".jp-Dialog-button.jp-mod-accept")
+                if buttons:
+                    buttons[0].click()
+                else:
+                    dialog.send_keys(Keys.ESCAPE)
+
         for attempt in range(5):  # a click before the kernel is ready can be lost: run all again until cells start
             menu = _wait_until(lambda: [e for e in browser.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel")
                                         if e.text == "Run"], 30, "the Run menu")
-            menu[0].click()
+            try:
+                menu[0].click()
+            except ElementClickInterceptedException:  # a dialog is in front of the menu
+                accept_dialogs()
+                if attempt == 4:
+                    raise AssertionError(f"JupyterLab kept showing dialogs: {dialogs}") from None
+                continue
             _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "li[data-command='runmenu:run-all']"),
                         10, "Run All Cells")[0].click()
             try:
