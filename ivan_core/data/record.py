@@ -126,6 +126,7 @@ class Subject:
           (``meta["fusion_label"]``) and per modality its shape, mean and std to :data:`DIGITS`
           significant digits. The same subject simulated under other numpy / scipy versions differs
           in the last float bits and keeps its identity; another draw, size, modality or label does not.
+          The summary cannot see a reordering of the same pixels (a flip, slices swapped).
         * Everything else (real scans): the name and every pixel (float32) of each modality.
         """
         names = sorted(modalities if modalities is not None else self.images)

@@ -54,8 +54,9 @@ def noise_ceiling(reference: Subject, modalities: Sequence[str], regions: Sequen
     :func:`score` of :func:`~ivan_core.data.phantom.noise_free` (``mean=True``: the best prediction
     of each noisy target in the mean-squared sense) against the subject's own images, in the same
     regions, so it compares with any method's rows. No method predicts the noise, so none beats the
-    PSNR ceiling but by chance; the SSIM ceiling is the same images' SSIM (a close bound, not a
-    strict one). Cached in memory by the subject's pixels.
+    PSNR ceiling but by chance (approximately so for colour targets, whose colour map is not linear);
+    the SSIM ceiling is the same images' SSIM (a close bound, not a strict one). Cached in memory by the
+    subject's :meth:`~ivan_core.data.Subject.fingerprint` and the arguments.
 
     Parameters
     ----------
@@ -78,7 +79,7 @@ def noise_ceiling(reference: Subject, modalities: Sequence[str], regions: Sequen
     ValueError
         When ``reference`` is not a phantom subject that ``settings`` reproduce.
     """
-    key = (reference.fingerprint(), tuple(modalities), tuple(regions), tuple(sorted(settings.items())))
+    key = (reference.fingerprint(), tuple(modalities), tuple(regions), repr(sorted(settings.items())))
     if key not in _CEILINGS:
         clean = noise_free(reference, **settings)
         _CEILINGS[key] = [{"method": CEILING, **row} for row in score(reference, clean.images, modalities, regions)]

@@ -110,7 +110,7 @@ def fusion_overrides(profile: str | Profile) -> dict[str, Any]:
 #: Overrides of :func:`fusion_overrides` for the real Harvard CT-MRI cases in the ``tutorial`` profile:
 #: the synthesis recipe's Haar network for 150 epochs, lr halved every 60, and the magnitude edge term
 #: (``signed_edges=False``) it was chosen and cross-validated with (``scripts/ship_harvard_fusion.py``);
-#: the phantom keeps the profile's own fusion recipe. How each was chosen: ``results/README.md``.
+#: the phantom keeps the profile's own fusion recipe.
 HARVARD_FUSION_RECIPE: dict[str, Any] = {"levels": 1, "epochs": 150, "lr_step": 60, "signed_edges": False}
 
 
