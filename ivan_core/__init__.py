@@ -5,8 +5,8 @@
 >>> net = IVAN(task.channels, n_blocks=8, hidden=32)
 """
 
-from ivan_core.model import IVAN
-from ivan_core.tasks import TASKS, Task, get_task
+from ivan_core.core.model import IVAN
+from ivan_core.core.tasks import TASKS, Task, get_task
 
 __version__ = "0.1.0"
 __all__ = ["IVAN", "TASKS", "Task", "get_task", "__version__"]

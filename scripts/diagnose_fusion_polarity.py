@@ -3,9 +3,9 @@
     python scripts/diagnose_fusion_polarity.py        # results/tutorial_cpu/fusion_polarity_diagnosis.json
 
 On the tutorial phantom's validation subjects, for the teacher's label (the Laplacian pyramid), the
-shipped ``polarity-lesson`` network (trained with :func:`~ivan_core.fusion.edge_loss`, magnitudes only)
+shipped ``polarity-lesson`` network (trained with :func:`~ivan_core.baselines.fusion.edge_loss`, magnitudes only)
 and both shipped signed-edge networks: the teacher loss's label term (L2 to the label), the magnitude
-edge term, the signed edge term (:func:`~ivan_core.fusion.signed_edge_loss`), the unsupervised intensity
+edge term, the signed edge term (:func:`~ivan_core.baselines.fusion.signed_edge_loss`), the unsupervised intensity
 term ``mean|F - max(A, B)|`` and POLARITY (:func:`~ivan_core.metrics.bright_contrast`). A fit whose label
 term plus magnitude edge term is below the label's own has no reason to keep the label's polarity.
 """
@@ -19,12 +19,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ivan_core.evaluation import synthesise
-from ivan_core.fusion import edge_loss, fuse, signed_edge_loss
-from ivan_core.io import write_json
+from ivan_core.baselines.fusion import fuse
+from ivan_core.core.inference import synthesise
+from ivan_core.core.io import write_json
+from ivan_core.core.tasks import get_task
+from ivan_core.core.training.fusion_losses import edge_loss, signed_edge_loss
 from ivan_core.metrics import bright_contrast
-from ivan_core.pretrained import load_pretrained
-from ivan_core.tasks import get_task
+from ivan_core.store import load_pretrained
 from ivan_core.tutorial.recipe import recipe_splits
 
 NETWORKS = {"polarity-lesson": "iVAN, magnitude edge term (lesson)",

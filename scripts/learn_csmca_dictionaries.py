@@ -1,4 +1,4 @@
-"""Learn the cartoon and texture filter dictionaries that :func:`ivan_core.fusion.csmca.cs_mca` uses.
+"""Learn the cartoon and texture filter dictionaries that :func:`ivan_core.baselines.fusion.csmca.cs_mca` uses.
 
 Liu, Chen, Ward & Wang (2019) code each source image's high-pass band with two
 convolutional dictionaries of 32 filters of 8 x 8 pixels, one learned on cartoon

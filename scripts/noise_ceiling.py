@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ivan_core.core.io import write_json
+from ivan_core.core.tasks import get_task
 from ivan_core.data import noise_free
 from ivan_core.evaluation import score
-from ivan_core.io import write_json
-from ivan_core.tasks import get_task
 from ivan_core.tutorial.comparison import SYNTHESIS_TASKS
 from ivan_core.tutorial.experiment import phantom_splits
 

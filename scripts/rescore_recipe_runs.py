@@ -4,12 +4,12 @@
 
 The full runs of ``results/tutorial_cpu/recipe_curves.json`` were scored on the test subjects of
 ``phantom_splits("tutorial")`` and kept no checkpoint. A run trained with the settings a shipped network
-(:mod:`ivan_core.pretrained`) was trained with is that network: it is loaded (inference only, one
+(:mod:`ivan_core.store`) was trained with is that network: it is loaded (inference only, one
 thread) and scored on the validation subjects with :func:`~ivan_core.tutorial.recipe.score_probe`; the
 test subjects are dropped before anything is loaded (:func:`~ivan_core.tutorial.recipe.recipe_splits`).
 
 A shipped network matches a run when its card's model key equals the run's
-(:func:`~ivan_core.training.cache_key.model_key`).
+(:func:`~ivan_core.core.training.cache_key.model_key`).
 
 Each row keeps its test numbers as ``test_psnr`` / ``test_ssim`` and gets ``val_psnr`` / ``val_ssim``,
 ``val_network`` (the card) and ``val_match``, or ``val_note`` saying why it could not be re-scored. The
@@ -26,10 +26,10 @@ from typing import Any
 
 import torch
 
-from ivan_core.io import write_json
-from ivan_core.pretrained import WEIGHTS, card_for_key, load_card_weights
-from ivan_core.tasks import get_task
-from ivan_core.training.cache_key import model_key
+from ivan_core.core.io import write_json
+from ivan_core.core.tasks import get_task
+from ivan_core.core.training.cache_key import model_key
+from ivan_core.store import WEIGHTS, card_for_key, load_card_weights
 from ivan_core.tutorial.experiment import Splits
 from ivan_core.tutorial.profiles import get_profile
 from ivan_core.tutorial.recipe import recipe_splits, score_probe

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import torch
 
+from ivan_core.baselines.fusion.methods import METHODS
+from ivan_core.core.io import atomic_write_text, write_json
 from ivan_core.data import split_subjects
-from ivan_core.fusion.methods import METHODS
-from ivan_core.io import atomic_write_text, write_json
 from ivan_core.metrics import FUSION_METRICS
 from ivan_core.tutorial.experiment import Splits, harvard_cases
 from ivan_core.tutorial.fusion_cv import best_rule

@@ -9,17 +9,17 @@ Trains (in ``--profile``, by default ``tutorial``) on the training cases of
 ``split_subjects(harvard_cases("CT-MRI"), (5, 1, 2), seed=0)`` (cases 20, 21, 28, 32, 33) with the
 Harvard recipe (:func:`~ivan_core.tutorial.fusion_study.harvard_overrides`) and the changes in the JSON
 spec, then scores the fused image on the validation case (16) only
-(:func:`~ivan_core.fusion.supervision.fusion_rows`), and separation from the saved 8-bit fused image on
+(:func:`~ivan_core.baselines.fusion.methods.fusion_rows`), and separation from the saved 8-bit fused image on
 it too. A screen is a recipe choice: the split's two test cases are dropped as soon as the cases are
 split, never labelled, trained with or scored (they are kept for the final tables).
-The spec's keys: ``teacher`` (a key of :data:`ivan_core.fusion.METHODS`, or ``"lp_max_base"``: the
+The spec's keys: ``teacher`` (a key of :data:`ivan_core.baselines.fusion.METHODS`, or ``"lp_max_base"``: the
 Laplacian pyramid with the brighter base instead of the mean; or method names joined by ``|``: per
 pixel the teacher with the most local edge activity, :func:`sharpest_label`), ``w_edge``, ``overshoot``
-(:func:`ivan_core.fusion.edge_loss`), ``gradient`` (``"sobel"`` or ``"differences"``: forward differences
+(:func:`ivan_core.baselines.fusion.edge_loss`), ``gradient`` (``"sobel"`` or ``"differences"``: forward differences
 ``|dx| + |dy|``, the gradient SF measures), ``fnorm`` (the label term's norm), ``signed_edges`` (the
-edge term keeps each source edge's sign, :func:`ivan_core.fusion.signed_edge_loss`; default: the
+edge term keeps each source edge's sign, :func:`ivan_core.baselines.fusion.signed_edge_loss`; default: the
 recipe's, else True; the Sobel gradient only, with ``overshoot`` 1); every other key is a
-:class:`~ivan_core.training.TrainConfig` override. One JSON line per screen is appended to ``--out``.
+:class:`~ivan_core.core.training.TrainConfig` override. One JSON line per screen is appended to ``--out``.
 """
 
 from __future__ import annotations
@@ -35,15 +35,18 @@ import torch
 import torch.nn.functional as F
 from scipy import ndimage
 
-from ivan_core.data import Subject, split_subjects
-from ivan_core.evaluation import inverse_rows, synthesise
-from ivan_core.fusion import METHODS, fuse
-from ivan_core.fusion.baselines import _lp_fuse
-from ivan_core.fusion.losses import edge_loss
-from ivan_core.fusion.supervision import _fusion_term, add_fusion_label, fusion_rows, teacher_forward_loss
+from ivan_core.baselines.fusion import METHODS, fuse
+from ivan_core.baselines.fusion.methods import add_fusion_label
+from ivan_core.baselines.fusion.rules import _lp_fuse
+from ivan_core.core.inference import synthesise
+from ivan_core.core.subject import Subject
+from ivan_core.core.tasks import get_task
+from ivan_core.core.training.fusion_losses import _fusion_term, edge_loss, teacher_forward_loss
+from ivan_core.core.training.losses import ForwardTerm, distance
+from ivan_core.data import split_subjects
+from ivan_core.evaluation import inverse_rows
+from ivan_core.evaluation.scoring import fusion_rows
 from ivan_core.metrics import FUSION_METRICS
-from ivan_core.tasks import get_task
-from ivan_core.training.losses import ForwardTerm, distance
 from ivan_core.tutorial.experiment import Splits, fit, harvard_cases
 from ivan_core.tutorial.fusion_study import fusion_overrides, harvard_overrides
 
@@ -56,7 +59,7 @@ def difference_magnitude(img: torch.Tensor) -> torch.Tensor:
 
 
 def screen_term(task, gradient: str, overshoot: float, w_edge: float, fnorm: str, signed: bool = True) -> ForwardTerm:
-    """The teacher loss (:func:`~ivan_core.fusion.supervision.teacher_forward_loss`, ``signed`` or not) with
+    """The teacher loss (:func:`~ivan_core.baselines.fusion.methods.teacher_forward_loss`, ``signed`` or not) with
     the Sobel gradient, or ``||F - label|| + w_edge * edge_loss(..., gradient=difference_magnitude)``
     (magnitudes only: ``signed`` is an error there)."""
     if signed and overshoot != 1.0:

@@ -6,10 +6,10 @@
 Every fold trains both fusion variants (or those of ``--cross-validate``) with the profile's fusion recipe
 and :func:`~ivan_core.tutorial.fusion_study.harvard_overrides`
 (:func:`~ivan_core.tutorial.fusion_study.fit_fusion`) and scores every method of
-:data:`ivan_core.fusion.METHODS` on its test cases (:func:`~ivan_core.tutorial.fusion_cv.cross_validate_fusion`).
+:data:`ivan_core.baselines.fusion.METHODS` on its test cases (:func:`~ivan_core.tutorial.fusion_cv.cross_validate_fusion`).
 Finished networks and the classical methods' fused volumes are kept under ``--models``, so an
 interrupted or repeated run resumes where it stopped. Then the ``--variant`` network is trained on all
-cases and shipped in ``ivan_core/pretrained/weights`` as the variant ``harvard``, its card holding the
+cases and shipped in ``ivan_core/store/weights`` as the variant ``harvard``, its card holding the
 cross-validation (:func:`~ivan_core.tutorial.fusion_cv.shipped_cross_validation` reads it back); when a
 network trained under the same key is shipped already, only its card's cross-validation is replaced.
 The recipe is frozen before the cross-validation (:func:`~ivan_core.tutorial.fusion_study.harvard_overrides`),
@@ -28,26 +28,19 @@ from pathlib import Path
 
 import torch
 
+from ivan_core.baselines.fusion.methods import METHODS, add_fusion_label
+from ivan_core.core.inference import synthesise
+from ivan_core.core.io import atomic_write_text, write_json
+from ivan_core.core.tasks import get_task
 from ivan_core.data import case_folds
-from ivan_core.evaluation import synthesise
-from ivan_core.fusion.methods import METHODS
-from ivan_core.fusion.supervision import add_fusion_label
-from ivan_core.io import atomic_write_text, write_json
 from ivan_core.metrics import FUSION_METRICS
 from ivan_core.plots.fusion import show_fusion_cases
-from ivan_core.pretrained import WEIGHTS, read_card
-from ivan_core.pretrained.export import export_model
-from ivan_core.tasks import get_task
+from ivan_core.store import WEIGHTS, read_card
 from ivan_core.tutorial.experiment import Splits, harvard_cases
 from ivan_core.tutorial.fusion_cv import best_rule, cross_validate_fusion, paired_wins
-from ivan_core.tutorial.fusion_study import (
-    FUSION_VARIANTS,
-    fit_fusion,
-    fuse_volume,
-    harvard_overrides,
-    variant_label,
-)
+from ivan_core.tutorial.fusion_study import FUSION_VARIANTS, fit_fusion, fuse_volume, harvard_overrides, variant_label
 from ivan_core.tutorial.reporting import markdown_table, metrics_table
+from ivan_core.tutorial.ship import export_model
 
 #: How many cases the picture shows (the first test case of each of the first folds).
 PICTURE_CASES = 3

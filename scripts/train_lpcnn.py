@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ivan_core.fusion.lpcnn import (
+from ivan_core.baselines.fusion.lpcnn import (
     BLUR_LEVELS,
     BLUR_SIGMA,
     HELD_OUT_IMAGE,
@@ -34,9 +34,9 @@ from ivan_core.fusion.lpcnn import (
     patch_accuracy,
     train_lpcnn,
 )
-from ivan_core.io import write_json
-from ivan_core.pretrained import sha256
-from ivan_core.training.checkpoint import atomic_save
+from ivan_core.core.io import write_json
+from ivan_core.core.training.checkpoint import atomic_save
+from ivan_core.store import sha256
 
 
 def main(argv: list[str] | None = None) -> int:

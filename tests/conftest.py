@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ivan_core.data import Subject
+from ivan_core.core.subject import Subject
 
 
 def make_subject(name: str = "s0", slices: int = 3, size: int = 16, seed: int = 0) -> Subject:

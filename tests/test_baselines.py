@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from ivan_core.evaluation.baselines import LinearBaseline, LookupBaseline, copy_input
-from ivan_core.evaluation.unet import UNetBaseline
-from ivan_core.tasks import Task, get_task
-from ivan_core.training import TrainConfig
+from ivan_core.baselines.synthesis.lookup import LinearBaseline, LookupBaseline, copy_input
+from ivan_core.baselines.synthesis.unet import UNetBaseline
+from ivan_core.core.tasks import Task, get_task
+from ivan_core.core.training import TrainConfig
 
 
 def test_linear_baseline_recovers_a_linear_relation(subjects):

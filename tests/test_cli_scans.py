@@ -8,11 +8,12 @@ import pytest
 
 from conftest import make_subject
 from ivan_core.cli import main
+from ivan_core.core.inference import synthesise
+from ivan_core.core.tasks import get_task
 from ivan_core.data.scaling import match_reference
 from ivan_core.data.volumes import from_radiological, read_volume, to_slices
-from ivan_core.evaluation import score, synthesise
-from ivan_core.pretrained import find_card, load_card_weights
-from ivan_core.tasks import get_task
+from ivan_core.evaluation import score
+from ivan_core.store import find_card, load_card_weights
 
 #: A non-trivial grid: axes permuted and flipped against RAS+, 1.5 mm voxels, an offset.
 AFFINE = np.array([[0.0, -1.5, 0.0, 90.0], [0.0, 0.0, 1.5, -120.0], [1.5, 0.0, 0.0, -60.0], [0.0, 0.0, 0.0, 1.0]])
@@ -67,7 +68,7 @@ def test_synthesise_and_recover_keep_the_grid_and_match_the_in_memory_network(tr
     written = nib.load(t2)
     assert written.shape == nib.load(inputs["T1"]).shape and np.allclose(written.affine, AFFINE)
     assert written.get_data_dtype() == np.float32
-    from ivan_core.pretrained import read_card
+    from ivan_core.store import read_card
 
     (card_path,) = out.glob("*.json")
     card = read_card(card_path)
@@ -117,7 +118,7 @@ def test_the_card_s_percentile_scales_the_scans():
 
 
 @pytest.mark.skipif(not any(c["name"] == "t1pd_to_t2" and c["profile"] == "tutorial" and c["variant"] == "default"
-                            for c in __import__("ivan_core.pretrained", fromlist=["available"]).available()),
+                            for c in __import__("ivan_core.store", fromlist=["available"]).available()),
                     reason="no shipped tutorial t1pd_to_t2 network")
 def test_the_shipped_network_on_phantom_volumes_scores_as_in_the_notebooks(tmp_path):
     from ivan_core.tutorial.experiment import phantom_splits

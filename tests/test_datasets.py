@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from ivan_core.tasks import TASKS
-from ivan_core.training.pairs import TaskDataset, channels_first, channels_last
+from ivan_core.core.tasks import TASKS
+from ivan_core.core.training.pairs import TaskDataset, channels_first, channels_last
 
 
 @pytest.mark.parametrize("name", sorted(t for t in TASKS if t != "t2ct_fusion"))

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch.utils.data import BatchSampler, SequentialSampler
 
-from ivan_core.training.distributed import ShardedBatches
+from ivan_core.core.training.distributed import ShardedBatches
 
 
 def test_shards_of_a_batch_add_up_to_the_batch():

@@ -5,8 +5,9 @@ import pytest
 import torch
 
 from ivan_core import IVAN, get_task
-from ivan_core.evaluation import inverse_rows, quantise, recover, score, summarise, synthesise
-from ivan_core.model import perturb_
+from ivan_core.core.inference import quantise, recover, synthesise
+from ivan_core.core.model import perturb_
+from ivan_core.evaluation import inverse_rows, score, summarise
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import pytest
 
 from conftest import make_subject
 from ivan_core import get_task
-from ivan_core.data import Subject, make_phantom
-from ivan_core.data.record import PHANTOM_DRAW
-from ivan_core.fusion.supervision import add_fusion_label
+from ivan_core.baselines.fusion.methods import add_fusion_label
+from ivan_core.core.subject import PHANTOM_DRAW, Subject
+from ivan_core.data import make_phantom
 
 MODALITIES = ("T1", "T2", "PD")
 DRAW = {"source": "phantom", "seed": 0, "index": 3, "pixel_mm": 1.875}

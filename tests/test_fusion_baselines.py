@@ -6,13 +6,9 @@ import torch
 from scipy import ndimage
 from skimage.color import rgb2ycbcr
 
-from ivan_core.fusion import (
-    METHODS,
-    average,
+from ivan_core.baselines.fusion import METHODS, average, fuse, fuse_colour, lp_sr
+from ivan_core.core.training.fusion_losses import (
     edge_loss,
-    fuse,
-    fuse_colour,
-    lp_sr,
     signed_edge_loss,
     teacher_fusion_loss,
     unsupervised_fusion_loss,

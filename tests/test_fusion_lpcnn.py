@@ -9,8 +9,7 @@ import pytest
 import torch
 from scipy import ndimage
 
-from ivan_core.fusion.baselines import average
-from ivan_core.fusion.lpcnn import (
+from ivan_core.baselines.fusion.lpcnn import (
     HELD_OUT_IMAGE,
     TRAIN_IMAGES,
     WEIGHTS,
@@ -22,7 +21,8 @@ from ivan_core.fusion.lpcnn import (
     patch_accuracy,
     weight_map,
 )
-from ivan_core.pretrained import sha256
+from ivan_core.baselines.fusion.rules import average
+from ivan_core.store import sha256
 
 
 @pytest.fixture(scope="module")

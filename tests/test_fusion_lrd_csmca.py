@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from ivan_core.fusion.baselines import average
-from ivan_core.fusion.csmca import DICTIONARY_FILE, cs_mca, csmca_decompose, load_dictionaries
-from ivan_core.fusion.lrd import gradient_enhance, lrd
+from ivan_core.baselines.fusion.csmca import DICTIONARY_FILE, cs_mca, csmca_decompose, load_dictionaries
+from ivan_core.baselines.fusion.lrd import gradient_enhance, lrd
+from ivan_core.baselines.fusion.rules import average
 from ivan_core.metrics import qabf
 
 METHODS = {"lrd": lrd, "cs_mca": cs_mca}
@@ -146,7 +146,7 @@ def test_shipped_dictionaries():
 def test_csmca_decomposition_reconstructs_the_high_pass():
     from sporco.signal import tikhonov_filter
 
-    from ivan_core.fusion.csmca import _synthesise
+    from ivan_core.baselines.fusion.csmca import _synthesise
 
     a, b = _complementary_pair(32)
     _, high = tikhonov_filter(((a + b) / 2).astype(np.float32), 60.0, 16)

@@ -8,11 +8,11 @@ advance for a fusion that keeps both sources' structures.
 import numpy as np
 import pytest
 
-from ivan_core.evaluation import synthesise
-from ivan_core.fusion import METHODS, fuse
+from ivan_core.baselines.fusion import METHODS, fuse
+from ivan_core.core.inference import synthesise
+from ivan_core.core.tasks import get_task
 from ivan_core.metrics import bright_contrast
-from ivan_core.pretrained import available, load_card_weights
-from ivan_core.tasks import get_task
+from ivan_core.store import available, load_card_weights
 
 #: Shipped fusion networks kept to show what polarity-blind metrics reward: they must draw bone dark.
 LESSONS = {"polarity-lesson"}

@@ -8,9 +8,10 @@ import pytest
 import torch
 
 from conftest import make_subject
-from ivan_core.fusion.supervision import add_fusion_label, teacher_forward_loss, unsupervised_forward_loss
+from ivan_core.baselines.fusion.methods import add_fusion_label
+from ivan_core.core.tasks import get_task
+from ivan_core.core.training.fusion_losses import teacher_forward_loss, unsupervised_forward_loss
 from ivan_core.metrics import FUSION_METRICS
-from ivan_core.tasks import get_task
 from ivan_core.tutorial.experiment import Splits
 from ivan_core.tutorial.fusion_study import fusion_overrides, run_fusion_study
 
@@ -105,7 +106,7 @@ def test_paired_wins_count_cases_per_metric():
 
 
 def test_the_shipped_harvard_fusion_carries_its_cross_validation():
-    from ivan_core.pretrained import find_card
+    from ivan_core.store import find_card
     from ivan_core.tutorial.fusion_cv import paired_wins, shipped_cross_validation
 
     card = find_card("t2ct_fusion", "tutorial", "harvard")

@@ -276,8 +276,8 @@ def test_aanlib_pet_mri():
 
 @needs_aanlib
 def test_aanlib_cases_feed_the_task_dataset():
-    from ivan_core.fusion.supervision import add_fusion_label
-    from ivan_core.training.pairs import TaskDataset
+    from ivan_core.baselines.fusion.methods import add_fusion_label
+    from ivan_core.core.training.pairs import TaskDataset
 
     pet = [s.take(slice(0, 2)) for s in load_aanlib(AANLIB, "PET-MRI")]
     x, y = TaskDataset(pet, "t1_to_pet")[0]

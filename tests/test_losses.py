@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from ivan_core import IVAN, get_task
-from ivan_core.model import perturb_
-from ivan_core.training.losses import bidirectional_loss, distance
+from ivan_core.core.model import perturb_
+from ivan_core.core.training.losses import bidirectional_loss, distance
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_bad_options(setup):
 
 
 def test_a_forward_term_must_name_itself():
-    from ivan_core.training.losses import ForwardTerm
+    from ivan_core.core.training.losses import ForwardTerm
 
     with pytest.raises(ValueError, match="name"):
         ForwardTerm(lambda y_hat, y, x: (y_hat - y).pow(2).mean())

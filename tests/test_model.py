@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ivan_core import IVAN
-from ivan_core.model import (
+from ivan_core.core.model import (
     DenseBlock,
     EnhancedAffineCoupling,
     HaarDownsampling,

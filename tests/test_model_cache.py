@@ -7,9 +7,9 @@ import pytest
 
 from conftest import make_subject
 from ivan_core import get_task
-from ivan_core.data import Subject
-from ivan_core.fusion.supervision import teacher_forward_loss, unsupervised_forward_loss
-from ivan_core.training.cache_key import model_key
+from ivan_core.core.subject import Subject
+from ivan_core.core.training.cache_key import model_key
+from ivan_core.core.training.fusion_losses import teacher_forward_loss, unsupervised_forward_loss
 from ivan_core.tutorial.experiment import Splits, model_dir
 from ivan_core.tutorial.profiles import get_profile
 

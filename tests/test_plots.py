@@ -6,7 +6,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from ivan_core import get_task
-from ivan_core.model import IVAN, perturb_
+from ivan_core.core.model import IVAN, perturb_
 from ivan_core.plots import browser
 from ivan_core.plots.ablation import plot_sweep, plot_tradeoff
 from ivan_core.plots.browser import LiveFigure, draw_slice, slice_browser, synthesis_browser

@@ -7,12 +7,12 @@ import torch
 
 from conftest import make_subject
 from ivan_core import get_task
-from ivan_core.pretrained import PretrainedMismatchError, available, card_for_key, find_card, load_pretrained
-from ivan_core.pretrained.export import export_all, prune, variant_name
-from ivan_core.training import TrainConfig
-from ivan_core.training.cache_key import model_key
+from ivan_core.core.training import TrainConfig
+from ivan_core.core.training.cache_key import model_key
+from ivan_core.store import PretrainedMismatchError, available, card_for_key, find_card, load_pretrained
 from ivan_core.tutorial.experiment import Splits, fit, model_dir
 from ivan_core.tutorial.profiles import get_profile
+from ivan_core.tutorial.ship import export_all, prune, variant_name
 
 PROFILE = get_profile("smoke", size=16, patch=16)
 
@@ -88,8 +88,9 @@ def test_variant_names_say_what_differs_from_the_profile():
 
 
 def test_fusion_networks_are_named_by_their_loss():
-    from ivan_core.fusion.supervision import add_fusion_label, teacher_forward_loss
-    from ivan_core.training.losses import ForwardTerm
+    from ivan_core.baselines.fusion.methods import add_fusion_label
+    from ivan_core.core.training.fusion_losses import teacher_forward_loss
+    from ivan_core.core.training.losses import ForwardTerm
     from ivan_core.tutorial.fusion_study import fusion_overrides
 
     task = get_task("t2ct_fusion")
@@ -104,7 +105,7 @@ def test_fusion_networks_are_named_by_their_loss():
 
 
 def test_fit_uses_a_shipped_network_only_for_its_own_key(shipped, tmp_path, monkeypatch):
-    import ivan_core.pretrained as pretrained
+    import ivan_core.store as pretrained
 
     splits, result, dest, _ = shipped
     monkeypatch.setattr(pretrained, "WEIGHTS", dest)
@@ -117,7 +118,7 @@ def test_fit_uses_a_shipped_network_only_for_its_own_key(shipped, tmp_path, monk
 
 
 def test_a_shipped_unet_is_found_by_its_key(tmp_path, monkeypatch):
-    import ivan_core.pretrained as pretrained
+    import ivan_core.store as pretrained
     from ivan_core.tutorial.experiment import fit_unet
 
     splits = Splits([make_subject(f"phantom-{i:03d}", seed=i) for i in range(2)], [], [])

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from conftest import load_script, write_fake_atlas
+from ivan_core.core.tasks import get_task
 from ivan_core.data import split_subjects
 from ivan_core.metrics import FUSION_METRICS
-from ivan_core.tasks import get_task
 from ivan_core.tutorial.experiment import harvard_cases
 
 

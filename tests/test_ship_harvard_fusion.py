@@ -5,7 +5,7 @@ import json
 import pytest
 
 from conftest import load_script, write_fake_atlas
-from ivan_core.pretrained import find_card, load_pretrained
+from ivan_core.store import find_card, load_pretrained
 from ivan_core.tutorial.fusion_cv import shipped_cross_validation
 
 
@@ -40,7 +40,7 @@ def test_ship_cross_validates_then_ships_the_card_with_the_cross_validation(ship
 
 
 def test_a_rerun_with_the_network_already_shipped_renews_only_its_card(atlas, tmp_path, monkeypatch):
-    import ivan_core.pretrained as pretrained
+    import ivan_core.store as pretrained
 
     weights = tmp_path / "weights"
     weights.mkdir()

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from conftest import make_subject
-from ivan_core.evaluation.gans import (
+from ivan_core.baselines.synthesis.gans import (
     METHODS,
     CycleGAN,
     HiNet,
@@ -18,11 +18,11 @@ from ivan_core.evaluation.gans import (
     make_baseline,
     unpaired_batches,
 )
-from ivan_core.evaluation.unet import UNetBaseline
-from ivan_core.pretrained.export import export_all
-from ivan_core.tasks import get_task
-from ivan_core.training import TrainConfig, loader
+from ivan_core.baselines.synthesis.unet import UNetBaseline
+from ivan_core.core.tasks import get_task
+from ivan_core.core.training import TrainConfig, loader
 from ivan_core.tutorial.experiment import baseline_predictors, phantom_splits
+from ivan_core.tutorial.ship import export_all
 from ivan_core.tutorial.synthesis_baselines import (
     FILENAME,
     baseline_dir,
@@ -191,7 +191,7 @@ def test_fit_baseline_caches_and_ships(tmp_path):
     expected = model.predict(splits.test[0])["T2"]
     assert np.array_equal(again.predict(splits.test[0])["T2"], expected)
 
-    from ivan_core.pretrained import card_for_key
+    from ivan_core.store import card_for_key
 
     (card,) = export_all(tmp_path / "models", "smoke", tmp_path / "weights")  # finds it by its gan.pt
     assert card == export_baseline(folder, "smoke", tmp_path / "weights")

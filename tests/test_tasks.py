@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from ivan_core.tasks import TASKS, Task, get_task, modality_channels
+from ivan_core.core.tasks import TASKS, Task, get_task, modality_channels
 
 
 def images_for(task: Task, batch=(2,), h=5, w=7, seed=0) -> dict[str, np.ndarray]:

@@ -10,9 +10,9 @@ import torch
 from torch.utils.data import TensorDataset
 
 from ivan_core import get_task
+from ivan_core.core.training import NonFiniteLossError, TrainConfig, train
+from ivan_core.core.training.checkpoint import load_model, safe_load, save_model
 from ivan_core.plots.training import plot_history
-from ivan_core.training import NonFiniteLossError, TrainConfig, train
-from ivan_core.training.checkpoint import load_model, safe_load, save_model
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +202,7 @@ def test_gradient_clipping_bounds_every_step(data, monkeypatch):
 
 
 def test_a_setting_added_later_keeps_old_keys_until_it_is_used():
-    from ivan_core.training.cache_key import model_key
+    from ivan_core.core.training.cache_key import model_key
 
     task = get_task("t1_to_t2")
     plain = model_key(task, CONFIG, [], [], 48)["config"]

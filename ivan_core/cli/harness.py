@@ -57,9 +57,9 @@ def _tutorial(args: argparse.Namespace) -> int:
 def _pretrain(args: argparse.Namespace) -> int:
     import time
 
-    from ivan_core.pretrained import WEIGHTS
-    from ivan_core.pretrained.export import export_all, prune
+    from ivan_core.store import WEIGHTS
     from ivan_core.tutorial.runner import run_all
+    from ivan_core.tutorial.ship import export_all, prune
 
     out = args.out or Path("runs") / f"pretrain-{args.profile}"
     start = time.time()
@@ -74,7 +74,7 @@ def _pretrain(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from ivan_core.io import atomic_write_text, write_json
+    from ivan_core.core.io import atomic_write_text, write_json
     from ivan_core.tutorial.comparison import SYNTHESIS_TASKS, baseline_comparison, comparison_table
     from ivan_core.tutorial.experiment import phantom_splits
     from ivan_core.tutorial.synthesis_baselines import NAMES
@@ -92,7 +92,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _benchmark(args: argparse.Namespace) -> int:
-    from ivan_core.io import write_json
+    from ivan_core.core.io import write_json
     from ivan_core.tutorial.benchmark import training_throughput
 
     rows = []

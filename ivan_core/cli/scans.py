@@ -74,9 +74,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     rec.add_argument("task")
     _model_options(rec)
     rec.set_defaults(handler=_recover)
-    fus = sub.add_parser("fuse", help="fuse a T2 and a CT volume with a rule of ivan_core.fusion or a trained iVAN")
+    fus = sub.add_parser("fuse", help="fuse a T2 and a CT volume with a rule of ivan_core.baselines.fusion or a trained iVAN")
     fus.add_argument("--method", required=True,
-                     help="a fusion method of ivan_core.fusion.METHODS (average, maximum, laplacian_pyramid, dwt, lp_sr, "
+                     help="a fusion method of ivan_core.baselines.fusion.METHODS "
+                          "(average, maximum, laplacian_pyramid, dwt, lp_sr, "
                           "lrd, cs_mca, lp_cnn) or 'ivan' for a trained t2ct_fusion network (see --weights; "
                           f"default: the shipped {DEFAULT_VARIANT['t2ct_fusion']!r})")
     _model_options(fus)
@@ -102,7 +103,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def _card(task: str, weights: str | None, profile: str) -> dict[str, Any]:
     """The iVAN card ``--weights`` names for ``task``, checked against it."""
-    from ivan_core.pretrained import PretrainedMismatchError, find_card, read_card
+    from ivan_core.store import PretrainedMismatchError, find_card, read_card
 
     if weights is None:
         card = find_card(task, profile, DEFAULT_VARIANT.get(task, "default"))
@@ -155,9 +156,9 @@ def _write(results: dict[str, Any], outputs: dict[str, Path], like: Any, overwri
 
 
 def _apply(args: argparse.Namespace, inverse: bool) -> int:
+    from ivan_core.core.tasks import get_task
     from ivan_core.evaluation.volumes import card_scaling, check_modalities, recover_volumes, synthesise_volumes
-    from ivan_core.pretrained import load_card_weights
-    from ivan_core.tasks import get_task
+    from ivan_core.store import load_card_weights
 
     task = get_task(args.task)
     given, wanted = (task.outputs, task.inputs) if inverse else (task.inputs, task.outputs)
@@ -184,8 +185,8 @@ def _recover(args: argparse.Namespace) -> int:
 
 
 def _fuse(args: argparse.Namespace) -> int:
+    from ivan_core.baselines.fusion.methods import METHODS
     from ivan_core.evaluation.volumes import check_modalities, fuse_volumes
-    from ivan_core.fusion.methods import METHODS
 
     inputs, outputs = _pairs(args.input, "--input"), _pairs(args.output, "--output")
     if args.method == "ivan":
@@ -226,12 +227,13 @@ def load_pairs(folder: Path, subject_of: str | None = None) -> list[Any]:
 def _train(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from ivan_core.core.inference import synthesise
+    from ivan_core.core.tasks import get_task
+    from ivan_core.core.training.distributed import launched_group
     from ivan_core.data import DataError, split_subjects
-    from ivan_core.evaluation import score, synthesise
-    from ivan_core.pretrained.export import export_model
-    from ivan_core.tasks import get_task
-    from ivan_core.training.distributed import launched_group
+    from ivan_core.evaluation import score
     from ivan_core.tutorial.experiment import Splits, fit, phantom_splits
+    from ivan_core.tutorial.ship import export_model
 
     task = get_task(args.task)
     overrides = {} if args.epochs is None else {"epochs": args.epochs}

@@ -1,27 +1,16 @@
-"""Data sources: the simulated phantom, real-scan loaders, splits and augmentation.
+"""Data sources: the simulated phantom, real-scan loaders, and splits.
 
-Every source returns :class:`Subject` records: registered slices scaled to [0, 1].
+Every source returns :class:`~ivan_core.core.subject.Subject` records: registered slices scaled to [0, 1].
 """
 
 from ivan_core.data.anatomy import load_anatomy, template_slice, tissue_memberships
-from ivan_core.data.augment import augment_slice
-from ivan_core.data.loaders import (
-    DataError,
-    find_aanlib,
-    load_aanlib,
-    load_brainweb,
-    load_nifti,
-    load_paired_folder,
-)
+from ivan_core.data.loaders import DataError, find_aanlib, load_aanlib, load_brainweb, load_nifti, load_paired_folder
 from ivan_core.data.phantom import cache_dir, make_phantom, noise_free
-from ivan_core.data.record import Subject, is_colour
 from ivan_core.data.sequences import HARVARD_PET, pet_to_rgb, rgb_to_pet
 from ivan_core.data.splits import case_folds, split_subjects
 from ivan_core.data.tissue import TISSUE_PARAMS, TISSUES
 
 __all__ = [
-    "Subject",
-    "is_colour",
     "make_phantom",
     "noise_free",
     "cache_dir",
@@ -33,7 +22,6 @@ __all__ = [
     "DataError",
     "case_folds",
     "split_subjects",
-    "augment_slice",
     "TISSUES",
     "TISSUE_PARAMS",
     "HARVARD_PET",

@@ -1,6 +1,6 @@
 """Loaders for real scans: NIfTI, BrainWeb, Harvard atlas pairs and paired folders.
 
-Every loader returns :class:`~ivan_core.data.record.Subject` records and fails
+Every loader returns :class:`~ivan_core.core.subject.Subject` records and fails
 with a :class:`DataError` (or :class:`FileNotFoundError`) whose message names
 the offending file, says what is wrong and how to fix it.
 
@@ -35,8 +35,8 @@ import numpy as np
 from scipy import ndimage
 from skimage.filters import threshold_otsu
 
+from ivan_core.core.subject import Subject, is_colour
 from ivan_core.data.errors import DataError, check_exists, check_finite
-from ivan_core.data.record import Subject, is_colour
 from ivan_core.data.scaling import to_unit
 from ivan_core.data.sequences import rgb_to_pet
 from ivan_core.data.volumes import Volume, check_same_grid, radiological_slices, ras_affine, read_volume, to_ras

@@ -51,8 +51,8 @@ import numpy as np
 from scipy import ndimage
 from tqdm.auto import tqdm
 
+from ivan_core.core.subject import Subject
 from ivan_core.data.anatomy import Anatomy, load_anatomy, tissue_memberships
-from ivan_core.data.record import Subject
 from ivan_core.data.sequences import ct_image, mr_image, pet_activity, pet_to_rgb, rician_mean, tissue_signals
 from ivan_core.data.tissue import TISSUE_PARAMS, TISSUES, TissueParams, tissue_names
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ivan_core.data.record import Subject
+from ivan_core.core.subject import Subject
 
 PARTS = ("train", "val", "test")
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ivan_core.core.io import atomic_write
 from ivan_core.data.errors import DataError, check_exists, check_finite
-from ivan_core.io import atomic_write
 
 #: What to suggest when modalities are not on one grid.
 _RESAMPLE_HINT = "the modalities must be registered on one grid (resample, e.g. with nilearn.image.resample_to_img)"

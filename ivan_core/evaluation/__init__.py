@@ -1,13 +1,14 @@
-"""Evaluation: inference over whole subjects, scoring, and the baselines iVAN is compared with.
+"""Scoring subjects and volumes: synthesis metrics by region, the noise ceiling, inverse round trips,
+fusion metric rows, and inference on whole scans.
 
->>> from ivan_core.evaluation import synthesise, score   # doctest: +SKIP
+>>> from ivan_core.evaluation import score   # doctest: +SKIP
 """
 
-from ivan_core.evaluation.inference import quantise, recover, synthesise
 from ivan_core.evaluation.scoring import (
     CEILING,
     Region,
     ceiling_value,
+    fusion_rows,
     inverse_rows,
     noise_ceiling,
     score,
@@ -15,5 +16,5 @@ from ivan_core.evaluation.scoring import (
     with_ceiling,
 )
 
-__all__ = ["synthesise", "recover", "quantise", "score", "summarise", "inverse_rows", "Region", "noise_ceiling",
-           "with_ceiling", "ceiling_value", "CEILING"]
+__all__ = ["score", "summarise", "inverse_rows", "fusion_rows", "Region", "noise_ceiling", "with_ceiling",
+           "ceiling_value", "CEILING"]

@@ -9,12 +9,13 @@ from typing import Literal
 import numpy as np
 import torch
 
-from ivan_core.data import Subject, noise_free
-from ivan_core.evaluation.inference import quantise, recover, synthesise
-from ivan_core.metrics import nmse, psnr, ssim
-from ivan_core.model import IVAN
-from ivan_core.tasks import Task
-from ivan_core.training.pairs import channels_last
+from ivan_core.core.inference import quantise, recover, synthesise
+from ivan_core.core.model import IVAN
+from ivan_core.core.subject import Subject
+from ivan_core.core.tasks import Task
+from ivan_core.core.training.pairs import channels_last
+from ivan_core.data import noise_free
+from ivan_core.metrics import fusion_metrics, nmse, psnr, ssim
 
 Region = Literal["head", "full"]
 #: ``method`` of the rows of :func:`noise_ceiling`, and the label of its line in plots.
@@ -34,7 +35,7 @@ def score(reference: Subject, estimate: Mapping[str, np.ndarray], modalities: Se
 
     Every method is scored the same way: its estimate is clipped to [0, 1] first, as
     saving it to an image file would, whether it comes from iVAN, a baseline or an
-    inverse pass. (Fusion is scored alike, see :func:`ivan_core.fusion.fusion_rows`.)
+    inverse pass. (Fusion is scored alike, see :func:`ivan_core.baselines.fusion.fusion_rows`.)
     """
     rows = []
     for m in modalities or list(estimate):
@@ -167,4 +168,20 @@ def inverse_rows(net: IVAN, task: Task, subject: Subject, bits: Sequence[int] = 
     for kind, start in starts.items():
         estimate = recover(net, task, start, batch_size, device)
         rows += [{"kind": kind, **row} for row in score(subject, estimate, task.inputs)]
+    return rows
+
+
+def fusion_rows(subject: Subject, fused: Mapping[str, np.ndarray], sources: tuple[str, str] = ("T2", "CT")) -> list[dict]:
+    """Every fusion metric (:data:`ivan_core.metrics.FUSION_METRICS`) of each method's fused ``(S, H, W)`` volume,
+    averaged over slices; POLARITY is measured on the second source's bright structures inside ``subject.mask``.
+
+    Returns one row per method: ``{"subject", "method", <metric>: value, ...}``.
+    """
+    a, b = sources
+    rows = []
+    for method, volume in fused.items():
+        per_slice = [fusion_metrics(subject[a][k], subject[b][k], np.clip(volume[k], 0, 1), mask=subject.mask[k])
+                     for k in range(subject.n_slices)]
+        rows.append({"subject": subject.name, "method": method,
+                     **{m: float(np.nanmean([p[m] for p in per_slice])) for m in per_slice[0]}})
     return rows

@@ -20,13 +20,13 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from ivan_core.core.inference import recover, synthesise
+from ivan_core.core.model import IVAN
+from ivan_core.core.subject import is_colour
+from ivan_core.core.tasks import Task
 from ivan_core.data.errors import DataError
-from ivan_core.data.record import is_colour
 from ivan_core.data.scaling import PERCENTILE, match_reference, to_unit
 from ivan_core.data.volumes import Volume, check_same_grid, from_slices, to_slices
-from ivan_core.evaluation.inference import recover, synthesise
-from ivan_core.model import IVAN
-from ivan_core.tasks import Task
 
 Images = dict[str, np.ndarray]
 
@@ -119,7 +119,7 @@ def recover_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], scalin
 def fuse_volumes(fuse_slice: Callable[[np.ndarray, np.ndarray], np.ndarray], volumes: Mapping[str, Volume],
                  sources: tuple[str, str] = ("T2", "CT"), axis: int = 2, progress: bool = True) -> np.ndarray:
     """Fuse two registered grey volumes slice by slice with ``fuse_slice(a, b) -> fused`` (``(H, W)``
-    images in [0, 1], e.g. a rule of :mod:`ivan_core.fusion`), each scaled by
+    images in [0, 1], e.g. a rule of :mod:`ivan_core.baselines.fusion`), each scaled by
     :func:`~ivan_core.data.scaling.to_unit`; the fused volume is on the first source's grid."""
     check_modalities(volumes, sources, "fusion")
     slices = scaled_slices({m: volumes[m] for m in sources}, {}, axis)

@@ -9,8 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from ivan_core.data import is_colour
-from ivan_core.tasks import Task, modality_channels
+from ivan_core.core.subject import is_colour
+from ivan_core.core.tasks import Task, modality_channels
 
 
 def _channel_labels(layout: tuple[str, ...]) -> list[str]:

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from ivan_core.data.record import Subject, is_colour
+from ivan_core.core.subject import Subject, is_colour
 
 
 def show_modalities(

@@ -23,10 +23,10 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
-from ivan_core.model import IVAN
-from ivan_core.tasks import get_task
-from ivan_core.training.device import pick_device
-from ivan_core.training.losses import bidirectional_loss
+from ivan_core.core.model import IVAN
+from ivan_core.core.tasks import get_task
+from ivan_core.core.training.device import pick_device
+from ivan_core.core.training.losses import bidirectional_loss
 
 #: Variants the benchmark knows: TrainConfig-style switches on top of float32.
 VARIANTS: dict[str, dict[str, bool]] = {
@@ -160,10 +160,10 @@ def peak_flops(device: torch.device, dtype: torch.dtype) -> tuple[float, str]:
 def data_seconds_per_step(task: str, size: int, batch_size: int, steps: int) -> float:
     """Seconds to load and augment one batch of phantom slices at ``size`` (the time a real run
     spends outside the network), with the training loop's own loader."""
+    from ivan_core.core.training import TrainConfig
+    from ivan_core.core.training.loop import loader
+    from ivan_core.core.training.pairs import TaskDataset
     from ivan_core.data import make_phantom
-    from ivan_core.training import TrainConfig
-    from ivan_core.training.loop import loader
-    from ivan_core.training.pairs import TaskDataset
 
     subjects = make_phantom(2, size=size, n_slices=max(batch_size, 4), seed=0, progress=False)
     dataset = TaskDataset(subjects, task, augment=True)

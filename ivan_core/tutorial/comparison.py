@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from ivan_core.evaluation.unet import UNetBaseline
-from ivan_core.tasks import get_task
-from ivan_core.training import build_model, loader, steps_per_epoch
-from ivan_core.training.device import pick_device
-from ivan_core.training.losses import bidirectional_loss, distance
-from ivan_core.training.pairs import TaskDataset
+from ivan_core.baselines.synthesis.unet import UNetBaseline
+from ivan_core.core.tasks import get_task
+from ivan_core.core.training import build_model, loader, steps_per_epoch
+from ivan_core.core.training.device import pick_device
+from ivan_core.core.training.losses import bidirectional_loss, distance
+from ivan_core.core.training.pairs import TaskDataset
 from ivan_core.tutorial.experiment import Method, Splits, baseline_predictors, compare, fit, fit_unet, ivan_predictor
 from ivan_core.tutorial.profiles import Profile, get_profile
 

@@ -16,20 +16,21 @@ from typing import Any
 
 import numpy as np
 
-from ivan_core.data import Subject, find_aanlib, load_aanlib, make_phantom, split_subjects
+from ivan_core.baselines.synthesis.lookup import LinearBaseline, LookupBaseline, copy_input
+from ivan_core.baselines.synthesis.unet import FIT_SETTINGS as UNET_SETTINGS
+from ivan_core.baselines.synthesis.unet import UNetBaseline
+from ivan_core.core.inference import quantise, recover, synthesise
+from ivan_core.core.io import write_json
+from ivan_core.core.model import IVAN
+from ivan_core.core.subject import Subject
+from ivan_core.core.tasks import Task, get_task
+from ivan_core.core.training import TrainResult, train
+from ivan_core.core.training.cache_key import key_hash, model_key
+from ivan_core.core.training.losses import ForwardTerm
+from ivan_core.core.training.pairs import TaskDataset, channels_last
+from ivan_core.data import find_aanlib, load_aanlib, make_phantom, split_subjects
 from ivan_core.data.scaling import intensity_scaling
-from ivan_core.evaluation import inverse_rows, score, synthesise, with_ceiling
-from ivan_core.evaluation.baselines import LinearBaseline, LookupBaseline, copy_input
-from ivan_core.evaluation.inference import quantise, recover
-from ivan_core.evaluation.unet import FIT_SETTINGS as UNET_SETTINGS
-from ivan_core.evaluation.unet import UNetBaseline
-from ivan_core.io import write_json
-from ivan_core.model import IVAN
-from ivan_core.tasks import Task, get_task
-from ivan_core.training import TrainResult, train
-from ivan_core.training.cache_key import key_hash, model_key
-from ivan_core.training.losses import ForwardTerm
-from ivan_core.training.pairs import TaskDataset, channels_last
+from ivan_core.evaluation import inverse_rows, score, with_ceiling
 from ivan_core.tutorial.profiles import Profile, get_profile
 from ivan_core.tutorial.synthesis_baselines import fit_baseline
 
@@ -113,20 +114,20 @@ def fit(task: Task | str, splits: Splits, profile: str | Profile, models_root: s
         **overrides: Any) -> TrainResult:
     """Train iVAN on ``splits.train`` with the profile's settings, or load it if already trained.
 
-    ``overrides`` change any :class:`~ivan_core.training.TrainConfig` field. With
-    ``pretrained=True`` a network shipped in :mod:`ivan_core.pretrained` is used when it was
-    trained under exactly this :func:`~ivan_core.training.cache_key.model_key` (same data, settings
+    ``overrides`` change any :class:`~ivan_core.core.training.TrainConfig` field. With
+    ``pretrained=True`` a network shipped in :mod:`ivan_core.store` is used when it was
+    trained under exactly this :func:`~ivan_core.core.training.cache_key.model_key` (same data, settings
     and loss); otherwise, or with False, the run lives in :func:`model_dir` under
     ``models_root`` (which also gets ``key.json``) and resumes from its last checkpoint;
     None keeps nothing on disk. ``forward_loss`` replaces the forward term
-    (see :func:`ivan_core.training.losses.bidirectional_loss`).
+    (see :func:`ivan_core.core.training.losses.bidirectional_loss`).
     """
     p = get_profile(profile)
     task = get_task(task)
     config = p.train_config(**overrides)
     key = model_key(task, config, splits.train, splits.val, p.patch, forward_loss)
     if pretrained:
-        from ivan_core.pretrained import card_for_key, load_card_weights
+        from ivan_core.store import card_for_key, load_card_weights
 
         card = card_for_key(key)
         if card is not None:
@@ -172,7 +173,7 @@ def fit_unet(task: Task | str, splits: Splits, profile: str | Profile, models_ro
     """The U-Net baseline trained with exactly iVAN's budget for ``profile`` (its TrainConfig with
     ``overrides``: epochs, steps, batch, crops, schedule, seed), cached under ``models_root`` by
     the same kind of key as :func:`fit`, holding only the settings the U-Net reads
-    (:data:`~ivan_core.evaluation.unet.FIT_SETTINGS`; iVAN's λ or depth do not change it), so a
+    (:data:`~ivan_core.baselines.synthesis.unet.FIT_SETTINGS`; iVAN's λ or depth do not change it), so a
     rerun loads it; ``pretrained`` uses a shipped one trained under the same key."""
     p = get_profile(profile)
     task = get_task(task)
@@ -181,7 +182,7 @@ def fit_unet(task: Task | str, splits: Splits, profile: str | Profile, models_ro
     key = model_key(task, config, splits.train, [], p.patch)
     key = {**key, "config": {k: key["config"][k] for k in UNET_SETTINGS}, "model": unet.describe()}
     if pretrained:
-        from ivan_core.pretrained import card_for_key, load_card_unet
+        from ivan_core.store import card_for_key, load_card_unet
 
         card = card_for_key(key)
         if card is not None:

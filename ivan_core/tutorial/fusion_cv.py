@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from ivan_core.data import Subject, case_folds
-from ivan_core.fusion.methods import METHODS
+from ivan_core.baselines.fusion.methods import METHODS
+from ivan_core.core.subject import Subject
+from ivan_core.data import case_folds
 from ivan_core.metrics import FUSION_METRICS
 from ivan_core.tutorial.experiment import Splits
 from ivan_core.tutorial.fusion_study import FUSION_VARIANTS, run_fusion_study
@@ -41,7 +42,7 @@ class FusionCrossValidation:
     Attributes
     ----------
     table : list of dict
-        :func:`~ivan_core.fusion.supervision.fusion_rows` of every test case of every fold, with ``fold``
+        :func:`~ivan_core.baselines.fusion.methods.fusion_rows` of every test case of every fold, with ``fold``
         (as :attr:`~ivan_core.tutorial.fusion_study.FusionStudy.table`).
     separation : list of dict
         Each fold's separation rows (the iVAN variants' inverse passes), with ``fold``.
@@ -94,7 +95,7 @@ def shipped_cross_validation(variant: str = "harvard", profile: str = "tutorial"
                              folder: str | Path | None = None) -> FusionCrossValidation:
     """The cross-validation kept on the card of a shipped fusion network (``card["cross_validation"]``):
     the measured evidence its recipe was chosen on, readable without the data or the hours it took."""
-    from ivan_core.pretrained import find_card
+    from ivan_core.store import find_card
 
     card = find_card("t2ct_fusion", profile, variant, folder)
     if "cross_validation" not in card:

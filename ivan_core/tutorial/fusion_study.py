@@ -14,15 +14,17 @@ from typing import Any
 import numpy as np
 from joblib import Parallel, delayed
 
-import ivan_core.fusion.methods as methods_module
-from ivan_core.data import Subject
-from ivan_core.evaluation import inverse_rows, synthesise
-from ivan_core.fusion.methods import COSTLY, METHODS, fuse
-from ivan_core.fusion.supervision import add_fusion_label, fusion_rows, teacher_forward_loss, unsupervised_forward_loss
-from ivan_core.io import atomic_write
-from ivan_core.model import IVAN
-from ivan_core.tasks import get_task
-from ivan_core.training import TrainResult
+import ivan_core.baselines.fusion.methods as methods_module
+from ivan_core.baselines.fusion.methods import COSTLY, METHODS, add_fusion_label, fuse
+from ivan_core.core.inference import synthesise
+from ivan_core.core.io import atomic_write
+from ivan_core.core.model import IVAN
+from ivan_core.core.subject import Subject
+from ivan_core.core.tasks import get_task
+from ivan_core.core.training import TrainResult
+from ivan_core.core.training.fusion_losses import teacher_forward_loss, unsupervised_forward_loss
+from ivan_core.evaluation import inverse_rows
+from ivan_core.evaluation.scoring import fusion_rows
 from ivan_core.tutorial.experiment import Splits, fit
 from ivan_core.tutorial.profiles import Profile, get_profile
 
@@ -42,10 +44,10 @@ def _fusion_code_sha() -> str:
 
 def fuse_volume(method: str, a: np.ndarray, b: np.ndarray, cache_dir: str | Path | None = None) -> np.ndarray:
     """Fuse two ``(S, H, W)`` volumes slice by slice with a classical method; a method in
-    :data:`~ivan_core.fusion.methods.COSTLY` runs its slices in parallel processes, one per CPU core.
+    :data:`~ivan_core.baselines.fusion.methods.COSTLY` runs its slices in parallel processes, one per CPU core.
 
     With ``cache_dir`` the fused ``(S, H, W)`` float32 volume is kept there (written atomically) under a
-    name made of the method, the two volumes' pixels and the fusion code (:mod:`ivan_core.fusion`, its
+    name made of the method, the two volumes' pixels and the fusion code (:mod:`ivan_core.baselines.fusion`, its
     dictionaries and weights included), so an interrupted or repeated study fuses nothing twice and a
     changed method or input never reuses an old result."""
     path = None
@@ -93,7 +95,7 @@ class FusionStudy:
 
 
 def fusion_overrides(profile: str | Profile) -> dict[str, Any]:
-    """:class:`~ivan_core.training.TrainConfig` overrides for fusion: ``lam = 1`` (the paper's weight;
+    """:class:`~ivan_core.core.training.TrainConfig` overrides for fusion: ``lam = 1`` (the paper's weight;
     the synthesis recipe's larger forward weight would trade away separation), the profile's
     ``fusion`` overrides, and validation about five times per run.
 
@@ -137,20 +139,20 @@ def fit_fusion(labelled: Splits, profile: str | Profile, models_root: str | Path
                **overrides: Any) -> TrainResult:
     """Train (or load) one iVAN fusion variant on ``labelled.train`` with the fusion recipe.
 
-    ``"teacher"`` fits the label ``"FUSED"`` that :func:`~ivan_core.fusion.supervision.add_fusion_label`
+    ``"teacher"`` fits the label ``"FUSED"`` that :func:`~ivan_core.baselines.fusion.methods.add_fusion_label`
     put on every subject (``teacher``'s fused image, named here for the record) plus ``edge_weight``
-    times the edge term (:func:`ivan_core.fusion.teacher_fusion_loss`); ``"unsupervised"`` uses
-    :func:`ivan_core.fusion.unsupervised_fusion_loss`. ``signed_edges`` (the default) makes the edge term
-    keep each source edge's sign (:func:`ivan_core.fusion.signed_edge_loss`); without it the term compares
+    times the edge term (:func:`ivan_core.baselines.fusion.teacher_fusion_loss`); ``"unsupervised"`` uses
+    :func:`ivan_core.baselines.fusion.unsupervised_fusion_loss`. ``signed_edges`` (the default) makes the edge term
+    keep each source edge's sign (:func:`ivan_core.baselines.fusion.signed_edge_loss`); without it the term compares
     magnitudes, where ``edge_overshoot`` weighs fused edges stronger than the sources'. Both train the
     inverse from the repacked output with :func:`fusion_overrides`, then ``overrides`` (any
-    :class:`~ivan_core.training.TrainConfig` field); the rest is :func:`~ivan_core.tutorial.experiment.fit`.
+    :class:`~ivan_core.core.training.TrainConfig` field); the rest is :func:`~ivan_core.tutorial.experiment.fit`.
     """
     variant_label(variant, teacher)
     task = get_task("t2ct_fusion")
     if variant == "teacher" and not all("FUSED" in s.images for s in labelled.train):
         raise ValueError(f"the teacher variant fits a label: add {teacher!r}'s fused image to every training subject "
-                         "first (ivan_core.fusion.supervision.add_fusion_label)")
+                         "first (ivan_core.baselines.fusion.methods.add_fusion_label)")
     if variant == "teacher":
         forward = teacher_forward_loss(task, edge_weight, overshoot=edge_overshoot, signed=signed_edges)
     else:
@@ -167,10 +169,10 @@ def run_fusion_study(splits: Splits, profile: str | Profile, models_root: str | 
     """Train iVAN on T2 + CT fusion with a teacher label and unsupervised, then compare on ``splits.test``.
 
     Each of ``variants`` (by default both :data:`FUSION_VARIANTS`) trains with :func:`fit_fusion`
-    (``overrides``: any :class:`~ivan_core.training.TrainConfig` field, e.g. ``lam=0.3`` to weight
+    (``overrides``: any :class:`~ivan_core.core.training.TrainConfig` field, e.g. ``lam=0.3`` to weight
     separation more, or :func:`fit_fusion`'s ``edge_overshoot``).
     ``pretrained`` uses shipped networks trained under the same key (see :func:`~ivan_core.tutorial.experiment.fit`).
-    Every method in ``methods`` (names of :data:`ivan_core.fusion.METHODS`; by default all of
+    Every method in ``methods`` (names of :data:`ivan_core.baselines.fusion.METHODS`; by default all of
     them) and the iVAN variants fuse each test subject; each variant's inverse pass
     is scored as separation back into T2 and CT. The classical methods' fused volumes are kept in
     ``fused_cache`` (default ``models_root/fused``; see :func:`fuse_volume`), so a rerun fuses nothing twice.

@@ -5,7 +5,7 @@ Network for Invertible Modality Synthesis-Fusion" (iVAN), and keyed by
 
 ``(task, entry, modality, metric)``
 
-* ``task``: this package's task name (:data:`ivan_core.tasks.TASKS`), e.g. ``"t1pd_to_t2"``;
+* ``task``: this package's task name (:data:`ivan_core.core.tasks.TASKS`), e.g. ``"t1pd_to_t2"``;
 * ``entry``: the table's row or column, e.g. ``"iVAN"``, ``"Hi-Net"``, ``"LP-SR"``, ``"L1-norm"``,
   ``"3-channel"``, ``"inverse"`` (Table IV) or a ``"gain: ..."`` (a difference of two cells);
 * ``modality``: the modality scored, named as in this package (``"T2"``, ``"PET_rgb"``, ...);

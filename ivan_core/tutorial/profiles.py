@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from ivan_core.training import TrainConfig
+from ivan_core.core.training import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,16 @@ class Profile:
     max_steps_per_epoch : int or None
         Cap on optimiser steps per epoch (keeps CPU profiles short).
     levels : int
-        Haar levels of the network (0: the paper's architecture; see :class:`~ivan_core.model.IVAN`).
+        Haar levels of the network (0: the paper's architecture; see :class:`~ivan_core.core.model.IVAN`).
     lam : float
         Weight of the forward term in the loss (the paper: 1).
     norm : {"l2", "l1"}
         Distance of both loss terms (the paper: L2; L1 is its Table V ablation).
     ema : float
         Decay of the weight average training hands out (0: none; see
-        :class:`~ivan_core.training.TrainConfig`).
+        :class:`~ivan_core.core.training.TrainConfig`).
     fusion : dict
-        :class:`~ivan_core.training.TrainConfig` overrides for T2 + CT fusion (notebook 06),
+        :class:`~ivan_core.core.training.TrainConfig` overrides for T2 + CT fusion (notebook 06),
         on top of the profile's own settings; empty: fusion trains like synthesis.
     """
 
@@ -70,7 +70,7 @@ class Profile:
     fusion: dict[str, Any] = field(default_factory=dict)
 
     def train_config(self, **overrides: Any) -> TrainConfig:
-        """The :class:`~ivan_core.training.TrainConfig` of this profile (epochs, batch, schedule,
+        """The :class:`~ivan_core.core.training.TrainConfig` of this profile (epochs, batch, schedule,
         model size), then ``overrides`` (any of its fields)."""
         base = TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, lr_step=self.lr_step,
                            lr_gamma=self.lr_gamma, n_blocks=self.n_blocks, hidden=self.hidden,

@@ -20,12 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from ivan_core.data import Subject
-from ivan_core.evaluation import score, synthesise
-from ivan_core.model import IVAN
-from ivan_core.tasks import Task, get_task
-from ivan_core.training import train
-from ivan_core.training.pairs import TaskDataset
+from ivan_core.core.inference import synthesise
+from ivan_core.core.model import IVAN
+from ivan_core.core.subject import Subject
+from ivan_core.core.tasks import Task, get_task
+from ivan_core.core.training import train
+from ivan_core.core.training.pairs import TaskDataset
+from ivan_core.evaluation import score
 from ivan_core.tutorial.experiment import Splits, fit, phantom_splits
 from ivan_core.tutorial.profiles import Profile, get_profile
 
@@ -54,7 +55,7 @@ def _checked(splits: Splits) -> Splits:
 
 
 def score_probe(task: Task, subjects: Sequence[Subject]) -> Callable[[int, IVAN], dict[str, float]]:
-    """An ``on_epoch`` hook for :func:`ivan_core.training.train`: mean head PSNR and SSIM of the
+    """An ``on_epoch`` hook for :func:`ivan_core.core.training.train`: mean head PSNR and SSIM of the
     task's outputs over ``subjects``, the validation subjects (``val_psnr``, ``val_ssim``)."""
     def probe(epoch: int, net: IVAN) -> dict[str, float]:
         device = next(net.parameters()).device  # score where it trains
@@ -131,7 +132,7 @@ def study_curves(variants: Mapping[str, dict[str, Any]], measured: Mapping[str, 
     Parameters
     ----------
     variants : mapping
-        Curve name -> :class:`~ivan_core.training.TrainConfig` overrides.
+        Curve name -> :class:`~ivan_core.core.training.TrainConfig` overrides.
     measured : mapping
         The measured study (``results/tutorial_cpu/recipe_curves.json``): ``variants`` (name ->
         ``{"overrides", "points", "scored_on"}``), ``references`` (baseline lines) and ``scored_on``.

@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from ivan_core.io import atomic_write_text, write_json
+from ivan_core.core.io import atomic_write_text, write_json
 from ivan_core.tutorial.paper import PaperNumber
 
 #: Keys every result row has.

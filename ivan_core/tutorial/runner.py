@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from ivan_core.io import write_json
+from ivan_core.core.io import write_json
 from ivan_core.tutorial.profiles import get_profile
 from ivan_core.tutorial.results import collect
 
@@ -37,7 +37,7 @@ def run_all(profile: str, out: str | Path | None = None, only: list[str] | None 
     ``<out>/timings.json`` and all result rows to ``<out>/summary.json`` / ``summary.md``.
     A rerun of some notebooks (``only``) replaces their timings and results and keeps
     those of the others already in ``out``. The notebooks that declare a ``pretrained``
-    parameter use the networks shipped in :mod:`ivan_core.pretrained` where they match; ``train=True``
+    parameter use the networks shipped in :mod:`ivan_core.store` where they match; ``train=True``
     trains every network afresh (into ``<out>/models``).
     """
     import papermill

@@ -5,11 +5,11 @@
 >>> model.predict(splits.test[0])["T2"].shape                               # doctest: +SKIP
 
 :func:`fit_baseline` mirrors :func:`ivan_core.tutorial.experiment.fit_unet`: the profile's
-:class:`~ivan_core.training.TrainConfig` (with overrides), a cache key holding only the settings the
-method reads (:data:`ivan_core.evaluation.gans.FIT_SETTINGS`) and its
-:meth:`~ivan_core.evaluation.gans.AdversarialBaseline.describe`, and a folder
+:class:`~ivan_core.core.training.TrainConfig` (with overrides), a cache key holding only the settings the
+method reads (:data:`ivan_core.baselines.synthesis.gans.FIT_SETTINGS`) and its
+:meth:`~ivan_core.baselines.synthesis.gans.AdversarialBaseline.describe`, and a folder
 ``<models_root>/<name>-<task>-<hash>/`` with :data:`FILENAME` and ``key.json``. A shipped model is
-a card of ``kind == "gan"`` in :mod:`ivan_core.pretrained` (:func:`load_card_baseline`, written by
+a card of ``kind == "gan"`` in :mod:`ivan_core.store` (:func:`load_card_baseline`, written by
 :func:`export_baseline`).
 """
 
@@ -22,19 +22,19 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from ivan_core.evaluation.gans import FIT_SETTINGS, METHODS, AdversarialBaseline, from_describe, make_baseline
-from ivan_core.io import atomic_write, write_json
-from ivan_core.tasks import Task, get_task
-from ivan_core.training.cache_key import key_hash, model_key
+from ivan_core.baselines.synthesis.gans import FIT_SETTINGS, METHODS, AdversarialBaseline, from_describe, make_baseline
+from ivan_core.core.io import atomic_write, write_json
+from ivan_core.core.tasks import Task, get_task
+from ivan_core.core.training.cache_key import key_hash, model_key
 from ivan_core.tutorial.profiles import Profile, get_profile
 
 if TYPE_CHECKING:  # experiment imports this module (baseline_predictors)
     from ivan_core.tutorial.experiment import Splits
 
-#: The file of a trained model in its folder. Not ``model.pt``: :func:`ivan_core.pretrained.export.export_all`
+#: The file of a trained model in its folder. Not ``model.pt``: :func:`ivan_core.tutorial.ship.export_all`
 #: takes every folder with ``key.json`` and ``model.pt`` for an iVAN run.
 FILENAME = "gan.pt"
-#: The ``kind`` of their cards in :mod:`ivan_core.pretrained`.
+#: The ``kind`` of their cards in :mod:`ivan_core.store`.
 KIND = "gan"
 #: The method names, as in the paper's Table I.
 NAMES = tuple(METHODS)
@@ -44,9 +44,9 @@ def baseline_key(name: str, task: Task | str, splits: Splits, profile: str | Pro
                  ) -> tuple[AdversarialBaseline, dict[str, Any]]:
     """The untrained model ``name`` for ``task`` under ``profile`` (with ``overrides``), and its cache key.
 
-    The key is :func:`~ivan_core.training.cache_key.model_key` of the training subjects (no
+    The key is :func:`~ivan_core.core.training.cache_key.model_key` of the training subjects (no
     validation subjects: none is read) and the profile's crop, with ``config`` reduced to
-    :data:`~ivan_core.evaluation.gans.FIT_SETTINGS` and ``model`` the model's ``describe()``.
+    :data:`~ivan_core.baselines.synthesis.gans.FIT_SETTINGS` and ``model`` the model's ``describe()``.
     """
     p = get_profile(profile)
     task = get_task(task)
@@ -77,11 +77,11 @@ def fit_baseline(name: str, task: Task | str, splits: Splits, profile: str | Pro
         same key loads it. None keeps nothing on disk.
     progress : bool
     pretrained : bool
-        Use a model shipped in :mod:`ivan_core.pretrained` when one was trained under exactly this
+        Use a model shipped in :mod:`ivan_core.store` when one was trained under exactly this
         key (:func:`load_card_baseline`); otherwise train (or load from ``models_root``).
     **overrides
-        :class:`~ivan_core.training.TrainConfig` fields (only those in
-        :data:`~ivan_core.evaluation.gans.FIT_SETTINGS` change the model).
+        :class:`~ivan_core.core.training.TrainConfig` fields (only those in
+        :data:`~ivan_core.baselines.synthesis.gans.FIT_SETTINGS` change the model).
 
     Returns
     -------
@@ -91,7 +91,7 @@ def fit_baseline(name: str, task: Task | str, splits: Splits, profile: str | Pro
     p = get_profile(profile)
     model, key = baseline_key(name, task, splits, p, **overrides)
     if pretrained:
-        from ivan_core.pretrained import card_for_key
+        from ivan_core.store import card_for_key
 
         card = card_for_key(key)
         if card is not None:
@@ -108,10 +108,10 @@ def fit_baseline(name: str, task: Task | str, splits: Splits, profile: str | Pro
 
 
 def load_card_baseline(card: dict[str, Any], device: str | torch.device = "cpu") -> AdversarialBaseline:
-    """The trained model of a ``kind == "gan"`` card of :mod:`ivan_core.pretrained` (as
-    :func:`~ivan_core.pretrained.read_card` gives it, with ``path``), its file checked against the
-    card's sha256; the analogue of :func:`ivan_core.pretrained.load_card_unet`."""
-    from ivan_core.pretrained import PretrainedMismatchError, sha256
+    """The trained model of a ``kind == "gan"`` card of :mod:`ivan_core.store` (as
+    :func:`~ivan_core.store.read_card` gives it, with ``path``), its file checked against the
+    card's sha256; the analogue of :func:`ivan_core.store.load_card_unet`."""
+    from ivan_core.store import PretrainedMismatchError, sha256
 
     if card.get("kind") != KIND:
         raise PretrainedMismatchError(f"card {card['name']!r} ({card['variant']}) holds no pix2pix, CycleGAN or Hi-Net "
@@ -132,14 +132,14 @@ def load_card_baseline(card: dict[str, Any], device: str | torch.device = "cpu")
 def export_baseline(folder: str | Path, profile: str, dest: str | Path | None = None,
                     command: str | None = None) -> dict[str, Any]:
     """Ship the model of a :func:`fit_baseline` folder: its file as it is, as ``<stem>.pt``, and a card
-    ``<stem>.json`` in ``dest`` (default :data:`ivan_core.pretrained.WEIGHTS`); returns the card.
+    ``<stem>.json`` in ``dest`` (default :data:`ivan_core.store.WEIGHTS`); returns the card.
 
-    The analogue of ``ivan_core.pretrained.export._export_unet``: ``kind`` :data:`KIND`, ``variant``
+    The analogue of ``ivan_core.tutorial.ship._export_unet``: ``kind`` :data:`KIND`, ``variant``
     the method's name, ``architecture`` its ``describe()``, and the test metrics of
-    :func:`~ivan_core.pretrained.export.phantom_test_metrics`.
+    :func:`~ivan_core.tutorial.ship.phantom_test_metrics`.
     """
-    from ivan_core.pretrained import WEIGHTS, sha256
-    from ivan_core.pretrained.export import COMMAND, phantom_test_metrics
+    from ivan_core.store import WEIGHTS, sha256
+    from ivan_core.tutorial.ship import COMMAND, phantom_test_metrics
 
     folder, dest = Path(folder), Path(WEIGHTS if dest is None else dest)
     key = json.loads((folder / "key.json").read_text())

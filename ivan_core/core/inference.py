@@ -1,0 +1,100 @@
+"""Running a trained network over whole subjects: the forward and inverse passes.
+
+Predictions are dictionaries ``modality -> array`` per subject, in the same layout
+as :class:`ivan_core.data.Subject` images (grey ``(S, H, W)``, colour ``(S, H, W, 3)``),
+so :mod:`ivan_core.evaluation.scoring` scores them against the subject.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import torch
+
+from ivan_core.core.model import IVAN
+from ivan_core.core.subject import Subject
+from ivan_core.core.tasks import Task
+from ivan_core.core.training.device import pick_device
+from ivan_core.core.training.pairs import channels_first, channels_last
+
+Images = dict[str, np.ndarray]
+
+
+def _to_scw(volume: np.ndarray, modality: str) -> np.ndarray:
+    return np.stack([channels_first(s, modality) for s in volume]).astype(np.float32)
+
+
+def _run(fn: Callable[[torch.Tensor], torch.Tensor], packed: np.ndarray, batch_size: int,
+         device: torch.device) -> np.ndarray:
+    outs = []
+    with torch.no_grad():
+        for start in range(0, len(packed), batch_size):
+            batch = torch.from_numpy(packed[start : start + batch_size]).to(device)
+            outs.append(fn(batch).float().cpu().numpy())
+    return np.concatenate(outs)
+
+
+def quantise(image: np.ndarray, bits: int | None, clip: bool = True) -> np.ndarray:
+    """Round ``image`` to the ``bits``-bit grid of [0, 1] and back, as saving a PNG/TIFF does.
+
+    Parameters
+    ----------
+    image : ndarray
+        Intensities meant to lie in [0, 1].
+    bits : int or None
+        Bit depth; None returns ``image`` unchanged.
+    clip : bool
+        Clip to [0, 1] first, as an unsigned integer file does. With False, values
+        outside [0, 1] stay on the same grid, so only the rounding is measured.
+    """
+    if bits is None:
+        return image
+    levels = 2**bits - 1
+    values = np.clip(image, 0.0, 1.0) if clip else image
+    return (np.round(values * levels) / levels).astype(np.float32)
+
+
+def synthesise(net: IVAN, task: Task, subject: Subject | Mapping[str, np.ndarray], batch_size: int = 8,
+               device: str | torch.device | None = None, raw: bool = False) -> Images | np.ndarray:
+    """Forward pass ``f(X)`` over every slice of a subject.
+
+    Parameters
+    ----------
+    net : IVAN
+    task : Task
+    subject : Subject or mapping
+        Must hold the task's input modalities.
+    raw : bool
+        Return the packed multi-channel output ``(S, C, H, W)`` instead of one image
+        per output modality (copies averaged).
+    """
+    device = pick_device(device)
+    net = net.to(device).eval()
+    images = subject.images if isinstance(subject, Subject) else subject
+    x = task.pack_x({m: _to_scw(images[m], m) for m in task.inputs})
+    y = _run(net, x, batch_size, device)
+    if raw:
+        return y
+    return {m: channels_last(v, m) for m, v in task.unpack_y(y).items()}
+
+
+def recover(net: IVAN, task: Task, outputs: Mapping[str, np.ndarray] | np.ndarray, batch_size: int = 8,
+            device: str | torch.device | None = None) -> Images:
+    """Inverse pass ``f^-1(Y)``: estimate the inputs from output images.
+
+    Parameters
+    ----------
+    outputs : mapping or ndarray
+        One image per output modality in subject layout (e.g. a real T2, or a saved
+        synthesis), packed by repeating it into every copy; or an already packed
+        ``(S, C, H, W)`` array (e.g. the network's own raw output, for the exact round trip).
+    """
+    device = pick_device(device)
+    net = net.to(device).eval()
+    if isinstance(outputs, np.ndarray):
+        y = outputs.astype(np.float32)
+    else:
+        y = task.pack_y({m: _to_scw(outputs[m], m) for m in task.outputs})
+    x = _run(net.inverse, y, batch_size, device)
+    return {m: channels_last(v, m) for m, v in task.unpack_x(x).items()}

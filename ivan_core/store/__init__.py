@@ -1,0 +1,181 @@
+"""Trained networks shipped inside the package: weights-only files, each with a JSON card.
+
+>>> from ivan_core.store import available, load_pretrained
+>>> [card["name"] for card in available()]                    # doctest: +SKIP
+>>> net = load_pretrained("t1pd_to_t2", profile="tutorial")   # doctest: +SKIP
+
+Each network is two files in ``ivan_core/store/weights/``: ``<stem>.pt`` holds the
+state dict alone (read with ``torch.load(..., weights_only=True)``) and ``<stem>.json`` its
+card: name, variant, task, architecture, profile, the full :func:`ivan_core.tutorial.experiment.model_key`
+it was trained under (training and validation subjects by fingerprint, configuration, forward
+term), steps, wall-clock, test metrics, the training history, the weights' sha256 and the
+command that made it. :func:`ivan_core.tutorial.experiment.fit` with ``pretrained=True`` uses a shipped
+network only when its key equals the one it would train under, so changed data or settings
+always train afresh.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ivan_core.core.io import sha256
+from ivan_core.core.model import IVAN
+from ivan_core.core.tasks import get_task
+from ivan_core.core.training.cache_key import key_hash
+
+#: Where the shipped weights and cards live.
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+
+
+class PretrainedMismatchError(ValueError):
+    """A shipped network does not match what was asked for (task, key or checksum)."""
+
+
+def _cards(folder: str | Path | None) -> list[Path]:
+    """Card files in ``folder`` (default :data:`WEIGHTS`)."""
+    return sorted(Path(folder if folder is not None else WEIGHTS).glob("*.json"))
+
+
+def read_card(path: str | Path) -> dict[str, Any]:
+    """The card at ``path`` (its ``.json``, or the ``.pt`` weights beside it), with ``path``: the absolute
+    path of its weights file (not stored on disk)."""
+    card_path = Path(path).with_suffix(".json")
+    if not card_path.is_file():
+        raise FileNotFoundError(f"{card_path}: no such card; weights need their <name>.json card beside them")
+    try:
+        card = json.loads(card_path.read_text())
+    except json.JSONDecodeError as exc:
+        raise PretrainedMismatchError(f"{card_path}: not a readable card ({exc})") from exc
+    return {**card, "path": str(card_path.with_suffix(".pt").resolve())}
+
+
+def available(folder: str | Path | None = None) -> list[dict[str, Any]]:
+    """Every shipped card (without its history), sorted by profile, name and variant."""
+    cards = []
+    for path in _cards(folder):
+        card = read_card(path)
+        card.pop("history", None)
+        cards.append(card)
+    return sorted(cards, key=lambda c: (c["profile"], c["name"], c["variant"]))
+
+
+def find_card(name: str, profile: str = "tutorial", variant: str = "default",
+              folder: str | Path | None = None) -> dict[str, Any]:
+    """The full card of one shipped network; a clear error lists what is shipped otherwise."""
+    found = [card for card in map(read_card, _cards(folder))
+             if (card["name"], card["profile"], card["variant"]) == (name, profile, variant)]
+    if len(found) > 1:
+        raise KeyError(f"{len(found)} shipped networks are named {name!r} / {profile!r} / {variant!r} (trained on "
+                       "other data); pass key= of the one you mean to ivan_core.store.card_for_key")
+    if found:
+        return found[0]
+    shipped = [f"{c['name']} / {c['profile']} / {c['variant']}" for c in available(folder)] or ["none"]
+    raise KeyError(f"no shipped network {name!r} for profile {profile!r}, variant {variant!r}; shipped "
+                   f"(name / profile / variant): {', '.join(shipped)}")
+
+
+def card_for_key(key: dict[str, Any], folder: str | Path | None = None) -> dict[str, Any] | None:
+    """The full card of the shipped network trained under exactly ``key``, or None."""
+    wanted = key_hash(key)
+    for path in _cards(folder):
+        card = read_card(path)
+        if card["key_sha"] == wanted and key_hash(card["key"]) == wanted:  # the stored key, not only its label
+            return card
+    return None
+
+
+def key_differences(card_key: dict[str, Any], key: dict[str, Any]) -> list[str]:
+    """Human-readable parts of two model keys that differ, e.g. ``config.lam: 1.0 != 4.0``."""
+    out = []
+    for part in sorted(set(card_key) | set(key)):
+        a, b = card_key.get(part), key.get(part)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += [f"{part}.{k}: shipped {a.get(k)!r}, wanted {b.get(k)!r}"
+                    for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+        elif part in ("train", "val"):
+            out.append(f"{part} subjects differ: shipped {[n for n, _ in a or []]}, wanted {[n for n, _ in b or []]} "
+                       "(or the same names with other data: see Subject.fingerprint)")
+        else:
+            out.append(f"{part}: shipped {a!r}, wanted {b!r}")
+    return out
+
+
+def _checked_path(card: dict[str, Any]) -> Path:
+    """The card's weights file, after checking that it exists and matches the card's sha256."""
+    path = Path(card["path"])
+    if not path.is_file():
+        raise FileNotFoundError(f"the card {card['name']!r} names {path}, which is missing; reinstall ivan_core "
+                                "or rebuild the weights with `python -m ivan_core pretrain`")
+    found = sha256(path)
+    if found != card["sha256"]:
+        raise PretrainedMismatchError(f"{path} has sha256 {found}, but its card says {card['sha256']}; the file "
+                                      "is damaged or was replaced: rebuild it with `python -m ivan_core pretrain`")
+    return path
+
+
+def load_card_weights(card: dict[str, Any], device: str | torch.device = "cpu") -> IVAN:
+    """Build the iVAN network of a card (as read here, with its ``path``) and load its checked weights (eval mode)."""
+    if card.get("kind", "ivan") != "ivan":
+        raise PretrainedMismatchError(f"card {card['name']!r} ({card['variant']}) holds a {card['kind']}, not an "
+                                      "iVAN network; use load_card_unet")
+    net = IVAN(**card["architecture"])
+    net.load_state_dict(torch.load(_checked_path(card), map_location=device, weights_only=True))
+    return net.to(device).eval()
+
+
+def load_card_unet(card: dict[str, Any], device: str | torch.device = "cpu"):
+    """The trained :class:`~ivan_core.baselines.synthesis.unet.UNetBaseline` of a ``kind == "unet"`` card."""
+    from ivan_core.baselines.synthesis.unet import UNetBaseline
+
+    if card.get("kind") != "unet":
+        raise PretrainedMismatchError(f"card {card['name']!r} ({card['variant']}) holds no U-Net")
+    arch = card["architecture"]
+    norm = tuple(arch["norm"]) if isinstance(arch["norm"], list) else arch["norm"]
+    unet = UNetBaseline(card["task"]["name"], arch["features"], norm).load(_checked_path(card))
+    unet.net.to(device)
+    return unet
+
+
+def load_pretrained(name: str, profile: str = "tutorial", variant: str = "default",
+                    key: dict[str, Any] | None = None, device: str | torch.device = "cpu",
+                    folder: str | Path | None = None) -> IVAN:
+    """A shipped, trained :class:`~ivan_core.core.model.IVAN` in eval mode.
+
+    Parameters
+    ----------
+    name : str
+        The task name (``"t1pd_to_t2"``, ``"t2ct_fusion"``, ...).
+    profile : str
+        The profile it was trained in.
+    variant : str
+        ``"default"`` is the profile's own network; others name what differs (an
+        ablation, a fusion loss, the data), as :func:`available` lists them.
+    key : dict, optional
+        The :func:`ivan_core.tutorial.experiment.model_key` you would train under; when given,
+        the card's key must equal it.
+    device : str or torch.device
+
+    Raises
+    ------
+    KeyError
+        Nothing shipped under that name, profile and variant (the message lists what is).
+    PretrainedMismatchError
+        The card's task is not the built-in task ``name``, its key differs from ``key``
+        (the message lists every difference), or the file fails its sha256 check.
+    """
+    card = find_card(name, profile, variant, folder)
+    task = get_task(card["task"]["name"])
+    if [list(task.x_layout), list(task.y_layout)] != [card["task"]["x"], card["task"]["y"]]:
+        raise PretrainedMismatchError(f"card {name!r} was trained for layouts {card['task']['x']} -> "
+                                      f"{card['task']['y']}, but task {task.name!r} is now {task.x_layout} -> "
+                                      f"{task.y_layout}; rebuild the weights")
+    if key is not None and key_hash(key) != card["key_sha"]:
+        raise PretrainedMismatchError(f"shipped {name!r} ({profile}, {variant}) was trained under another key: "
+                                      + "; ".join(key_differences(card["key"], key)))
+    return load_card_weights(card, device)
