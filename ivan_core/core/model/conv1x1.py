@@ -6,8 +6,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ivan_core.core.model.invertible import Invertible
 
-class InvertibleConv1x1(nn.Module):
+
+class InvertibleConv1x1(Invertible):
     """Learnable channel mixing ``y = W x`` at every pixel, with ``W = P L (U + diag(s))``.
 
     ``P`` is a fixed permutation, ``L`` unit lower triangular, ``U`` strictly upper

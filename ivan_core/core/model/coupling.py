@@ -8,6 +8,7 @@ from functools import partial
 import torch
 from torch import nn
 
+from ivan_core.core.model.invertible import Invertible
 from ivan_core.core.model.subnets import DenseBlock
 
 #: Soft clamp ``c`` of the log-scale, shared by every layer and :class:`~ivan_core.core.training.TrainConfig`.
@@ -21,7 +22,7 @@ def dense_subnet(growth: int = 32) -> SubnetConstructor:
     return partial(DenseBlock, growth=growth)
 
 
-class EnhancedAffineCoupling(nn.Module):
+class EnhancedAffineCoupling(Invertible):
     """Invertible coupling of two channel groups.
 
     The input ``x`` of ``(B, C, H, W)`` is split into ``x1`` (first ``C // 2``

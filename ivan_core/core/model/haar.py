@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 from torch.nn import functional as F
 
+from ivan_core.core.model.invertible import Invertible
 
-class HaarDownsampling(nn.Module):
+
+class HaarDownsampling(Invertible):
     """Map ``(B, C, H, W)`` to ``(B, 4C, H/2, W/2)`` losslessly, and back.
 
     Each input channel becomes four: its average (LL) and its horizontal, vertical and

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from ivan_core.core.model.conv1x1 import InvertibleConv1x1
 from ivan_core.core.model.coupling import DEFAULT_CLAMP, EnhancedAffineCoupling, SubnetConstructor, dense_subnet
 from ivan_core.core.model.haar import HaarDownsampling
+from ivan_core.core.model.invertible import Inverted, Invertible, InvertibleSequence
 from ivan_core.core.model.reversible import reversible_apply
-from ivan_core.core.model.sequence import Inverted, InvertibleSequence
 
 
 class InvertibleBlock(InvertibleSequence):
@@ -30,7 +29,7 @@ class InvertibleBlock(InvertibleSequence):
         return self.layers[1]
 
 
-class IVAN(nn.Module):
+class IVAN(Invertible):
     """Invertible network mapping ``X`` to ``Y`` (same shape) and back.
 
     Parameters
