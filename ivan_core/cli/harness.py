@@ -18,7 +18,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     tut.add_argument("--train", action="store_true",
                      help="train every network afresh instead of using the weights shipped in ivan_core")
     tut.set_defaults(handler=_tutorial)
-    pre = sub.add_parser("pretrain", help="train every network the notebooks use and ship it in ivan_core/pretrained")
+    pre = sub.add_parser("pretrain", help="train every network the notebooks use and ship it in ivan_core/store/weights")
     pre.add_argument("--profile", choices=sorted(PROFILES), default="tutorial")
     pre.add_argument("--out", type=Path, default=None, help="run folder (default runs/pretrain-<profile>); "
                                                            "rerunning resumes its trainings")

@@ -1,11 +1,7 @@
 """Commands for your own scans: ``synthesise``, ``recover``, ``fuse`` and ``train``.
 
-``ivan synthesise t1pd_to_t2 --input T1=t1.nii.gz --input PD=pd.nii.gz --output T2=t2.nii.gz``
-applies the shipped tutorial network (or ``--weights``) to whole NIfTI volumes; outputs are float32
-in [0, 1] on the first input's grid, with its affine and header. Every input is checked (present,
-readable, finite, on one grid, the task's modalities) and every output path (NIfTI suffix, not there
-yet unless ``--overwrite``) before anything runs, and outputs are written atomically, so a bad call or
-an interrupted run writes nothing.
+Inputs and output paths are all checked before anything runs, and outputs (float32 NIfTI in [0, 1] on the
+first input's grid) are written atomically, so a bad call or an interrupted run writes nothing.
 """
 
 from __future__ import annotations
@@ -19,9 +15,7 @@ from typing import Any
 
 from ivan_core.tutorial.profiles import PROFILES
 
-#: The shipped variant a task's commands use without ``--weights`` where it is not ``"default"``: for
-#: T2 + CT fusion, the teacher-trained network trained on all eight real Harvard CT-MRI cases (its card
-#: keeps the cross-validation its recipe was judged by), not one trained on the phantom.
+#: The shipped variant used without ``--weights`` where it is not ``"default"``.
 DEFAULT_VARIANT = {"t2ct_fusion": "harvard"}
 #: Exceptions that are the user's input, not a bug: printed as one line, exit status 2.
 USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, KeyError)
@@ -206,8 +200,7 @@ def _fuse(args: argparse.Namespace) -> int:
 
 
 def load_pairs(folder: Path, subject_of: str | None = None) -> list[Any]:
-    """Subjects of a training folder: ``folder/<subject>/<MODALITY>.nii[.gz]`` volumes, or slice folders
-    ``folder/<MODALITY>/<slice>.<ext>`` (:func:`~ivan_core.data.load_paired_folder`)."""
+    """Subjects of ``folder/<subject>/<MODALITY>.nii[.gz]`` volumes, or of ``folder/<MODALITY>/<slice>.<ext>`` slices."""
     from ivan_core.data import DataError, load_nifti, load_paired_folder
 
     if not folder.is_dir():

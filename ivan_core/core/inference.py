@@ -1,9 +1,5 @@
-"""Running a trained network over whole subjects: the forward and inverse passes.
-
-Predictions are dictionaries ``modality -> array`` per subject, in the same layout
-as :class:`ivan_core.data.Subject` images (grey ``(S, H, W)``, colour ``(S, H, W, 3)``),
-so :mod:`ivan_core.evaluation.scoring` scores them against the subject.
-"""
+"""Forward and inverse passes of a trained network over whole subjects, in
+:class:`~ivan_core.core.subject.Subject` layout: grey ``(S, H, W)``, colour ``(S, H, W, 3)``."""
 
 from __future__ import annotations
 
@@ -36,18 +32,8 @@ def _run(fn: Callable[[torch.Tensor], torch.Tensor], packed: np.ndarray, batch_s
 
 
 def quantise(image: np.ndarray, bits: int | None, clip: bool = True) -> np.ndarray:
-    """Round ``image`` to the ``bits``-bit grid of [0, 1] and back, as saving a PNG/TIFF does.
-
-    Parameters
-    ----------
-    image : ndarray
-        Intensities meant to lie in [0, 1].
-    bits : int or None
-        Bit depth; None returns ``image`` unchanged.
-    clip : bool
-        Clip to [0, 1] first, as an unsigned integer file does. With False, values
-        outside [0, 1] stay on the same grid, so only the rounding is measured.
-    """
+    """Round ``image`` (meant to lie in [0, 1]) to the ``bits``-bit grid and back, as saving a PNG/TIFF does.
+    ``bits=None`` returns it unchanged; ``clip=False`` skips clipping to [0, 1] and only rounds."""
     if bits is None:
         return image
     levels = 2**bits - 1
@@ -57,18 +43,8 @@ def quantise(image: np.ndarray, bits: int | None, clip: bool = True) -> np.ndarr
 
 def synthesise(net: IVAN, task: Task, subject: Subject | Mapping[str, np.ndarray], batch_size: int = 8,
                device: str | torch.device | None = None, raw: bool = False) -> Images | np.ndarray:
-    """Forward pass ``f(X)`` over every slice of a subject.
-
-    Parameters
-    ----------
-    net : IVAN
-    task : Task
-    subject : Subject or mapping
-        Must hold the task's input modalities.
-    raw : bool
-        Return the packed multi-channel output ``(S, C, H, W)`` instead of one image
-        per output modality (copies averaged).
-    """
+    """Forward pass ``f(X)`` over every slice of a subject holding the task's inputs: one image per output
+    modality (copies averaged), or with ``raw`` the packed ``(S, C, H, W)`` output."""
     device = pick_device(device)
     net = net.to(device).eval()
     images = subject.images if isinstance(subject, Subject) else subject
@@ -81,15 +57,8 @@ def synthesise(net: IVAN, task: Task, subject: Subject | Mapping[str, np.ndarray
 
 def recover(net: IVAN, task: Task, outputs: Mapping[str, np.ndarray] | np.ndarray, batch_size: int = 8,
             device: str | torch.device | None = None) -> Images:
-    """Inverse pass ``f^-1(Y)``: estimate the inputs from output images.
-
-    Parameters
-    ----------
-    outputs : mapping or ndarray
-        One image per output modality in subject layout (e.g. a real T2, or a saved
-        synthesis), packed by repeating it into every copy; or an already packed
-        ``(S, C, H, W)`` array (e.g. the network's own raw output, for the exact round trip).
-    """
+    """Inverse pass ``f^-1(Y)`` from one image per output modality (repeated into every copy) or from a
+    packed ``(S, C, H, W)`` array; returns the input modalities."""
     device = pick_device(device)
     net = net.to(device).eval()
     if isinstance(outputs, np.ndarray):

@@ -15,8 +15,8 @@ os.umask(_UMASK)
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
-    """Call ``write(fh)`` on a temporary binary file beside ``path``, flush it to disk, then move it
-    into place with :func:`os.replace`; an interrupted write leaves the old file (or none), never half a file."""
+    """Call ``write(fh)`` on a temporary file beside ``path``, fsync it and :func:`os.replace` it into place;
+    an interrupted write leaves the old file (or none), never half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

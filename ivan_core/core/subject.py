@@ -18,13 +18,11 @@ def is_colour(modality: str) -> bool:
     return modality.endswith(COLOUR_SUFFIX)
 
 
-#: ``meta`` items of a simulated phantom subject (:func:`ivan_core.data.make_phantom`) that define its draw;
-#: part of its :meth:`Subject.fingerprint`.
+#: ``meta`` items that define a phantom subject's draw; part of its :meth:`Subject.fingerprint`.
 PHANTOM_DRAW = ("seed", "index", "pixel_mm")
 
 
-#: Significant digits of the numbers in a phantom subject's fingerprint: few enough that last-bit
-#: differences in the pixels (other numpy / scipy versions) do not reach a rounding boundary.
+#: Significant digits of a phantom fingerprint's numbers: coarse enough to ignore last-bit differences.
 DIGITS = 4
 
 
@@ -38,34 +36,27 @@ def _summary_number(value: Any) -> str:
 
 
 def _summary(arr: np.ndarray) -> str:
-    """Mean and standard deviation of ``arr`` (in float64) to :data:`DIGITS` significant digits: what tells
-    one simulated image from another, blind to last-bit floating-point differences."""
+    """Mean and std of ``arr`` (float64) to :data:`DIGITS` significant digits."""
     values = np.asarray(arr, dtype=np.float64)
     return f"mean={values.mean():.{DIGITS - 1}e},std={values.std():.{DIGITS - 1}e}"
 
 
 @dataclass
 class Subject:
-    """Registered slices of one subject (one phantom, one atlas case, one scan).
+    """Registered slices of one subject (one phantom, one atlas case, one scan); shapes and finiteness are checked.
 
     Parameters
     ----------
     name : str
-        Unique name, used for subject-level splits (``"phantom-007"``, ``"aanlib-CT-MRI-16"``).
+        Unique name, used for subject-level splits.
     images : dict of str to ndarray
-        Modality name to slices, float32 in [0, 1]: grey ``(S, H, W)``, colour
-        (name ending in ``_rgb``) ``(S, H, W, 3)``. All share ``S, H, W``.
+        Float32 in [0, 1]: grey ``(S, H, W)``, colour (``*_rgb``) ``(S, H, W, 3)``.
     mask : ndarray of bool, shape (S, H, W)
-        Head (foreground) mask, used to compute metrics inside the head.
+        Head mask; metrics are computed inside it.
     labels : ndarray of uint8, shape (S, H, W), optional
-        Tissue labels where known (the phantom); None for real scans.
+        Tissue labels (phantom only).
     meta : dict
-        Free-form provenance (source, seed, slice indices, file names, affine ...).
-
-    Examples
-    --------
-    >>> subject["T1"].shape  # doctest: +SKIP
-    (24, 128, 128)
+        Free-form provenance.
     """
 
     name: str
@@ -116,18 +107,10 @@ class Subject:
         return int(self.mask.shape[0])
 
     def fingerprint(self, modalities: Sequence[str] | None = None) -> str:
-        """SHA-256 identity of the subject's data in ``modalities`` (default all).
+        """SHA-256 identity of the data in ``modalities`` (default all); model keys hold it.
 
-        The one place that decides when two subjects are the same data: model keys (cached and
-        shipped networks, :func:`ivan_core.core.training.cache_key.model_key`) hold it per subject.
-
-        * Simulated phantom subjects (``meta["source"] == "phantom"``): the name, the draw that
-          made them (:data:`PHANTOM_DRAW` items of ``meta``), the teacher of a fusion label
-          (``meta["fusion_label"]``) and per modality its shape, mean and std to :data:`DIGITS`
-          significant digits. The same subject simulated under other numpy / scipy versions differs
-          in the last float bits and keeps its identity; another draw, size, modality or label does not.
-          The summary cannot see a reordering of the same pixels (a flip, slices swapped).
-        * Everything else (real scans): the name and every pixel (float32) of each modality.
+        Phantom subjects: name, :data:`PHANTOM_DRAW`, ``meta["fusion_label"]`` and per modality shape, mean and std
+        to :data:`DIGITS` digits (blind to last-bit float differences). Other subjects: name and every float32 pixel.
         """
         names = sorted(modalities if modalities is not None else self.images)
         if self.meta.get("source") == "phantom":

@@ -1,17 +1,7 @@
-"""Variable augmentation: which modalities go into X and Y, and how they are repeated.
+"""Variable augmentation: modalities stacked as channels of X and Y, repeated until both sides match.
 
-A :class:`Task` is pure data: two *layouts*, the ordered modality names stacked
-as channels on the input side ``X`` and the output side ``Y``. Repeating a
-modality in a layout is the paper's variable augmentation, which gives both sides
-the same channel count so an invertible network can map one onto the other.
-Grey modalities take 1 channel, colour ones (name ending in ``_rgb``) take 3.
-
->>> task = get_task("t1pd_to_t2")
->>> task.x_layout, task.y_layout
-(('T1', 'PD'), ('T2', 'T2'))
-
-Unpacking averages the copies of a repeated modality, so the estimate of T2 from
-``Y = (T2, T2)`` is the mean of the two output channels.
+>>> get_task("t1pd_to_t2").y_layout
+('T2', 'T2')
 """
 
 from __future__ import annotations
@@ -35,18 +25,9 @@ def modality_channels(modality: str) -> int:
 
 @dataclass(frozen=True)
 class Task:
-    """A synthesis or fusion task as two channel layouts.
-
-    Parameters
-    ----------
-    name : str
-        Identifier, e.g. ``"t1_to_t2"``.
-    x_layout, y_layout : tuple of str
-        Modalities stacked as channels of ``X`` and ``Y``, repeats allowed.
-        Both sides must add up to the same channel count, at least 2.
-    description : str
-        One line for tables and plots.
-    """
+    """A synthesis or fusion task as two channel layouts (grey modalities take 1 channel, ``*_rgb`` 3).
+    ``x_layout`` and ``y_layout`` list the modalities stacked as channels of ``X`` and ``Y``, repeats allowed;
+    both sides must have the same channel count, at least 2 (ValueError otherwise)."""
 
     name: str
     x_layout: tuple[str, ...]
@@ -103,11 +84,7 @@ class Task:
         return _unpack(self.y_layout, y, self.name)
 
     def repack_y(self, y: Array) -> Array:
-        """``pack_y(unpack_y(y))``: replace every copy of an output by the copies' mean.
-
-        This is what the network sees when it starts from a *saved* output image
-        (one image per modality) rather than from its own multi-channel output.
-        """
+        """``pack_y(unpack_y(y))``: every copy of an output replaced by the copies' mean, as from a saved image."""
         return self.pack_y(self.unpack_y(y))
 
 
@@ -164,11 +141,7 @@ def _mean_of_copies(copies: list[Array]) -> Array:
     return first + sum(c - first for c in copies[1:]) / len(copies)
 
 
-#: The built-in tasks of the paper, by name. The paper spells out two layouts, T1 + PD -> T2 as
-#: ``(T1, PD) -> (T2, T2)`` and T1 + T2 -> PET with 6 channels; the others are this package's choices
-#: under its rule of repeating modalities until both sides match: doubling both sides of T1 -> T2,
-#: three copies of T1 for colour PET, T1 filling the third channel of the 3-channel ablation, and
-#: (T1, T1) -> (T2, PD) for one-to-many.
+#: The built-in tasks by name; the paper gives the T1+PD -> T2 and 6-channel T1+T2 -> PET layouts, the rest are ours.
 TASKS: dict[str, Task] = {
     t.name: t
     for t in (

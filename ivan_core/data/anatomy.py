@@ -1,38 +1,8 @@
-"""Fuzzy tissue memberships of a head, built from the MNI ICBM152 2009a template.
+"""Fuzzy tissue memberships of a head, built from the 1 mm MNI ICBM152 2009a template that nilearn ships.
 
-The anatomy comes from the 1 mm ICBM152 2009a template and its grey-matter and
-white-matter probability maps that nilearn ships (no download):
-``nilearn.datasets.load_mni152_template``, ``load_mni152_gm_template`` and
-``load_mni152_wm_template``. That template is *skull-stripped*: it holds the
-brain only, so the layers outside the brain are built by morphology. Each class
-is derived as follows (distances in mm, 1 mm voxels):
-
-* **brain mask** - template intensity > 0 (the template is zero outside the
-  brain);
-* **closed brain** - the brain mask closed by three dilations then three
-  erosions with the 18-neighbour structuring element (about a 3 mm ball), which
-  fills the sulci, then its holes filled. ``distance`` is the signed distance
-  to its surface, positive outside: the exact Euclidean distance transform
-  outside, and inside the number of further erosions a voxel survives, capped
-  at :data:`DEPTH_MM` (only the first millimetres inside matter, for partial
-  volume at the CSF edge);
-* **intracranial region** - ``distance < csf_mm``: the closed brain plus a rim of
-  subarachnoid CSF of ``csf_mm`` (default 1.5 mm);
-* **GM, WM** - the template's probability maps, scaled down where their sum
-  exceeds the intracranial fraction;
-* **CSF** - intracranial fraction minus GM minus WM (ventricles, sulci, rim);
-* **skull** - a shell ``csf_mm <= distance < csf_mm + skull_mm`` (default 6.5 mm);
-* **fat** - the next shell, subcutaneous scalp fat (default 3.5 mm);
-* **muscle/skin** - the outermost shell (default 2.5 mm);
-* **air** - everything beyond.
-
-Shell edges are partial-volume ramps: a voxel ``x`` mm outside an edge holds
-``clip(0.5 - x / ramp_mm, 0, 1)`` of the inner side, the exact fraction for a
-flat edge through a box voxel of width ``ramp_mm`` (the pixel size). The
-memberships of the seven classes of :data:`~ivan_core.data.tissue.TISSUES` then
-sum to 1 everywhere. The parsed template is cached in memory
-(:func:`functools.lru_cache`), so only the first call pays the ~4 s it takes
-(half of it importing nilearn).
+The template is skull-stripped: GM and WM are its probability maps, CSF fills the rest of the intracranial region,
+and skull, scalp fat and muscle/skin are shells at a signed distance from the closed brain (sulci filled), with
+partial-volume ramps at their edges; air is everything beyond. The memberships of the seven classes sum to 1.
 """
 
 from __future__ import annotations
@@ -49,8 +19,7 @@ from ivan_core.data.tissue import TISSUES
 CLOSING_ITERATIONS = 3
 #: Depth in mm down to which distances inside the closed brain are resolved.
 DEPTH_MM = 3
-#: Margin kept around the brain when cropping the template, in mm: room for the
-#: extracranial shells and for subject deformations.
+#: Margin (mm) kept around the brain when cropping: room for the extracranial shells and deformations.
 MARGIN_MM = 24
 #: Default shell thicknesses in mm: subarachnoid CSF rim, skull, scalp fat, muscle/skin.
 DEFAULT_SHELLS_MM: dict[str, float] = {"csf": 1.5, "skull": 6.5, "fat": 3.5, "skin": 2.5}
@@ -59,18 +28,14 @@ _BALL = ndimage.generate_binary_structure(3, 2)
 
 @dataclass(frozen=True)
 class Anatomy:
-    """The template head on its 1 mm grid, cropped around the brain.
+    """The template head on its 1 mm RAS+ grid, cropped around the brain.
 
     Attributes
     ----------
-    gm, wm : ndarray of float32, shape (X, Y, Z)
-        Grey- and white-matter probabilities, RAS+ axes.
-    distance : ndarray of float32, shape (X, Y, Z)
-        Signed distance to the closed-brain surface in mm, positive outside.
-    origin_mm : ndarray of float, shape (3,)
-        World (MNI) coordinates of voxel ``[0, 0, 0]``; voxels are 1 mm.
-    centre_mm : ndarray of float, shape (3,)
-        World coordinates of the centre of the brain's bounding box.
+    gm, wm, distance : ndarray of float32, shape (X, Y, Z)
+        Grey/white-matter probabilities; signed distance (mm) to the closed-brain surface, positive outside.
+    origin_mm, centre_mm : ndarray of float, shape (3,)
+        MNI coordinates of voxel ``[0, 0, 0]`` and of the centre of the brain's bounding box.
     """
 
     gm: np.ndarray
@@ -85,10 +50,7 @@ class Anatomy:
 
 
 def _signed_distance(closed: np.ndarray) -> np.ndarray:
-    """Signed distance (mm) to the surface of ``closed``, positive outside, >= -DEPTH_MM - 0.5.
-
-    The surface lies half a voxel outside the centres of the boundary voxels.
-    """
+    """Signed distance (mm) to the surface of ``closed``, positive outside; inside by erosions, down to -DEPTH_MM - 0.5."""
     outside = ndimage.distance_transform_edt(~closed) - 0.5
     depth = np.zeros(closed.shape, dtype=np.float32)
     core = closed
@@ -100,13 +62,9 @@ def _signed_distance(closed: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def load_anatomy() -> Anatomy:
-    """Load the ICBM152 2009a template and derive the head geometry (cached).
+    """Load the ICBM152 2009a template and derive the head geometry, cropped to the brain plus :data:`MARGIN_MM` (cached).
 
-    Returns
-    -------
-    Anatomy
-        Grey/white probabilities and the signed distance to the closed brain,
-        cropped to the brain's bounding box plus :data:`MARGIN_MM`.
+    RuntimeError when the template is not a 1 mm RAS+ grid.
     """
     from nilearn import datasets  # slow import, only needed here
 
@@ -149,24 +107,18 @@ def tissue_memberships(
     shells_mm: dict[str, float] | None = None,
     ramp_mm: float = 1.0,
 ) -> np.ndarray:
-    """Fuzzy memberships of the seven tissue classes.
+    """Fuzzy memberships ``(7, ...)`` float32 in :data:`~ivan_core.data.tissue.TISSUES` order, summing to 1.
 
     Parameters
     ----------
     gm, wm : ndarray, shape (...)
-        Grey- and white-matter probabilities.
+        Grey- and white-matter probabilities (scaled down where their sum exceeds the intracranial fraction).
     distance : ndarray, shape (...)
         Signed distance to the closed-brain surface in mm, positive outside.
     shells_mm : dict, optional
-        Thicknesses ``csf``, ``skull``, ``fat``, ``skin`` in mm; missing keys
-        take :data:`DEFAULT_SHELLS_MM`.
+        Thicknesses ``csf``, ``skull``, ``fat``, ``skin`` in mm; missing keys take :data:`DEFAULT_SHELLS_MM`.
     ramp_mm : float
         Width of the partial-volume ramp at shell edges (the pixel size).
-
-    Returns
-    -------
-    ndarray of float32, shape (7, ...)
-        Memberships in :data:`~ivan_core.data.tissue.TISSUES` order, summing to 1.
     """
     shells = {**DEFAULT_SHELLS_MM, **(shells_mm or {})}
     edges = np.cumsum([shells["csf"], shells["skull"], shells["fat"], shells["skin"]])
@@ -190,20 +142,9 @@ def tissue_memberships(
 
 
 def template_slice(z_mm: float = 10.0, shells_mm: dict[str, float] | None = None) -> np.ndarray:
-    """Memberships of one undeformed axial template slice, for figures.
+    """Memberships ``(7, H, W)`` of the undeformed axial template slice at MNI ``z_mm``: 1 mm pixels, radiological view.
 
-    Parameters
-    ----------
-    z_mm : float
-        MNI z coordinate of the slice.
-    shells_mm : dict, optional
-        Shell thicknesses, see :func:`tissue_memberships`.
-
-    Returns
-    -------
-    ndarray of float32, shape (7, H, W)
-        Rows run anterior to posterior, columns the subject's right to left
-        (radiological view), 1 mm pixels.
+    ``shells_mm`` as :func:`tissue_memberships`. ValueError when ``z_mm`` lies outside the template head.
     """
     anatomy = load_anatomy()
     z = int(round(anatomy.to_voxel(z_mm, 2)))

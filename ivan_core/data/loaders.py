@@ -1,25 +1,8 @@
-"""Loaders for real scans: NIfTI, BrainWeb, Harvard atlas pairs and paired folders.
+"""Loaders for real scans: NIfTI, BrainWeb, Harvard atlas pairs and paired slice folders.
 
-Every loader returns :class:`~ivan_core.core.subject.Subject` records and fails
-with a :class:`DataError` (or :class:`FileNotFoundError`) whose message names
-the offending file, says what is wrong and how to fix it.
-
-Scaling to [0, 1], per volume (one modality of one subject):
-
-* 8-bit data (PNG, JPEG, 8-bit TIFF or ``.mat``, BrainWeb ``.rawb``) is divided
-  by 255, keeping the display range the images were saved with;
-* anything else (NIfTI, MINC, float ``.mat``, 16-bit images) is mapped
-  robustly: ``(v - min) / (p99.5 - min)`` clipped to [0, 1], where ``p99.5`` is
-  the 99.5th percentile of the voxels above the minimum.
-
-Slice orientation: volumes are reoriented to RAS+ and cut along ``axis`` (2 =
-axial); in-plane, rows run from the high end of the second remaining axis
-(anterior, or superior) and columns from the high end of the first (the
-subject's right): the radiological view, as in the phantom.
-
-Head masks of real scans come from thresholding: the pixel-wise maximum over the
-modalities above half its Otsu threshold, holes filled and only the largest
-connected region kept, slice by slice.
+Each returns :class:`~ivan_core.core.subject.Subject` records: radiological slices of RAS+ volumes, each volume scaled
+to [0, 1] by :func:`~ivan_core.data.scaling.to_unit`, with a :func:`head_mask`. Errors (:class:`DataError`,
+:class:`FileNotFoundError`) name the file, say what is wrong and how to fix it.
 """
 
 from __future__ import annotations
@@ -62,16 +45,9 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
 
 def head_mask(images: Sequence[np.ndarray]) -> np.ndarray:
-    """Foreground mask of registered slices (see the module docstring).
+    """Head mask ``(S, H, W)`` bool of one subject's registered modalities, each ``(S, H, W[, 3])`` in [0, 1].
 
-    Parameters
-    ----------
-    images : sequence of ndarray, each (S, H, W) or (S, H, W, 3), in [0, 1]
-        The modalities of one subject.
-
-    Returns
-    -------
-    ndarray of bool, shape (S, H, W)
+    The pixel-wise maximum over modalities above half its Otsu threshold, holes filled, the largest region kept per slice.
     """
     grey = [im.max(axis=-1) if im.ndim == 4 else im for im in images]
     combined = np.max(np.stack(grey), axis=0)
@@ -149,26 +125,18 @@ def load_nifti(
     axis: int = 2,
     slices: slice | Sequence[int] | None = None,
 ) -> Subject:
-    """Load registered NIfTI volumes of one subject as slices.
+    """Load registered NIfTI volumes of one subject as radiological slices ``(S, H, W[, 3])`` in [0, 1].
 
     Parameters
     ----------
     paths : mapping of str to path
-        Modality name (``"T1"``, ``"CT"``, ...) to ``.nii`` / ``.nii.gz`` file.
-        All volumes must share grid and affine. A colour modality (``*_rgb``)
-        needs a 4-D ``(X, Y, Z, 3)`` volume.
+        Modality (``"T1"``, ...) to ``.nii`` / ``.nii.gz`` file, all on one grid; ``*_rgb`` needs ``(X, Y, Z, 3)``.
     name : str, optional
         Subject name; default the first file's name without suffix.
     axis : int
         RAS+ axis to cut along: 0 sagittal, 1 coronal, 2 axial.
     slices : slice or sequence of int, optional
-        Which slices to keep (default all).
-
-    Returns
-    -------
-    Subject
-        Images ``(S, H, W)`` scaled per volume to [0, 1]; ``meta["affine"]`` is the
-        RAS+ affine of the volumes.
+        Slices to keep (default all). ``meta["affine"]`` of the result is the volumes' RAS+ affine.
     """
     if not paths:
         raise ValueError("paths is empty; give at least one modality -> file")
@@ -210,29 +178,15 @@ def load_brainweb(
     slices: slice | Sequence[int] | None = None,
     shape: tuple[int, int, int] = BRAINWEB_SHAPE,
 ) -> Subject:
-    """Load BrainWeb volumes as distributed (MINC or raw bytes).
+    """Load BrainWeb volumes as distributed (https://brainweb.bic.mni.mcgill.ca); other arguments as :func:`load_nifti`.
 
     Parameters
     ----------
     paths : mapping of str to path
-        Modality name to file: ``.mnc`` (MINC1, read with nibabel), or raw
-        ``.rawb`` / ``.rawb.gz``. Raw files are unsigned 8-bit voxels stored with
-        x fastest, then y, then z (a C-order ``(z, y, x)`` array) on BrainWeb's
-        1 mm grid starting at (-90, -126, -72) mm; x runs towards the subject's
-        right, so the volume is RAS+ once transposed to ``(x, y, z)``.
-    name : str, optional
-        Subject name; default the first file's name without suffix.
-    axis : int
-        RAS+ axis to cut along: 0 sagittal, 1 coronal, 2 axial.
-    slices : slice or sequence of int, optional
-        Which slices to keep (default all).
+        Modality to ``.mnc`` (MINC1) or raw ``.rawb`` / ``.rawb.gz``: unsigned 8-bit, x fastest, then y, then z, on
+        BrainWeb's 1 mm RAS+ grid starting at (-90, -126, -72) mm.
     shape : (int, int, int)
-        Raw volume size as (x, y, z); BrainWeb's 1 mm volumes are 181 x 217 x 181.
-
-    Returns
-    -------
-    Subject
-        Images ``(S, H, W)`` scaled per volume to [0, 1].
+        Raw volume size (x, y, z); BrainWeb's 1 mm volumes are 181 x 217 x 181.
     """
     if not paths:
         raise ValueError("paths is empty; give at least one modality -> file")
@@ -338,32 +292,18 @@ def load_paired_folder(
     modalities: Mapping[str, str] | None = None,
     subject_of: str | Callable[[str], str] | None = None,
 ) -> list[Subject]:
-    """Load slice pairs laid out as in the iVAN authors' code: one folder per modality.
+    """Load slice pairs laid out as in the iVAN authors' code: ``root/<folder>/<name>.<ext>``, one folder per modality.
 
-    ``root/<folder>/<name>.<ext>`` files with the same ``name`` in every folder
-    are the same slice. Each file holds one slice: a ``.mat`` file with a
-    ``data`` array ``(H, W)`` (or ``(H, W, 3)`` for colour), or an image
-    (png / jpg / tif / bmp).
+    Files of one ``name`` in every folder are one slice: a ``.mat`` with a ``data`` array ``(H, W)`` (``(H, W, 3)`` for
+    colour) or an image (png / jpg / tif / bmp). Returns one Subject per group, sorted, slices in natural name order.
 
     Parameters
     ----------
-    root : path
-        Folder holding one sub-folder per modality.
     modalities : mapping of str to str, optional
-        Folder name to project modality name (``{"t1": "T1", "pet": "PET_rgb"}``);
-        names ending in ``_rgb`` are read as colour. Default: every sub-folder,
-        named as the folder.
+        Folder name to modality (``{"t1": "T1", "pet": "PET_rgb"}``; ``*_rgb`` reads colour); default every sub-folder.
     subject_of : str or callable, optional
-        How to group slices into subjects: a regular expression whose first
-        group, matched at the start of the file stem, is the subject (e.g.
-        ``r"(\\d+)\\d{3}"`` for ``<case><3-digit slice>``), or a function of the
-        stem. Default: the whole folder is one subject (named as ``root``), so a
-        split never leaks slices of one subject across parts; group to split.
-
-    Returns
-    -------
-    list of Subject
-        One per group, sorted by name; slices in natural file-name order.
+        A regular expression whose first group, matched at the start of the stem, is the subject (e.g.
+        ``r"(\\d+)\\d{3}"``), or a function of the stem. Default: the whole folder is one subject, named as ``root``.
     """
     root = Path(root)
     if not root.is_dir():
@@ -417,24 +357,10 @@ def _check_same_size(images: Mapping[str, np.ndarray], examples: Mapping[str, Pa
 
 
 def find_aanlib(path: PathLike | None = None) -> Path | None:
-    """Locate the Harvard Whole Brain Atlas pairs.
+    """Locate the Harvard Whole Brain Atlas pairs, or None.
 
-    Parameters
-    ----------
-    path : path, optional
-        Explicit location; it must exist.
-
-    Returns
-    -------
-    Path or None
-        ``path``; else ``$IVAN_AANLIB`` when that variable is set (set to an empty string
-        it means "no Harvard data": None); else ``<repo>/../shared/data/aanlib`` when it is
-        a folder; else None.
-
-    Raises
-    ------
-    FileNotFoundError
-        When ``path`` or a non-empty ``$IVAN_AANLIB`` is not a folder.
+    ``path``; else ``$IVAN_AANLIB`` (set but empty: None); else ``<repo>/../shared/data/aanlib`` if it is a folder; else
+    None. FileNotFoundError when ``path`` or a non-empty ``$IVAN_AANLIB`` is not a folder.
     """
     if path is None and "IVAN_AANLIB" in os.environ:
         if not os.environ["IVAN_AANLIB"]:
@@ -457,29 +383,18 @@ def load_aanlib(
     pair: str = "CT-MRI",
     cases: Sequence[int | str] | None = None,
 ) -> list[Subject]:
-    """Load one Harvard Whole Brain Atlas pair, one Subject per case.
+    """Load one Harvard Whole Brain Atlas pair (Johnson & Becker, https://www.med.harvard.edu/aanlib/), a Subject per case.
 
-    Files are ``<root>/<pair>/<MODALITY>/<case><3-digit slice>.png``; files of
-    the same name are registered. Modalities are renamed by
-    :data:`AANLIB_MODALITIES`: CT-MRI gives ``CT`` and ``T2`` (the MRI is
-    T2-weighted); PET-MRI gives ``PET_rgb`` (the colour PNG), ``PET`` (grey
-    activity recovered by inverting the atlas colormap, see
-    :func:`~ivan_core.data.sequences.rgb_to_pet`) and ``T1``. 8-bit images are
-    divided by 255.
+    Files ``<root>/<pair>/<MODALITY>/<case><3-digit slice>.png`` of one name are registered. CT-MRI gives ``CT`` and ``T2``;
+    PET-MRI gives ``PET_rgb``, ``PET`` (8-bit, by :func:`~ivan_core.data.sequences.rgb_to_pet`) and ``T1``.
 
     Parameters
     ----------
     root : path, optional
         Folder holding the pair folders; default :func:`find_aanlib`.
     pair : {"CT-MRI", "PET-MRI"}
-        Which pair.
     cases : sequence of int or str, optional
-        Keep only these cases (e.g. ``[16, 20]``).
-
-    Returns
-    -------
-    list of Subject
-        Named ``aanlib-<pair>-<case>``, sorted by case number.
+        Cases to keep (e.g. ``[16, 20]``); subjects are ``aanlib-<pair>-<case>``, sorted by case.
     """
     found = find_aanlib(root)
     if found is None:

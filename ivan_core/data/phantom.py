@@ -1,37 +1,8 @@
 """Virtual subjects: registered T1, T2, PD, CT and FDG PET slices of a simulated head.
 
-Each virtual subject is the template head of :mod:`ivan_core.data.anatomy` with
-its own random
-
-* geometry - an in-plane affine map (rotation +-6 deg, scale 0.92-1.08, 4%
-  anisotropy, a few mm of shift) plus a smooth elastic warp (a 5 x 5 grid of
-  random displacements, 2.5 mm standard deviation, cubic-spline upsampled),
-  shared by all slices of the slab, and a shift of the slab by up to 3 mm;
-* shell thicknesses - CSF rim, skull, scalp fat and skin;
-* tissue values - T1, T2, T2* within 5%, PD within 3%, CT numbers by a few HU
-  (bone by up to 15%), FDG uptake within 10%;
-* acquisition - its own Rician noise, non-uniformity fields and PET counts.
-
-The anatomy is resampled straight onto the output grid: ``n_slices`` axial
-slices evenly spaced over ``slab_mm`` (MNI z, default -10 to 60 mm, where the
-brain is large), each a square field of view of ``fov_mm`` (default 240 mm)
-sampled by ``size x size`` pixels, so nothing is deformed at 1 mm in 3-D. The
-template is low-pass filtered first when the pixels are larger than 1 mm
-(Gaussian, ``sigma = (pixel_mm - 1) / 2``, the rule of ``skimage.transform.resize``).
-Slices are shown with rows anterior to posterior and columns the subject's right
-to left (radiological view).
-
-Scaling to [0, 1]: each MR volume is divided by its 99.5th percentile inside
-the head mask and clipped; the PET volume likewise, then multiplied by
-:data:`PET_PEAK` (0.85), where the Harvard atlas FDG images put their 99.5th
-percentile, so the colours match theirs; CT is mapped through a fixed HU window
-(see :func:`~ivan_core.data.sequences.ct_image`). ``PET_rgb`` is the scaled PET
-coloured with :data:`~ivan_core.data.sequences.HARVARD_PET`.
-
-Subjects are generated from ``numpy.random.default_rng([seed, index])``, so
-subject ``i`` is the same whatever ``n_subjects`` is, and one file per subject is
-cached (see :func:`cache_dir`). :func:`noise_free` simulates a subject again without
-its noise: what scores the noise ceiling of synthesis on it.
+Each subject is the template head of :mod:`ivan_core.data.anatomy` with its own random affine and elastic warp,
+shell thicknesses, tissue values (:mod:`ivan_core.data.tissue`) and acquisition noise (:mod:`ivan_core.data.sequences`),
+sampled onto axial slices in radiological view. Subject ``i`` is drawn from ``default_rng([seed, i])``.
 """
 
 from __future__ import annotations
@@ -62,7 +33,7 @@ FORMAT_VERSION = 2
 MODALITIES = ("T1", "T2", "PD", "CT", "PET")
 #: Percentile inside the head that maps to 1 when scaling MR and PET volumes.
 SCALE_PERCENTILE = 99.5
-#: Where the PET's 99.5th percentile inside the head lands on the [0, 1] scale.
+#: Where the PET's 99.5th percentile inside the head lands on [0, 1] (where the Harvard atlas FDG images put theirs).
 PET_PEAK = 0.85
 #: Distance (mm) given to points outside the template: far outside the head.
 _FAR_MM = 1000.0
@@ -70,15 +41,7 @@ _AIR = next(code for code, name in TISSUES.items() if name == "air")
 
 
 def cache_dir() -> Path:
-    """Folder for cached data sets.
-
-    Returns
-    -------
-    Path
-        ``$IVAN_DATA_DIR`` if set; else ``<repo>/data/cache`` when the package sits
-        in a checkout with a ``data/`` folder next to ``ivan_core/``; else
-        ``~/.cache/ivan``.
-    """
+    """Folder for cached data sets: ``$IVAN_DATA_DIR``, else ``<repo>/data/cache`` in a checkout, else ``~/.cache/ivan``."""
     env = os.environ.get("IVAN_DATA_DIR")
     if env:
         return Path(env).expanduser()
@@ -110,15 +73,7 @@ def _jitter_params(rng: np.random.Generator) -> list[TissueParams]:
 
 
 def _warp(size: int, fov_mm: float, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, float]]:
-    """Template-space (x, y) in mm, relative to the brain centre, of every output pixel.
-
-    Returns
-    -------
-    xy : ndarray, shape (2, size, size)
-        x (towards the subject's right) and y (anterior) of each pixel.
-    params : dict
-        The random affine parameters, for the subject's metadata.
-    """
+    """Template-space (x, y) in mm of every output pixel, ``(2, size, size)``, and the random affine parameters."""
     pixel = fov_mm / size
     centred = (np.arange(size) + 0.5 - size / 2) * pixel
     rows, cols = np.meshgrid(centred, centred, indexing="ij")
@@ -146,25 +101,7 @@ def _warp(size: int, fov_mm: float, rng: np.random.Generator) -> tuple[np.ndarra
 def _sample(
     volume: np.ndarray, z_vox: np.ndarray, xy_vox: np.ndarray, sigma_vox: float, cval: float
 ) -> np.ndarray:
-    """Sample axial slices at fractional z and in-plane voxel coordinates.
-
-    Parameters
-    ----------
-    volume : ndarray, shape (X, Y, Z)
-        1 mm template volume.
-    z_vox : ndarray, shape (S,)
-        Fractional z voxel index of each slice.
-    xy_vox : ndarray, shape (2, H, W)
-        x and y voxel coordinates of each output pixel (shared by all slices).
-    sigma_vox : float
-        In-plane Gaussian prefilter (0 for none).
-    cval : float
-        Value outside the volume.
-
-    Returns
-    -------
-    ndarray of float32, shape (S, H, W)
-    """
+    """Sample ``volume`` (X, Y, Z) at fractional ``z_vox`` (S,) and in-plane ``xy_vox`` (2, H, W): float32 (S, H, W)."""
     z0 = np.floor(z_vox).astype(int)
     pairs = np.clip(np.stack([z0, z0 + 1], axis=1).ravel(), 0, volume.shape[2] - 1)
     stack = volume[:, :, pairs]  # (X, Y, 2S): slices below and above each target
@@ -187,10 +124,7 @@ def _scale(volume: np.ndarray, mask: np.ndarray, like: np.ndarray | None = None)
 
 def _simulate(anatomy: Anatomy, index: int, settings: dict[str, Any], clean: dict[str, np.ndarray] | None = None,
               mean: bool = True) -> Subject:
-    """Generate virtual subject ``index`` (see the module docstring).
-
-    ``clean``, when given, receives the grey images of :func:`noise_free` (``mean`` as there).
-    """
+    """Generate virtual subject ``index``; ``clean``, when given, receives the images of :func:`noise_free`."""
     rng = np.random.default_rng([settings["seed"], index])
     size, fov = settings["size"], settings["fov_mm"]
     pixel = fov / size
@@ -297,38 +231,29 @@ def _cache_path(settings: dict[str, Any], index: int) -> Path:
 
 
 def noise_free(subject: Subject, mean: bool = True, **settings: Any) -> Subject:
-    """The images of a phantom subject without their noise, on the same [0, 1] scale as its own.
+    """The images of a phantom subject without their noise, on its own [0, 1] scale: the noise ceiling of synthesis.
 
-    The subject is simulated again (same random draws: anatomy, tissue values, non-uniformity),
-    with the noise left out. No method can predict the noise, so these images score the best
-    any synthesis can reach against the subject's noisy targets: the noise ceiling.
+    The subject is simulated again with the same random draws, leaving the noise out.
 
     Parameters
     ----------
     subject : Subject
         A subject of :func:`make_phantom`.
     mean : bool
-        True: the mean of each noisy image given the noise-free signal, the best prediction in
-        the mean-squared sense. For MR that keeps the noise floor of the magnitude image
-        (:func:`~ivan_core.data.sequences.rician_mean`: background ``sigma sqrt(pi / 2)``, not 0);
-        CT and PET noise has zero mean, so theirs are the noise-free images (up to the clip to
-        [0, 1] and, for ``PET_rgb``, the colour map, which is not linear). False: the
-        noise-free signal itself, also for MR.
+        True: for MR the mean of the noisy magnitude (:func:`~ivan_core.data.sequences.rician_mean`), the best
+        mean-squared prediction (CT and PET noise has zero mean). False: the noise-free signal.
     **settings
-        The other :func:`make_phantom` arguments the subject was made with (``noise``, ``inu``,
-        ``slab_mm``, ``fov_mm``), where not the defaults; seed, index, size and slices are read
-        from the subject.
+        The other :func:`make_phantom` arguments (``noise``, ``inu``, ``slab_mm``, ``fov_mm``) where not the defaults.
 
     Returns
     -------
     Subject
-        Same name, mask, labels and meta; images ``T1``, ``T2``, ``PD``, ``CT``, ``PET``
-        ``(S, H, W)`` and ``PET_rgb`` ``(S, H, W, 3)``, float32 in [0, 1].
+        Same name, mask, labels and meta; float32 images in [0, 1] as those of :func:`make_phantom`.
 
     Raises
     ------
     ValueError
-        When the subject is not a phantom subject, or ``settings`` do not reproduce its images.
+        When ``subject`` is not a phantom subject, or ``settings`` do not reproduce its images.
     """
     meta = subject.meta
     if meta.get("source") != "phantom" or "seed" not in meta or "index" not in meta:
@@ -364,44 +289,31 @@ def make_phantom(
     cache: bool = True,
     progress: bool = True,
 ) -> list[Subject]:
-    """Simulate registered multi-modal slices of ``n_subjects`` virtual subjects.
+    """Simulate registered multi-modal slices of ``n_subjects`` virtual subjects (``phantom-000``, ...).
 
     Parameters
     ----------
-    n_subjects : int
-        How many subjects (``phantom-000``, ``phantom-001``, ...).
-    seed : int
-        Random seed; the same seed gives byte-identical data.
-    size : int
-        Slices are ``size x size`` pixels.
-    n_slices : int
-        Axial slices per subject, evenly spaced over ``slab_mm``.
-    noise : float
-        MR noise as a fraction of the brightest tissue signal (0.03 = 3%).
-    inu : float
-        Peak-to-peak MR intensity non-uniformity (0.2 = 20%).
-    slab_mm : (float, float)
-        MNI z range of the slices, in mm.
-    fov_mm : float
-        Side of the square field of view, in mm.
-    cache : bool
-        Reuse and write per-subject ``.npz`` files under :func:`cache_dir`.
-    progress : bool
-        Show a progress bar over subjects.
+    n_subjects, seed : int
+        How many subjects; the same seed gives byte-identical data.
+    size, n_slices : int
+        Slices of ``size x size`` pixels (>= 16); axial slices per subject, evenly spaced over ``slab_mm``.
+    noise, inu : float
+        MR noise as a fraction of the brightest tissue signal; peak-to-peak MR non-uniformity (0.2 = 20%).
+    slab_mm, fov_mm
+        MNI z range (low, high) of the slices and side of the square field of view, in mm.
+    cache, progress : bool
+        Reuse and write per-subject ``.npz`` files under :func:`cache_dir`; show a progress bar.
 
     Returns
     -------
     list of Subject
-        Images ``T1``, ``T2``, ``PD``, ``CT``, ``PET`` of shape
-        ``(n_slices, size, size)`` and ``PET_rgb`` of shape
-        ``(n_slices, size, size, 3)``, all float32 in [0, 1]; tissue ``labels``
-        (codes in :data:`~ivan_core.data.tissue.TISSUES`) and the head ``mask``.
+        ``T1``, ``T2``, ``PD``, ``CT``, ``PET`` ``(n_slices, size, size)`` and ``PET_rgb`` ``(n_slices, size, size, 3)``,
+        float32 in [0, 1]; tissue ``labels`` (:data:`~ivan_core.data.tissue.TISSUES`) and head ``mask``.
 
-    Examples
-    --------
-    >>> subjects = make_phantom(3, size=64, n_slices=4, progress=False)  # doctest: +SKIP
-    >>> subjects[0]["T1"].shape  # doctest: +SKIP
-    (4, 64, 64)
+    Raises
+    ------
+    ValueError
+        When ``n_subjects`` or ``n_slices`` < 1, ``size`` < 16, or ``slab_mm`` is not (low, high).
     """
     if n_subjects < 1 or n_slices < 1:
         raise ValueError(f"need n_subjects >= 1 and n_slices >= 1, got {n_subjects} and {n_slices}")

@@ -1,14 +1,7 @@
 """Intensity scaling of scans to [0, 1]: one percentile rule for training and for inference.
 
-A volume is mapped by ``(v - min) / (p - min) * reference``, clipped to [0, 1], where ``p`` is
-its ``percentile``-th percentile over the voxels above its minimum. ``reference = 1``
-(:func:`to_unit`) is how the loaders scale scans for training; a trained network's card stores,
-per modality, the same percentile of its own training data (:func:`reference_value`), so a new
-scan is brought to the intensities the network saw (:func:`match_reference`), whatever its units.
-
-A deviation from the paper: it scales each volume linearly to [-1, 1] (Section IV-A). Here images
-live in [0, 1] (the range the metrics' ``data_range`` of 1 and 8-bit saving assume), and the upper
-end is a high percentile rather than the maximum, so one bright voxel does not darken a scan.
+``(v - min) / (p - min) * reference`` clipped to [0, 1], ``p`` the :data:`PERCENTILE` of the voxels above the minimum.
+The paper scales linearly to [-1, 1] (Sec. IV-A); here [0, 1], and a percentile rather than the maximum.
 """
 
 from __future__ import annotations
@@ -29,18 +22,9 @@ def _upper(v: np.ndarray, percentile: float) -> tuple[float, float]:
 
 
 def match_reference(volume: np.ndarray, reference: float, percentile: float = PERCENTILE) -> np.ndarray:
-    """Scale one volume so its minimum goes to 0 and its ``percentile`` to ``reference``, clipped to [0, 1].
+    """Scale ``volume`` (any shape) so its minimum maps to 0 and its ``percentile`` to ``reference``, clipped to [0, 1].
 
-    Parameters
-    ----------
-    volume : ndarray
-        Any shape and numeric type (one modality of one subject).
-    reference : float
-        Where the percentile lands, in (0, 1].
-
-    Returns
-    -------
-    ndarray of float32, same shape
+    Returns float32 of the same shape; ValueError unless ``reference`` lies in (0, 1].
     """
     if not 0.0 < reference <= 1.0:
         raise ValueError(f"reference must lie in (0, 1], got {reference}")
@@ -50,31 +34,16 @@ def match_reference(volume: np.ndarray, reference: float, percentile: float = PE
 
 
 def to_unit(volume: np.ndarray) -> np.ndarray:
-    """Scale one volume to float32 in [0, 1]: ``uint8`` divided by 255, anything else by
-    :func:`match_reference` with reference 1 (the loaders' rule).
-
-    Parameters
-    ----------
-    volume : ndarray
-        Any shape.
-
-    Returns
-    -------
-    ndarray of float32, same shape
-    """
+    """Scale one volume to float32 in [0, 1]: ``uint8`` divided by 255, else :func:`match_reference` to 1 (the loaders' rule)."""
     if volume.dtype == np.uint8:
         return volume.astype(np.float32) / 255.0
     return match_reference(volume, 1.0)
 
 
 def reference_value(volumes: Iterable[np.ndarray], percentile: float = PERCENTILE) -> float:
-    """The ``percentile`` of the above-minimum voxels of training volumes already in [0, 1], pooled:
-    the ``reference`` that :func:`match_reference` gives a new scan of that modality.
+    """The pooled ``percentile`` of the above-minimum voxels of one modality's training volumes in [0, 1].
 
-    Parameters
-    ----------
-    volumes : iterable of ndarray
-        One modality's training images, each in [0, 1] (e.g. ``subject.images["T1"]``).
+    The ``reference`` :func:`match_reference` gives a new scan of that modality; ValueError when every volume is constant.
     """
     above = [v[v > v.min()].ravel() for v in volumes]
     pooled = np.concatenate(above) if above else np.empty(0)
@@ -84,9 +53,10 @@ def reference_value(volumes: Iterable[np.ndarray], percentile: float = PERCENTIL
 
 
 def intensity_scaling(subjects: Iterable[Any], modalities: Iterable[str], percentile: float = PERCENTILE) -> dict[str, Any]:
-    """What a trained network's card stores about its training intensities: ``{"rule", "percentile",
-    "reference": {modality: reference_value}}`` over ``subjects`` (:class:`~ivan_core.data.Subject`
-    records), for each of ``modalities`` they hold."""
+    """What a trained network's card stores about its training intensities.
+
+    ``{"rule", "percentile", "reference": {modality: reference_value}}`` over ``subjects``, for each modality all of them hold.
+    """
     subjects = list(subjects)
     reference = {m: reference_value((s.images[m] for s in subjects), percentile)
                  for m in modalities if subjects and all(m in s.images for s in subjects)}

@@ -1,30 +1,8 @@
-"""Signal models that turn tissue memberships into MR, CT and PET images.
+"""Signal models that turn tissue memberships into MR, CT and FDG PET images.
 
-Each modality mixes per-tissue signals by the memberships (partial volume), then
-adds its own acquisition effects. ``M_k`` below is the membership of tissue ``k``
-and the parameters come from :mod:`ivan_core.data.tissue`.
-
-MR (BrainWeb's protocols, Kwan et al. 1999):
-
-* T1-weighted spoiled gradient echo (TR 18 ms, TE 10 ms, flip 30 deg):
-  ``S = PD sin(a) (1 - E1) / (1 - cos(a) E1) exp(-TE / T2*)``, ``E1 = exp(-TR / T1)``;
-* T2- and PD-weighted spin echo (TR 3300 ms, TE 120 ms / 35 ms):
-  ``S = PD (1 - exp(-TR / T1)) exp(-TE / T2)``;
-* image ``|B (sum_k M_k S_k) + n|`` with ``B`` a smooth multiplicative field
-  (intensity non-uniformity, ``1 +- inu / 2``, so 20% spans 0.9 to 1.1, as in
-  BrainWeb) and ``n`` complex Gaussian noise of standard deviation ``noise`` times
-  the brightest tissue signal (Rician magnitude noise, BrainWeb's definition of
-  "3% noise").
-
-CT: Hounsfield units mixed by membership, ``HU = sum_k M_k HU_k``, Gaussian noise
-of a few HU, then a fixed display window (default -50 to 150 HU, a wide brain
-window in which bone saturates white, as in the Harvard atlas CT) mapped to [0, 1].
-
-PET (FDG): uptake ``sum_k M_k u_k`` -> Poisson counts (emission noise) -> an
-in-plane Gaussian blur to the scanner resolution (default 5 mm FWHM), which also
-correlates the noise as reconstruction does. Shown in colour through
-:data:`HARVARD_PET`, a colormap read off the Harvard Whole Brain Atlas PET images:
-black -> dark blue -> blue -> yellow -> red -> magenta.
+Each image mixes per-tissue signals by membership (partial volume), then adds acquisition effects: MR with BrainWeb's
+protocols, non-uniformity and Rician noise (Kwan et al. 1999, IEEE TMI 18(11):1085-1097); CT in HU with Gaussian noise
+and a display window; PET as Poisson counts blurred to the scanner resolution, coloured with :data:`HARVARD_PET`.
 """
 
 from __future__ import annotations
@@ -45,10 +23,7 @@ T2W_PROTOCOL = {"tr": 3300.0, "te": 120.0}
 #: BrainWeb's PD-weighted protocol: dual spin echo, early echo.
 PDW_PROTOCOL = {"tr": 3300.0, "te": 35.0}
 
-#: FDG colormap of the Harvard Whole Brain Atlas PET images. Its anchors were
-#: read off the colours of the atlas PNGs (a 128-entry piecewise-linear table):
-#: black at 0, (0, 0, 128) at 1/8, (0, 85, 255) at 1/4, yellow at 1/2, red at
-#: 3/4, magenta at 1.
+#: FDG colormap of the Harvard Whole Brain Atlas PET images, anchors read off the atlas PNGs.
 HARVARD_PET = LinearSegmentedColormap.from_list(
     "harvard_pet",
     [
@@ -75,21 +50,10 @@ def _safe_exp_ratio(time: float, constant: np.ndarray) -> np.ndarray:
 def spoiled_gradient_echo(
     pd: np.ndarray, t1: np.ndarray, t2s: np.ndarray, tr: float, te: float, flip_deg: float
 ) -> np.ndarray:
-    """Steady-state signal of a spoiled gradient echo (FLASH) sequence.
+    """Steady-state spoiled gradient echo (FLASH) signal ``PD sin(a) (1 - E1) / (1 - cos(a) E1) exp(-TE / T2*)``.
 
-    Parameters
-    ----------
-    pd, t1, t2s : ndarray, shape (K,)
-        Proton density and relaxation times (ms) per tissue; 0 means no signal.
-    tr, te : float
-        Repetition and echo times in ms.
-    flip_deg : float
-        Flip angle in degrees.
-
-    Returns
-    -------
-    ndarray, shape (K,)
-        Signal per tissue.
+    ``pd``, ``t1``, ``t2s`` are ``(K,)`` per tissue (ms; 0: no signal), ``E1 = exp(-TR / T1)``, ``tr`` and ``te`` in ms,
+    ``flip_deg`` in degrees. Returns the ``(K,)`` signal per tissue.
     """
     alpha = np.deg2rad(flip_deg)
     e1 = _safe_exp_ratio(tr, t1)
@@ -98,38 +62,15 @@ def spoiled_gradient_echo(
 
 
 def spin_echo(pd: np.ndarray, t1: np.ndarray, t2: np.ndarray, tr: float, te: float) -> np.ndarray:
-    """Signal of a spin echo sequence with ``TR >> TE``.
+    """Spin echo signal ``PD (1 - exp(-TR / T1)) exp(-TE / T2)`` (``TR >> TE``).
 
-    Parameters
-    ----------
-    pd, t1, t2 : ndarray, shape (K,)
-        Proton density and relaxation times (ms) per tissue; 0 means no signal.
-    tr, te : float
-        Repetition and echo times in ms.
-
-    Returns
-    -------
-    ndarray, shape (K,)
-        Signal per tissue.
+    ``pd``, ``t1``, ``t2`` are ``(K,)`` per tissue (ms; 0: no signal), ``tr`` and ``te`` in ms. Returns ``(K,)``.
     """
     return np.asarray(pd) * (1.0 - _safe_exp_ratio(tr, t1)) * _safe_exp_ratio(te, t2)
 
 
 def tissue_signals(params: Sequence[TissueParams], weighting: str) -> np.ndarray:
-    """Per-tissue MR signal for BrainWeb's ``"T1"``, ``"T2"`` or ``"PD"`` protocol.
-
-    Parameters
-    ----------
-    params : sequence of TissueParams, length K
-        Tissue parameters in label order.
-    weighting : {"T1", "T2", "PD"}
-        Which protocol.
-
-    Returns
-    -------
-    ndarray, shape (K,)
-        Signal per tissue.
-    """
+    """Per-tissue MR signal ``(K,)`` of ``params`` (label order) for BrainWeb's ``"T1"``, ``"T2"`` or ``"PD"`` protocol."""
     pd, t1, t2, t2s = (np.array([getattr(p, f) for p in params]) for f in ("pd", "t1", "t2", "t2s"))
     if weighting == "T1":
         return spoiled_gradient_echo(pd, t1, t2s, **T1W_PROTOCOL)
@@ -143,22 +84,9 @@ def tissue_signals(params: Sequence[TissueParams], weighting: str) -> np.ndarray
 def smooth_field(
     shape: tuple[int, ...], amplitude: float, rng: np.random.Generator, knots: int = 4
 ) -> np.ndarray:
-    """Smooth multiplicative field ``1 + amplitude / 2 * f`` with ``f`` spanning [-1, 1].
+    """Smooth multiplicative field ``1 + amplitude / 2 * f``, ``f`` spanning [-1, 1]: float32 of ``shape``.
 
-    Parameters
-    ----------
-    shape : tuple of int
-        Output shape, e.g. ``(S, H, W)``.
-    amplitude : float
-        Peak-to-peak relative variation (0.2 -> field from 0.9 to 1.1).
-    rng : numpy.random.Generator
-        Random source.
-    knots : int
-        Random control values per axis (fewer -> smoother), cubic-spline upsampled.
-
-    Returns
-    -------
-    ndarray of float32, shape ``shape``
+    ``amplitude`` is peak-to-peak (0.2: 0.9 to 1.1); ``knots`` random control values per axis, cubic-spline upsampled.
     """
     coarse = rng.standard_normal((knots,) * len(shape))
     grid = np.meshgrid(*[np.linspace(0, knots - 1, n) for n in shape], indexing="ij")
@@ -175,24 +103,10 @@ def mr_image(
     noise: float = 0.03,
     inu: float = 0.2,
 ) -> np.ndarray:
-    """Simulated MR magnitude image, in arbitrary signal units.
+    """Simulated MR magnitude ``|B (sum_k M_k S_k) + n|``: float32 ``(S, H, W)``, arbitrary units.
 
-    Parameters
-    ----------
-    memberships : ndarray, shape (K, S, H, W)
-        Tissue memberships.
-    signals : ndarray, shape (K,)
-        Signal per tissue (see :func:`tissue_signals`).
-    rng : numpy.random.Generator
-        Random source (non-uniformity and noise).
-    noise : float
-        Noise standard deviation as a fraction of the brightest tissue signal.
-    inu : float
-        Peak-to-peak intensity non-uniformity (0.2 = 20%).
-
-    Returns
-    -------
-    ndarray of float32, shape (S, H, W)
+    ``memberships`` ``(K, S, H, W)``, ``signals`` ``(K,)`` (:func:`tissue_signals`); ``B`` a :func:`smooth_field` of
+    peak-to-peak ``inu``; ``n`` complex Gaussian noise of std ``noise`` times the brightest tissue signal (BrainWeb's "3%").
     """
     clean = np.tensordot(signals.astype(np.float32), memberships, axes=1)
     clean *= smooth_field(clean.shape, inu, rng)
@@ -203,21 +117,10 @@ def mr_image(
 
 
 def rician_mean(amplitude: np.ndarray, sigma: float) -> np.ndarray:
-    """Mean of the magnitude ``|A + n|`` of :func:`mr_image`, given the noise-free amplitude.
+    """Mean of the magnitude ``|A + n|`` of :func:`mr_image` given the noise-free amplitude ``A >= 0`` (Rice's mean).
 
-    ``sigma sqrt(pi / 2) L_1/2(-A^2 / (2 sigma^2))`` (Rice's mean, ``L_1/2`` a Laguerre
-    function): ``A`` where the signal is strong, ``sigma sqrt(pi / 2)`` where there is none.
-
-    Parameters
-    ----------
-    amplitude : ndarray, shape (...)
-        Noise-free magnitude ``A >= 0``.
-    sigma : float
-        Standard deviation of each of the two Gaussian noise components.
-
-    Returns
-    -------
-    ndarray of float64, shape (...)
+    ``sigma sqrt(pi / 2) L_1/2(-A^2 / (2 sigma^2))``, ``sigma`` the std of each noise component: ``A`` where the signal
+    is strong, ``sigma sqrt(pi / 2)`` where there is none. Float64, same shape.
     """
     amplitude = np.abs(np.asarray(amplitude, dtype=np.float64))
     if sigma <= 0:
@@ -233,24 +136,9 @@ def ct_image(
     noise_hu: float = 4.0,
     window: tuple[float, float] = (-50.0, 150.0),
 ) -> np.ndarray:
-    """Simulated CT, windowed to [0, 1].
+    """Simulated CT ``sum_k M_k HU_k`` plus Gaussian noise of ``noise_hu``, windowed: float32 ``(S, H, W)`` in [0, 1].
 
-    Parameters
-    ----------
-    memberships : ndarray, shape (K, S, H, W)
-        Tissue memberships.
-    hounsfield : ndarray, shape (K,)
-        CT number per tissue.
-    rng : numpy.random.Generator
-        Random source.
-    noise_hu : float
-        Standard deviation of the Gaussian noise in HU.
-    window : (float, float)
-        HU mapped to 0 and to 1; values outside are clipped.
-
-    Returns
-    -------
-    ndarray of float32, shape (S, H, W)
+    ``memberships`` ``(K, S, H, W)``, ``hounsfield`` ``(K,)``; ``window`` (low, high) HU maps to 0 and 1, clipped outside.
     """
     hu = np.tensordot(hounsfield.astype(np.float32), memberships, axes=1)
     hu += noise_hu * rng.standard_normal(hu.shape, dtype=np.float32)
@@ -266,28 +154,10 @@ def pet_activity(
     fwhm_mm: float = 5.0,
     counts: float | None = 60.0,
 ) -> np.ndarray:
-    """Simulated FDG PET activity, in uptake units (white matter ~ 1).
+    """Simulated FDG PET activity in uptake units (white matter ~ 1): float32 ``(S, H, W)``.
 
-    Parameters
-    ----------
-    memberships : ndarray, shape (K, S, H, W)
-        Tissue memberships.
-    uptake : ndarray, shape (K,)
-        FDG uptake per tissue.
-    rng : numpy.random.Generator
-        Random source.
-    pixel_mm : float
-        In-plane pixel size in mm.
-    fwhm_mm : float
-        In-plane resolution (Gaussian FWHM) in mm. Slices are blurred one by one
-        because the phantom's slices are not contiguous.
-    counts : float or None
-        Expected counts per pixel at uptake 1 (before blurring); fewer -> noisier. None: no
-        emission noise (the expected activity; ``rng`` is not used).
-
-    Returns
-    -------
-    ndarray of float32, shape (S, H, W)
+    Uptake ``sum_k M_k u_k`` (``memberships`` ``(K, S, H, W)``, ``uptake`` ``(K,)``) as Poisson counts, ``counts`` per pixel
+    at uptake 1 (None: no noise, ``rng`` unused), then a Gaussian blur of ``fwhm_mm`` in-plane, slice by slice.
     """
     activity = np.tensordot(uptake.astype(np.float32), memberships, axes=1)
     noisy = activity if counts is None else rng.poisson(np.maximum(activity, 0.0) * counts).astype(np.float32) / counts
@@ -296,36 +166,14 @@ def pet_activity(
 
 
 def pet_to_rgb(activity: np.ndarray) -> np.ndarray:
-    """Colour a [0, 1] activity map with :data:`HARVARD_PET`.
-
-    Parameters
-    ----------
-    activity : ndarray, shape (...)
-        Activity in [0, 1].
-
-    Returns
-    -------
-    ndarray of float32, shape (..., 3)
-    """
+    """Colour a [0, 1] activity map ``(...)`` with :data:`HARVARD_PET`: float32 ``(..., 3)``."""
     return HARVARD_PET(np.clip(activity, 0.0, 1.0))[..., :3].astype(np.float32)
 
 
 def rgb_to_pet(rgb: np.ndarray) -> np.ndarray:
-    """Invert :data:`HARVARD_PET`: each colour to the position of its nearest colormap entry.
+    """Invert :data:`HARVARD_PET`: colours ``(..., 3)`` in [0, 1] to the position of the nearest entry, float32 ``(...)``.
 
-    This turns a colour PET (the Harvard atlas PNGs) back into a grey activity
-    map; luminance would not do, as yellow is brighter than the red and magenta
-    that code higher uptake.
-
-    Parameters
-    ----------
-    rgb : ndarray, shape (..., 3)
-        Colours in [0, 1].
-
-    Returns
-    -------
-    ndarray of float32, shape (...)
-        Activity in [0, 1].
+    Luminance would not do: yellow is brighter than the red and magenta that code higher uptake.
     """
     table = HARVARD_PET(np.linspace(0.0, 1.0, HARVARD_PET.N))[:, :3]
     # Colours are matched at 8-bit precision, once per distinct colour.

@@ -39,26 +39,19 @@ def split_subjects(
     fractions: Sequence[float | int] = (0.7, 0.15, 0.15),
     seed: int = 0,
 ) -> tuple[list[Subject], list[Subject], list[Subject]]:
-    """Shuffle subjects and split them into train, validation and test sets.
-
-    Every slice of a subject lands in the same part. The result depends only on
-    the subjects' names and the seed, not on their order.
+    """Shuffle subjects into train, validation and test lists, each sorted by name: by subject, never by slice.
 
     Parameters
     ----------
     subjects : sequence of Subject
-        Subjects with unique names.
+        Unique names; the split depends on the names and ``seed``, not on the order.
     fractions : (float, float, float) or (int, int, int)
-        Fractions of subjects (summing to 1; validation and test are rounded and
-        get at least one subject, train takes the rest) or exact counts (summing
-        to ``len(subjects)``).
+        Fractions summing to 1 (validation and test rounded, at least one each; train takes the rest) or counts
+        summing to ``len(subjects)``.
     seed : int
-        Random seed of the shuffle.
+        Seed of the shuffle.
 
-    Returns
-    -------
-    train, val, test : list of Subject
-        Each sorted by name. Raises ValueError if any would be empty.
+    ValueError on repeated names, bad fractions or counts, or an empty part.
     """
     names = [s.name for s in subjects]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -78,28 +71,11 @@ def split_subjects(
 def case_folds(
     subjects: Sequence[Subject], k: int, seed: int = 0, n_val: int = 1
 ) -> list[tuple[list[Subject], list[Subject], list[Subject]]]:
-    """``k`` cross-validation folds by subject: every subject is tested in exactly one fold and
-    never trained on in that fold.
+    """``k`` cross-validation folds by subject: each subject is tested in exactly one fold and not trained on there.
 
-    The subjects are shuffled once (by ``seed``, independent of their order) and dealt into ``k``
-    test groups of sizes differing by at most one; in each fold the ``n_val`` subjects that follow
-    the test group in the shuffled order validate, and the rest train.
-
-    Parameters
-    ----------
-    subjects : sequence of Subject
-        Subjects (e.g. atlas cases) with unique names.
-    k : int
-        Folds, ``2 <= k <= len(subjects)``.
-    seed : int
-        Random seed of the shuffle.
-    n_val : int
-        Validation subjects per fold (0 for none).
-
-    Returns
-    -------
-    list of (train, val, test)
-        One split per fold, each part sorted by name. ValueError if a fold would train on nothing.
+    The subjects are shuffled once (by ``seed``, not their order) and dealt into ``k`` test groups differing in size by at
+    most one; the ``n_val`` subjects after each test group validate, the rest train. Returns ``k`` tuples ``(train, val,
+    test)``, each sorted by name. ValueError on repeated names, ``k`` outside ``[2, len(subjects)]`` or no training subject.
     """
     names = [s.name for s in subjects]
     duplicates = sorted({n for n in names if names.count(n) > 1})

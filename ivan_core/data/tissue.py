@@ -1,25 +1,9 @@
-"""Tissue classes of the phantom and their physical parameters, as one table.
+"""Tissue classes of the phantom and their physical parameters, each number with its source beside it.
 
-Every number carries its source in the comment beside it. The MR values are
-BrainWeb's at 1.5 T: the file ``tissue_mr_parameters.txt`` of the BrainWeb
-simulator (https://brainweb.bic.mni.mcgill.ca/brainweb/tissue_mr_parameters.txt,
-1996), used for the BrainWeb normal brain of Collins et al. 1998 (IEEE TMI
-17(3):463-468) and Kwan et al. 1999 (IEEE TMI 18(11):1085-1097). Times are in
-ms, proton density (PD) is relative to CSF (= 1).
-
-CT numbers are in Hounsfield units (HU), the middle of the ranges tabulated in
-Buzug, *Computed Tomography*, Springer 2008, p. 475 (air -1000, fat -50 to
--100, white matter 20 to 30, grey matter 37 to 45, bone 700 to 3000), and
-Grainger & Allison's *Diagnostic Radiology*, 7th ed. (water 0, soft tissue /
-muscle 40 to 80). CSF is water with a little protein: we put it a few HU above
-water, at 8 HU.
-
-FDG PET uptake is relative to white matter (= 1). Grey matter takes up about
-four times as much glucose as white matter: the 3-D Hoffman brain phantom,
-built to mimic FDG and blood-flow PET, is filled at a 4:1 grey:white ratio
-(Hoffman et al. 1990, IEEE Trans Nucl Sci 37(2):616-620). CSF takes up
-essentially no FDG. The extracranial values are assumptions, stated as such:
-they make the scalp faintly visible, as it is in the Harvard atlas FDG images.
+MR: BrainWeb at 1.5 T, https://brainweb.bic.mni.mcgill.ca/brainweb/tissue_mr_parameters.txt (Collins et al. 1998,
+IEEE TMI 17(3):463-468; Kwan et al. 1999, IEEE TMI 18(11):1085-1097). CT: Buzug, *Computed Tomography*, Springer
+2008, p. 475; Grainger & Allison, *Diagnostic Radiology*, 7th ed. FDG: grey:white 4:1 as in the Hoffman brain
+phantom (Hoffman et al. 1990, IEEE Trans Nucl Sci 37(2):616-620); the extracranial FDG values are assumptions.
 """
 
 from __future__ import annotations
@@ -47,13 +31,9 @@ class TissueParams:
     Attributes
     ----------
     t1, t2, t2s : float
-        Relaxation times T1, T2 and T2* at 1.5 T, in ms (0 for no signal).
-    pd : float
-        Proton density relative to CSF.
-    hu : float
-        CT number in Hounsfield units.
-    fdg : float
-        FDG PET uptake relative to white matter.
+        Relaxation times at 1.5 T in ms (0: no signal).
+    pd, hu, fdg : float
+        Proton density relative to CSF; CT number in HU; FDG uptake relative to white matter.
     """
 
     t1: float

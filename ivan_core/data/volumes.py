@@ -1,10 +1,4 @@
-"""Whole scan volumes on disk: read, check, cut into slices and write back on the same grid.
-
-:func:`read_volume` keeps a file's own voxel order, affine and header; :func:`to_slices` cuts it
-along an RAS+ axis into the radiological slices the loaders and the phantom use, and
-:func:`from_slices` puts slices back into the file's voxel order, so an output written with
-:func:`write_volume` lies on the input's grid voxel for voxel.
-"""
+"""Whole scan volumes on disk: read, check, cut into radiological slices and write back on the same grid."""
 
 from __future__ import annotations
 
@@ -25,8 +19,7 @@ _RESAMPLE_HINT = "the modalities must be registered on one grid (resample, e.g. 
 
 @dataclass(frozen=True)
 class Volume:
-    """One scan as stored: ``data`` ``(X, Y, Z)`` (or ``(X, Y, Z, 3)`` for colour) in the file's voxel
-    order, its 4x4 ``affine``, its nibabel ``header`` and the ``path`` it came from."""
+    """One scan as stored: ``data`` ``(X, Y, Z[, 3])`` in file voxel order, 4x4 ``affine``, nibabel ``header``, ``path``."""
 
     data: np.ndarray
     affine: np.ndarray
@@ -37,12 +30,8 @@ class Volume:
 def read_volume(path: str | os.PathLike) -> Volume:
     """Read a NIfTI or MINC volume without reorienting it.
 
-    Raises
-    ------
-    FileNotFoundError
-        No such file.
-    DataError
-        nibabel cannot read it, it is not 3-D (or 4-D with 1 or 3 channels), or it holds NaN / inf.
+    FileNotFoundError when missing; DataError when nibabel cannot read it, it is not 3-D (or 4-D with 1 or 3 channels),
+    or it holds NaN / inf.
     """
     import nibabel as nib
 
@@ -101,9 +90,10 @@ def from_ras(data: np.ndarray, affine: np.ndarray) -> np.ndarray:
 
 
 def radiological_slices(volume: np.ndarray, axis: int) -> np.ndarray:
-    """Cut an RAS+ volume ``(X, Y, Z[, C])`` along ``axis`` into slices ``(S, H, W[, C])``:
-    rows from the high end of the second remaining axis, columns from the high end of the first
-    (the subject's right on the left of the image), as the phantom is drawn."""
+    """Cut an RAS+ volume ``(X, Y, Z[, C])`` along ``axis`` into radiological slices ``(S, H, W[, C])``.
+
+    Rows from the high end of the second remaining axis, columns from the high end of the first, as the phantom is drawn.
+    """
     if axis not in (0, 1, 2):
         raise ValueError(f"axis must be 0 (sagittal), 1 (coronal) or 2 (axial), got {axis}")
     stack = np.moveaxis(volume, axis, 0)  # (S, a, b[, C]) with a, b the remaining axes in order
@@ -126,10 +116,9 @@ def from_slices(slices: np.ndarray, like: Volume, axis: int = 2) -> np.ndarray:
 
 
 def write_volume(path: str | os.PathLike, data: np.ndarray, like: Volume, overwrite: bool = False) -> Path:
-    """Write ``data`` (``like``'s voxel order) as float32 NIfTI with ``like``'s affine and header, atomically.
+    """Write ``data`` (``like``'s voxel order) atomically as float32 ``.nii`` / ``.nii.gz`` with ``like``'s affine and header.
 
-    The format follows the suffix (``.nii`` or ``.nii.gz``). An existing file is an error unless
-    ``overwrite``; an interrupted write leaves no partial file.
+    ValueError for another suffix; FileExistsError when the file exists, unless ``overwrite``.
     """
     import nibabel as nib
 

@@ -1,8 +1,4 @@
-"""Scoring subjects and volumes: synthesis metrics by region, the noise ceiling, inverse round trips,
-fusion metric rows, and inference on whole scans.
-
->>> from ivan_core.evaluation import score   # doctest: +SKIP
-"""
+"""Scoring: synthesis metrics by region, the noise ceiling, inverse round trips, fusion rows, and whole-scan inference."""
 
 from ivan_core.evaluation.scoring import (
     CEILING,

@@ -27,15 +27,10 @@ _CEILINGS: dict[tuple, list[dict]] = {}  # noise_ceiling rows by subject fingerp
 
 def score(reference: Subject, estimate: Mapping[str, np.ndarray], modalities: Sequence[str] | None = None,
           regions: Sequence[Region] = ("head", "full")) -> list[dict]:
-    """PSNR, SSIM and NMSE of each estimated modality against the subject's.
+    """PSNR, SSIM and NMSE of each estimated modality against the subject's, images in [0, 1] (data range 1).
 
-    Returns one row per (modality, region): ``{"subject", "modality", "region",
-    "psnr", "ssim", "nmse"}``. ``"head"`` scores inside ``reference.mask``, ``"full"``
-    over the whole image, background included. Images are in [0, 1] (data range 1).
-
-    Every method is scored the same way: its estimate is clipped to [0, 1] first, as
-    saving it to an image file would, whether it comes from iVAN, a baseline or an
-    inverse pass. (Fusion is scored alike, see :func:`ivan_core.baselines.fusion.fusion_rows`.)
+    Every estimate is clipped to [0, 1] first, as saving it would. ``"head"`` scores inside ``reference.mask``, ``"full"`` the
+    whole image. Returns one row ``{"subject", "modality", "region", "psnr", "ssim", "nmse"}`` per (modality, region).
     """
     rows = []
     for m in modalities or list(estimate):
@@ -50,35 +45,23 @@ def score(reference: Subject, estimate: Mapping[str, np.ndarray], modalities: Se
 
 def noise_ceiling(reference: Subject, modalities: Sequence[str], regions: Sequence[Region] = ("head", "full"),
                   **settings) -> list[dict]:
-    """The noise ceiling of synthesis on a phantom subject: the scores of its noise-free images.
+    """The noise ceiling of synthesis on a phantom subject: :func:`score` of its noise-free images.
 
-    :func:`score` of :func:`~ivan_core.data.phantom.noise_free` (``mean=True``: the best prediction
-    of each noisy target in the mean-squared sense) against the subject's own images, in the same
-    regions, so it compares with any method's rows. No method predicts the noise, so none beats the
-    PSNR ceiling but by chance (approximately so for colour targets, whose colour map is not linear);
-    the SSIM ceiling is the same images' SSIM (a close bound, not a strict one). Cached in memory by the
-    subject's :meth:`~ivan_core.data.Subject.fingerprint` and the arguments.
+    The images are :func:`~ivan_core.data.phantom.noise_free` (``mean=True``), scored against the subject's own in the same
+    regions; no method predicts the noise, so none beats the PSNR ceiling but by chance (the SSIM one is a close bound, not
+    a strict one). Cached in memory by :meth:`~ivan_core.data.Subject.fingerprint` and the arguments.
 
     Parameters
     ----------
     reference : Subject
         A phantom subject (:func:`~ivan_core.data.make_phantom`).
     modalities : sequence of str
-        Targets to score, e.g. ``("T2",)`` or ``("PET_rgb",)``.
-    regions : sequence of {"head", "full"}
-        As :func:`score`.
+        Targets to score, e.g. ``("T2",)``.
     **settings
-        Passed to :func:`~ivan_core.data.phantom.noise_free` (phantom arguments other than the defaults).
+        Passed to :func:`~ivan_core.data.phantom.noise_free`.
 
-    Returns
-    -------
-    list of dict
-        Rows of :func:`score` with ``method`` :data:`CEILING`.
-
-    Raises
-    ------
-    ValueError
-        When ``reference`` is not a phantom subject that ``settings`` reproduce.
+    Returns rows of :func:`score` with ``method`` :data:`CEILING`; ValueError unless ``reference`` is a phantom
+    subject that ``settings`` reproduce.
     """
     key = (reference.fingerprint(), tuple(modalities), tuple(regions), repr(sorted(settings.items())))
     if key not in _CEILINGS:
@@ -88,11 +71,10 @@ def noise_ceiling(reference: Subject, modalities: Sequence[str], regions: Sequen
 
 
 def with_ceiling(rows: Sequence[dict], subjects: Sequence[Subject]) -> list[dict]:
-    """``rows`` of :func:`score` with their noise ceiling: ``ceiling_psnr`` and ``ceiling_ssim``,
-    the :func:`noise_ceiling` of the row's subject, modality and region.
+    """``rows`` of :func:`score` with ``ceiling_psnr`` and ``ceiling_ssim`` of their subject, modality and region.
 
-    Rows of subjects that are not phantom subjects are returned unchanged; so are those of a
-    phantom subject made with settings other than the defaults, with a warning.
+    Rows of non-phantom subjects come back unchanged; so do those whose subject the default settings do not reproduce, with
+    a warning.
     """
     by_name = {s.name: s for s in subjects}
     tops: dict[tuple[str, str, str], dict] = {}
@@ -113,8 +95,10 @@ def with_ceiling(rows: Sequence[dict], subjects: Sequence[Subject]) -> list[dict
 
 
 def ceiling_value(rows: Sequence[dict], metric: str = "psnr", **where: str) -> float | None:
-    """Mean ``ceiling_<metric>`` (see :func:`with_ceiling`) of the rows matching every ``key=value`` in
-    ``where``, each subject, modality and region counted once; None when none of them carries one."""
+    """Mean ``ceiling_<metric>`` of the rows matching every ``key=value`` of ``where`` (each subject, modality, region once).
+
+    None when none of them carries one.
+    """
     seen = {(r["subject"], r["modality"], r["region"]): r[f"ceiling_{metric}"] for r in rows
             if f"ceiling_{metric}" in r and all(r.get(k) == v for k, v in where.items())}
     return float(np.mean(list(seen.values()))) if seen else None
@@ -122,9 +106,9 @@ def ceiling_value(rows: Sequence[dict], metric: str = "psnr", **where: str) -> f
 
 def summarise(rows: Sequence[dict], metrics: Sequence[str] = ("psnr", "ssim", "nmse"),
               by: Sequence[str] = ("method", "modality", "region")) -> list[dict]:
-    """Mean and standard deviation over subjects of each metric, grouped by ``by`` keys.
+    """Mean and std over subjects of each metric, grouped by the ``by`` keys.
 
-    Returns rows ``{**group, "n": count, "<metric>_mean": .., "<metric>_std": ..}``.
+    Returns rows ``{**group, "n": count, "<metric>_mean": ..., "<metric>_std": ...}``.
     """
     keys = [k for k in by if rows and k in rows[0]]
     groups: dict[tuple, list[dict]] = {}
@@ -144,18 +128,11 @@ def summarise(rows: Sequence[dict], metrics: Sequence[str] = ("psnr", "ssim", "n
 
 def inverse_rows(net: IVAN, task: Task, subject: Subject, bits: Sequence[int] = (8, 16),
                  batch_size: int = 8, device: str | torch.device | None = None) -> list[dict]:
-    """Score the inverse pass of ``task`` on one subject in several ways (``kind`` column).
+    """Score the inverse pass of ``task`` on one subject, started in several ways (``kind`` column).
 
-    * ``"round trip (float32)"``: ``f^-1(f(X))`` from the network's own multi-channel output;
-      exact up to float rounding.
-    * ``"round trip (N-bit)"``: every output channel rounded to N-bit steps of [0, 1] (not
-      clipped) and fed back; isolates the loss from rounding.
-    * ``"saved synthesis (8-bit)"``: what a user has after saving the result: one 8-bit
-      image per output modality (copies averaged), repeated into every copy and fed back.
-    * ``"inverse synthesis"``: ``f^-1(Y)`` from the *real* target images, a second
-      synthesis task (e.g. T2 -> T1).
-
-    Rows are those of :func:`score` for the input modalities, plus ``kind``.
+    ``"round trip (float32)"``: ``f^-1(f(X))`` from the raw output; ``"round trip (N-bit)"``: every output channel rounded
+    to N-bit steps (not clipped); ``"saved synthesis (8-bit)"``: one 8-bit image per output modality (copies averaged);
+    ``"inverse synthesis"``: ``f^-1(Y)`` from the real targets. Rows of :func:`score` for the input modalities, plus ``kind``.
     """
     raw = synthesise(net, task, subject, batch_size, device, raw=True)
     starts: dict[str, Mapping[str, np.ndarray] | np.ndarray] = {"round trip (float32)": raw}
@@ -172,10 +149,9 @@ def inverse_rows(net: IVAN, task: Task, subject: Subject, bits: Sequence[int] = 
 
 
 def fusion_rows(subject: Subject, fused: Mapping[str, np.ndarray], sources: tuple[str, str] = ("T2", "CT")) -> list[dict]:
-    """Every fusion metric (:data:`ivan_core.metrics.FUSION_METRICS`) of each method's fused ``(S, H, W)`` volume,
-    averaged over slices; POLARITY is measured on the second source's bright structures inside ``subject.mask``.
+    """Every fusion metric of each method's fused ``(S, H, W)`` volume, averaged over slices: ``{"subject", "method", ...}``.
 
-    Returns one row per method: ``{"subject", "method", <metric>: value, ...}``.
+    POLARITY is computed on the second source's bright structures inside ``subject.mask``.
     """
     a, b = sources
     rows = []

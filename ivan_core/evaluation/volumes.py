@@ -1,14 +1,7 @@
 """Trained networks and fusion rules over whole scan volumes, slice by slice.
 
->>> vols = {"T1": read_volume("t1.nii.gz"), "PD": read_volume("pd.nii.gz")}   # doctest: +SKIP
->>> t2 = synthesise_volumes(net, get_task("t1pd_to_t2"), vols, card_scaling(card))  # doctest: +SKIP
->>> write_volume("t2.nii.gz", t2["T2"], like=vols["T1"])                     # doctest: +SKIP
-
-Each input is scaled to the intensities the network was trained on
-(:func:`ivan_core.data.scaling.match_reference` with the percentile and reference its card
-stores), cut into
-radiological slices along an RAS+ axis, run through the network in batches, and put back into the
-first input's voxel order, so the result can be written on that input's grid.
+Each input is scaled to the network's training intensities (its card's ``intensity_scaling``), cut into radiological
+slices along an RAS+ axis, run in batches, and put back into the first input's voxel order, on its grid.
 """
 
 from __future__ import annotations
@@ -32,9 +25,7 @@ Images = dict[str, np.ndarray]
 
 
 def card_scaling(card: Mapping[str, Any]) -> dict[str, Any]:
-    """How a pretrained card says scans are scaled: ``{"percentile": p, "reference": {modality: r}}``
-    (:func:`~ivan_core.data.scaling.intensity_scaling`). A card that stores none gives no references,
-    which scales every scan with :func:`~ivan_core.data.scaling.to_unit`."""
+    """A card's training intensities ``{"percentile": p, "reference": {modality: r}}``; none stored: no references."""
     stored = card.get("intensity_scaling", {})
     return {"percentile": float(stored.get("percentile", PERCENTILE)), "reference": dict(stored.get("reference", {}))}
 
@@ -47,9 +38,11 @@ def check_modalities(volumes: Mapping[str, Volume], expected: tuple[str, ...], w
 
 
 def scaled_slices(volumes: Mapping[str, Volume], scaling: Mapping[str, Any], axis: int = 2) -> Images:
-    """Every volume scaled to [0, 1] (:func:`~ivan_core.data.scaling.match_reference` with ``scaling``'s
-    percentile and its modality's reference, else :func:`~ivan_core.data.scaling.to_unit`) and cut into
-    radiological slices ``(S, H, W)`` (``(S, H, W, 3)`` for colour) along RAS+ ``axis``."""
+    """Every volume scaled to [0, 1] and cut into radiological slices ``(S, H, W[, 3])`` along RAS+ ``axis``.
+
+    :func:`~ivan_core.data.scaling.match_reference` where ``scaling`` has the modality's reference, else
+    :func:`~ivan_core.data.scaling.to_unit`. DataError when the grids differ or a volume's channels do not fit its modality.
+    """
     check_same_grid(volumes)
     references, percentile = scaling.get("reference", {}), scaling.get("percentile", PERCENTILE)
     out = {}
@@ -83,19 +76,10 @@ def _finish(slices: Images, like: Volume, axis: int) -> Images:
 def synthesise_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], scaling: Mapping[str, Any],
                        axis: int = 2, batch_size: int = 8, device: str | torch.device | None = None,
                        progress: bool = True) -> Images:
-    """The forward pass over whole volumes: ``{output modality: (X, Y, Z[, 3])}`` in [0, 1], float32,
-    in the voxel order of the first input.
+    """The forward pass over whole volumes: ``{output modality: (X, Y, Z[, 3])}`` float32 in [0, 1], first input's voxel order.
 
-    Parameters
-    ----------
-    net : IVAN
-        Trained for ``task``.
-    volumes : mapping of str to Volume
-        Exactly the task's input modalities, registered on one grid.
-    scaling : mapping
-        The training intensities (:func:`card_scaling`).
-    axis : int
-        RAS+ axis to cut along (2 axial, 1 coronal, 0 sagittal).
+    ``volumes`` are exactly the task's inputs, registered on one grid (else DataError); ``scaling`` is :func:`card_scaling`
+    of the network's card; ``axis`` the RAS+ axis to cut along (2 axial, 1 coronal, 0 sagittal).
     """
     check_modalities(volumes, task.inputs, f"task {task.name!r}")
     slices = scaled_slices(volumes, scaling, axis)
@@ -107,8 +91,7 @@ def synthesise_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], sca
 def recover_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], scaling: Mapping[str, Any],
                     axis: int = 2, batch_size: int = 8, device: str | torch.device | None = None,
                     progress: bool = True) -> Images:
-    """The inverse pass over whole volumes: the task's inputs estimated from its outputs
-    (e.g. T1 and PD from a T2 scan), as :func:`synthesise_volumes` does the forward pass."""
+    """The inverse pass over whole volumes (e.g. T1 and PD from a T2 scan), as :func:`synthesise_volumes`."""
     check_modalities(volumes, task.outputs, f"the inverse of task {task.name!r}")
     slices = scaled_slices(volumes, scaling, axis)
     out = _in_chunks(lambda part: recover(net, task, part, batch_size=batch_size, device=device), slices,
@@ -118,9 +101,10 @@ def recover_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], scalin
 
 def fuse_volumes(fuse_slice: Callable[[np.ndarray, np.ndarray], np.ndarray], volumes: Mapping[str, Volume],
                  sources: tuple[str, str] = ("T2", "CT"), axis: int = 2, progress: bool = True) -> np.ndarray:
-    """Fuse two registered grey volumes slice by slice with ``fuse_slice(a, b) -> fused`` (``(H, W)``
-    images in [0, 1], e.g. a rule of :mod:`ivan_core.baselines.fusion`), each scaled by
-    :func:`~ivan_core.data.scaling.to_unit`; the fused volume is on the first source's grid."""
+    """Fuse two registered grey volumes slice by slice with ``fuse_slice(a, b) -> fused`` on ``(H, W)`` images in [0, 1].
+
+    Each volume is scaled by :func:`~ivan_core.data.scaling.to_unit`; the fused volume lies on the first source's grid.
+    """
     check_modalities(volumes, sources, "fusion")
     slices = scaled_slices({m: volumes[m] for m in sources}, {}, axis)
     a, b = slices[sources[0]], slices[sources[1]]

@@ -1,9 +1,6 @@
-"""The one input convention of every metric in :mod:`ivan_core.metrics`.
+"""The one input convention of every metric: ``data_range`` if stated, else by dtype (integers: theirs, floats: [0, 1]).
 
-An image's intensity range is either stated by the caller (``data_range``) or decided by its
-dtype: integer images span their dtype's range (uint8: 0..255), floating-point images span
-[0, 1]. A float image with values outside [0, 1] and no ``data_range`` is an error, because
-no range can be guessed from it safely (0..255 floats scored as [0, 1] are off by 48 dB).
+A float image outside [0, 1] without ``data_range`` is an error: its range cannot be guessed safely.
 """
 
 from __future__ import annotations
@@ -12,24 +9,22 @@ import numpy as np
 
 
 def intensity_range(image: np.ndarray, data_range: float | None, label: str) -> tuple[float, float]:
-    """``(low, span)`` of ``image``'s intensity scale under the rule above.
+    """``(low, span)`` of ``image``'s intensity scale under the module's rule.
 
     Parameters
     ----------
     image : ndarray
         Any shape; numeric, finite.
     data_range : float or None
-        Stated span: the image then runs from 0 to ``data_range``, whatever its dtype
-        (a CT stored as int16 in 0..4095 takes ``data_range=4095``); None decides by
-        dtype (signed integers then span their dtype from its minimum).
+        Stated span: the image runs from 0 to it whatever its dtype (e.g. 4095 for a CT in int16); None decides
+        by dtype (signed integers span their dtype from its minimum).
     label : str
-        Name of the image in error messages (``"reference"``, ``"fused"``, ...).
+        Name of the image in error messages.
 
     Raises
     ------
     ValueError
-        Non-numeric, empty or non-finite input, a non-positive ``data_range``, or a float
-        image outside [0, 1] without ``data_range``.
+        Non-numeric, empty or non-finite input, ``data_range <= 0``, or a float image outside [0, 1] without it.
     """
     arr = np.asarray(image)
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
@@ -57,11 +52,7 @@ def intensity_range(image: np.ndarray, data_range: float | None, label: str) -> 
 
 
 def common_range(data_range: float | None, **images: np.ndarray) -> float:
-    """The span shared by several images compared with each other.
-
-    Without ``data_range`` their dtype-decided spans must agree (a uint8 reference
-    against a float estimate is an error that says to convert one or state the range).
-    """
+    """The span shared by several compared images; without ``data_range`` their dtype spans must agree (else ValueError)."""
     spans = {label: intensity_range(img, data_range, label) for label, img in images.items()}
     if len({s for _, s in spans.values()}) > 1:
         kinds = ", ".join(f"{label} {np.asarray(images[label]).dtype} (span {s:g})" for label, (_, s) in spans.items())

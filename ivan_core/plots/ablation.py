@@ -1,8 +1,7 @@
 """Figures for ablation sweeps: a metric against the swept value, and the forward/inverse trade-off.
 
-Where the rows carry the noise ceiling (``ceiling_psnr``, ``ceiling_ssim``: phantom rows of
-:func:`~ivan_core.tutorial.experiment.compare`), every panel of a forward score draws it as a dashed
-line labelled "noise ceiling" (:func:`~ivan_core.plots.ceiling.draw_ceiling`)."""
+Rows carrying ``ceiling_psnr`` / ``ceiling_ssim`` (:func:`~ivan_core.evaluation.with_ceiling`) add the noise ceiling.
+"""
 
 from __future__ import annotations
 
@@ -40,25 +39,10 @@ def _mean_std(rows: Sequence[dict], labels: Sequence[str], metric: str, region: 
 
 def plot_sweep(sweeps: Mapping[str, tuple[Sequence[float], Sequence[dict]]], metric: str = "psnr",
                region: str = "head", log_x: Sequence[str] = ()) -> Figure:
-    """Mean ± std of ``metric`` against each swept value, one panel per sweep.
+    """Mean ± std of ``metric`` in ``region`` against each swept value, one panel per sweep.
 
-    Parameters
-    ----------
-    sweeps : mapping
-        Parameter name to ``(values, rows)``, where the rows' ``method`` labels appear in the same
-        order as ``values`` (as :func:`ivan_core.tutorial.experiment.compare` rows relabelled per
-        variant).
-    metric : str
-        Key of the rows' metric.
-    region : str
-        Rows' ``region`` to plot.
-    log_x : sequence of str
-        Sweeps with a logarithmic x axis.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The x ticks sit at the swept values, labelled as written (``0.25``, ``1``, ``4``).
+    ``sweeps`` maps a parameter name to ``(values, rows)``, the rows' ``method`` labels in the order of ``values`` (e.g.
+    :func:`ivan_core.tutorial.experiment.compare` rows relabelled per variant); ``log_x`` names sweeps on a log axis.
     """
     fig, axes = plt.subplots(1, len(sweeps), figsize=(4 * len(sweeps), 3), squeeze=False)
     for ax, (param, (values, rows)) in zip(axes[0], sweeps.items()):
@@ -81,26 +65,13 @@ def plot_tradeoff(values: Sequence[float], forward: Sequence[dict], inverse: Seq
     ----------
     values : sequence of float
         The swept values, in the order their ``method`` labels first appear in ``forward``.
-    forward : sequence of dict
-        Per-subject score rows of the forward pass (``method``, ``modality``, ``region``, ``metric``).
-    inverse : sequence of dict
-        Per-subject score rows of the inverse pass with the same ``method`` labels, one ``kind``
-        (e.g. ``"inverse synthesis"`` rows of :func:`ivan_core.evaluation.inverse_rows`).
+    forward, inverse : sequence of dict
+        Per-subject score rows (``method``, ``modality``, ``region``, the metric) with the same ``method`` labels;
+        ``inverse`` of one ``kind`` (e.g. ``"inverse synthesis"`` of :func:`ivan_core.evaluation.inverse_rows`).
     param : str
-        Name of the swept parameter (axis label and point labels).
-    metric : str
-        Key of the rows' metric.
-    region : str
-        Rows' ``region`` to plot.
-    log_x : bool
-        Logarithmic axis for the swept value.
+        Name of the swept parameter, for labels.
 
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Left: mean ± std over subjects of every forward (solid) and inverse (dashed) modality
-        against the swept value. Right: the mean inverse score against the mean forward score,
-        one labelled point per value, joined in sweep order: the trade-off curve.
+    ValueError when ``values`` and the forward methods differ in number.
     """
     labels = list(dict.fromkeys(r["method"] for r in forward))
     if len(labels) != len(values):
@@ -135,24 +106,10 @@ def plot_tradeoff(values: Sequence[float], forward: Sequence[dict], inverse: Seq
 
 def plot_pairs(comparisons: Mapping[str, tuple[Sequence[dict], Sequence[str]]], metric: str = "psnr",
                region: str = "head") -> Figure:
-    """Per-subject scores of two or more variants, joined subject by subject, one panel per comparison.
+    """Per-subject scores of two or more variants joined subject by subject, with their means, a panel per comparison.
 
-    Parameters
-    ----------
-    comparisons : mapping
-        Panel title to ``(rows, methods)``: per-subject score rows (``subject``, ``method``,
-        ``region``, the metric; rows of several modalities are averaged per subject) and the
-        ``method`` labels to place left to right.
-    metric : str
-        Key of the rows' metric.
-    region : str
-        Rows' ``region`` to plot.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Grey lines join one subject's scores, so a gain shows as a slope; black diamonds are the
-        means over subjects.
+    ``comparisons`` maps a panel title to ``(rows, methods)``: score rows (``subject``, ``method``, ``region``, the metric;
+    modalities averaged per subject) and the ``method`` labels to place left to right.
     """
     fig, axes = plt.subplots(1, len(comparisons), figsize=(3.6 * len(comparisons), 3.4), squeeze=False)
     unit = " [dB]" if metric == "psnr" else ""

@@ -1,9 +1,7 @@
 """Interactive figures for notebooks: a slice browser, and a figure redrawn from any control.
 
-Every widget here draws its figure as a plain notebook output (``display(..., display_id=True)``)
-and replaces it when its control moves (``update_display``). No ``Output`` widget is involved, so
-headless runs (papermill, nbval) record one static image and cannot hang on widget-captured
-outputs.
+Figures are plain outputs (``display(..., display_id=True)``) replaced in place, never ``Output`` widgets, so headless
+runs (papermill, nbval) record one static image and cannot hang.
 """
 
 from __future__ import annotations
@@ -51,35 +49,17 @@ def draw_slice(
     error_max: float | None = None,
     ncols: int | None = None,
 ) -> Figure:
-    """Draw slice ``index`` of every panel, in rows of ``ncols``.
+    """Draw slice ``index`` (0-based; the title counts from 1) of every panel, in rows of ``ncols`` (default one row).
 
     Parameters
     ----------
     panels : mapping of str to ndarray or None
-        Title to ``(S, H, W)`` grey or ``(S, H, W, 3)`` colour array, one ``S``; None leaves an
-        empty slot (to line panels up in a grid).
-    index : int
-        Slice to draw (0-based; the title counts from 1).
-    title : str, optional
-        Figure title (the slice number is appended).
-    cmap : str
-        Colormap of grey panels.
-    vmin, vmax : float
-        Display range of grey panels.
-    panel_size : float
-        Width and height of each panel in inches.
+        Title to ``(S, H, W)`` grey or ``(S, H, W, 3)`` colour array, one ``S``; None leaves an empty slot.
+    cmap, vmin, vmax
+        Colormap and display range of grey panels.
     errors : collection of str
-        Keys of ``panels`` that are error maps: drawn as :func:`ivan_core.plots.errors.draw_error`
-        does (one colormap, ``[0, error_max]``, a colour bar each).
-    error_max : float, optional
-        Top of the error colour scale; default :func:`~ivan_core.plots.errors.error_scale` of this
-        slice's error maps.
-    ncols : int, optional
-        Panels per row; default all in one row.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+        Keys of error-map panels, drawn by :func:`~ivan_core.plots.errors.draw_error` on ``[0, error_max]`` (default
+        :func:`~ivan_core.plots.errors.error_scale` of this slice's maps).
     """
     arrays = _check_panels(panels)
     unknown = set(errors) - set(arrays)
@@ -110,18 +90,9 @@ def draw_slice(
 
 
 class LiveFigure(widgets.VBox):
-    """A figure drawn from a control's value, shown as a plain output and redrawn in place.
+    """A figure drawn from a control's value, shown as a plain output and redrawn in place when the value changes.
 
-    Displaying it shows ``draw(control.value)`` as an ordinary image output
-    (``display(..., display_id=True)``) followed by the control; changing the control's value
-    replaces that image (``update_display``). Headless, the one static image is what is recorded.
-
-    Parameters
-    ----------
-    control : ipywidgets.ValueWidget
-        Any widget with a ``value`` (slider, dropdown, ...).
-    draw : callable
-        ``draw(value) -> Figure``; the figure is closed after it is shown.
+    ``control`` is any widget with a ``value``; ``draw(value) -> Figure``, closed once shown.
     """
 
     def __init__(self, control: widgets.ValueWidget, draw: Callable[[Any], Figure]) -> None:
@@ -150,18 +121,9 @@ class LiveFigure(widgets.VBox):
 
 
 class SliceBrowser(LiveFigure):
-    """A slice slider whose figure is a plain notebook output, redrawn in place (see :class:`LiveFigure`).
+    """A slice slider over ``panels`` redrawing :func:`draw_slice` in place (see :class:`LiveFigure`).
 
-    Parameters
-    ----------
-    panels : mapping of str to ndarray or None
-        Title to ``(S, H, W)`` grey or ``(S, H, W, 3)`` colour array, one ``S``; None: an empty slot.
-    start : int
-        First slice shown (0-based, as the arrays are indexed). The slider and the titles count
-        slices from 1, as a reader does.
-    **draw_options
-        ``title``, ``cmap``, ``vmin``, ``vmax``, ``panel_size``, ``errors``, ``error_max``, ``ncols``
-        of :func:`draw_slice`.
+    ``start`` is 0-based, the slider counts from 1; ``draw_options`` are the other arguments of :func:`draw_slice`.
     """
 
     def __init__(self, panels: Mapping[str, np.ndarray | None], start: int, **draw_options: Any) -> None:
@@ -190,39 +152,10 @@ def slice_browser(
     error_max: float | None = None,
     ncols: int | None = None,
 ) -> SliceBrowser:
-    """Images with a slider over slices, in one row or in rows of ``ncols``.
+    """Images with a slider over slices: an ipywidgets ``VBox`` to display.
 
-    The current slice (``start``, default the middle one) is drawn once when the
-    browser is displayed, so a headless run (papermill, nbval) records it as a
-    plain image; in a live notebook the slider redraws it in place. The slider and the
-    figure titles count slices from 1; ``start`` is a 0-based index, as the arrays are indexed.
-
-    Parameters
-    ----------
-    panels : mapping of str to ndarray or None
-        Title to ``(S, H, W)`` grey or ``(S, H, W, 3)`` colour array, one ``S``; None: an empty slot.
-    title : str, optional
-        Figure title.
-    cmap : str
-        Colormap of grey panels.
-    vmin, vmax : float
-        Display range of grey panels.
-    panel_size : float
-        Width and height of each panel in inches.
-    start : int, optional
-        First slice shown.
-    errors : collection of str
-        Keys of ``panels`` that are absolute-error maps (one colormap and a colour bar each).
-    error_max : float, optional
-        Top of their colour scale; default :func:`~ivan_core.plots.errors.error_scale` over every
-        slice, so the scale stays put while the slider moves.
-    ncols : int, optional
-        Panels per row; default all in one row.
-
-    Returns
-    -------
-    SliceBrowser
-        An ipywidgets ``VBox``; display it (last expression of a cell) to show it.
+    Arguments as :func:`draw_slice`; ``start`` (0-based) defaults to the middle slice, ``error_max`` to
+    :func:`~ivan_core.plots.errors.error_scale` over every slice, so the scale stays put while the slider moves.
     """
     arrays = _check_panels(panels)
     if errors and error_max is None:
@@ -251,32 +184,10 @@ def synthesis_browser(
     error_max: float | None = None,
     panel_size: float = 2.6,
 ) -> SliceBrowser:
-    """A slice browser of a synthesis: images on top, each prediction's error map below it.
+    """A slice browser of a synthesis: inputs, targets and predictions on top, each prediction's error map below it.
 
-    The first row holds the inputs, the targets and every method's prediction of every target;
-    the second row holds, under each prediction, its absolute error ``|prediction - target|``
-    (:func:`~ivan_core.plots.errors.abs_error`) on one colour scale shared by all methods.
-
-    Parameters
-    ----------
-    inputs : mapping of str to ndarray
-        Input modality to its ``(S, H, W[, 3])`` volume.
-    targets : mapping of str to ndarray
-        Target modality to its true volume.
-    predictions : mapping of str to mapping
-        Method to ``{target modality: predicted volume}``.
-    title : str, optional
-        Figure title.
-    start : int, optional
-        First slice shown; default the middle one.
-    error_max : float, optional
-        Top of the error colour scale; default :func:`~ivan_core.plots.errors.error_scale` of all errors.
-    panel_size : float
-        Width and height of each panel in inches.
-
-    Returns
-    -------
-    SliceBrowser
+    ``inputs`` and ``targets`` map modalities to ``(S, H, W[, 3])`` volumes, ``predictions`` a method to ``{target:
+    volume}``; the errors ``|prediction - target|`` share one colour scale (``error_max``, default over all of them).
     """
     top: dict[str, np.ndarray | None] = {f"{m} (input)": v for m, v in inputs.items()}
     top.update({f"{m} (target)": v for m, v in targets.items()})
@@ -297,24 +208,6 @@ def fusion_browser(
     start: int | None = None,
     panel_size: float = 2.6,
 ) -> SliceBrowser:
-    """A slice browser of a fusion study in two rows: the sources first, then every fused image.
-
-    Parameters
-    ----------
-    sources : mapping of str to ndarray
-        The source volumes, e.g. ``{"T2": ..., "CT": ...}``.
-    fused : mapping of str to ndarray
-        Method to its fused ``(S, H, W)`` volume.
-    title : str, optional
-        Figure title.
-    start : int, optional
-        First slice shown; default the middle one.
-    panel_size : float
-        Width and height of each panel in inches.
-
-    Returns
-    -------
-    SliceBrowser
-    """
+    """A slice browser of a fusion study in two rows: the ``sources`` volumes, then every ``fused`` ``(S, H, W)`` volume."""
     panels = {**{f"{m} (source)": v for m, v in sources.items()}, **fused}
     return slice_browser(panels, title=title, start=start, ncols=math.ceil(len(panels) / 2), panel_size=panel_size)

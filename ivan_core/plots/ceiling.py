@@ -8,22 +8,9 @@ from ivan_core.evaluation.scoring import CEILING
 
 
 def draw_ceiling(ax: Axes, value: float | None, label: str = CEILING, vertical: bool = False) -> bool:
-    """Draw the noise ceiling: a dashed dark-grey line at ``value``, labelled ``label`` for the legend.
+    """Draw the noise ceiling ``value`` as a dashed dark-grey line labelled ``label``; None draws nothing.
 
-    Parameters
-    ----------
-    ax : matplotlib.axes.Axes
-    value : float or None
-        The ceiling (e.g. :func:`ivan_core.evaluation.ceiling_value` of the plotted rows); None draws nothing.
-    label : str
-        Legend label.
-    vertical : bool
-        A vertical line (the score on the x axis) instead of a horizontal one.
-
-    Returns
-    -------
-    bool
-        Whether a line was drawn.
+    A vertical line if ``vertical`` (the score on the x axis). Returns whether a line was drawn.
     """
     if value is None:
         return False

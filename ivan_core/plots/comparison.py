@@ -13,26 +13,10 @@ from ivan_core.plots.errors import abs_error, draw_error, error_scale
 
 def show_methods(truth: np.ndarray, outputs: Mapping[str, np.ndarray], slices: Sequence[int],
                  title: str = "", panel_size: float = 2.0) -> Figure:
-    """One example per pair of rows: the truth and each method's output on top, each method's
-    residual ``|estimate − truth|`` under it, every residual on one colour scale.
+    """Per slice, two rows: the truth and each method's output, then each method's residual ``|estimate − truth|``.
 
-    Parameters
-    ----------
-    truth : ndarray
-        ``(S, H, W)`` grey or ``(S, H, W, 3)`` colour volume in [0, 1].
-    outputs : mapping of str to ndarray
-        Method name to its synthesis of ``truth``, same shape.
-    slices : sequence of int
-        The slices shown, one example each.
-    title : str
-        Figure title.
-    panel_size : float
-        Inches per panel.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        ``2 * len(slices)`` rows of ``1 + len(outputs)`` panels.
+    ``truth`` is an ``(S, H, W)`` grey or ``(S, H, W, 3)`` colour volume in [0, 1], ``outputs`` maps a method to its volume
+    of the same shape (else ValueError); every residual shares one colour scale.
     """
     for name, volume in outputs.items():
         if np.shape(volume) != np.shape(truth):

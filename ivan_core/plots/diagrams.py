@@ -21,8 +21,7 @@ def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], label
 
 def _pass(ax: Axes, title: str, inputs: tuple[str, str], steps: tuple[str, str], outputs: tuple[str, str],
           links: tuple[str, str], first_row: int) -> None:
-    """One pass, left to right: inputs (top, bottom), step 1 on row ``first_row`` (1 top, 0 bottom),
-    step 2 on the other row fed by step 1's result, outputs (top, bottom)."""
+    """One pass, left to right: inputs, step 1 on row ``first_row`` (1 top, 0 bottom), step 2 on the other, outputs."""
     ax.set(xlim=(-0.3, 5.0), ylim=(0.1, 1.9))
     ax.set_title(title, fontsize=10)
     ax.axis("off")
@@ -43,9 +42,7 @@ def _pass(ax: Axes, title: str, inputs: tuple[str, str], steps: tuple[str, str],
 
 
 def coupling_diagram() -> Figure:
-    """The enhanced affine coupling layer: the forward pass (top) computes ``y1`` from ``x1`` and
-    ``x2``, then ``y2`` from ``x2`` and ``y1``; the inverse (bottom) undoes step 2 first, because
-    ``y1`` is known, then step 1, because ``x2`` is then known."""
+    """The enhanced affine coupling layer's forward pass (top) and its inverse (bottom), which undoes step 2 first."""
     fig, axes = plt.subplots(2, 1, figsize=(8.5, 5.0))
     _pass(axes[0], "forward f: step 1 on the top half, step 2 on the bottom half", ("x₁", "x₂"),
           ("y₁ = x₁ + r(x₂)", "y₂ = x₂ · exp(σ(s(y₁))) + t(y₁)"), ("y₁", "y₂"), ("r", "s, t"), first_row=1)

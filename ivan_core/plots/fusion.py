@@ -11,21 +11,10 @@ from matplotlib.figure import Figure
 
 def show_fusion_cases(cases: Mapping[str, Mapping[str, np.ndarray]], notes: Mapping[str, Mapping[str, str]] | None = None,
                       panel_size: float = 1.6, title: str = "") -> Figure:
-    """A grid of grey images: row = case, column = image (sources, then fused images), all in [0, 1].
+    """A grid of grey images in [0, 1]: a row per case, a column per image (sources, then fused images).
 
-    Parameters
-    ----------
-    cases : mapping
-        Case name -> column title -> ``(H, W)`` image; every case has the same columns, in order.
-    notes : mapping, optional
-        Case name -> column title -> a short line drawn under that panel (e.g. a metric).
-    panel_size : float
-        Inches per panel.
-    title : str
-
-    Returns
-    -------
-    Figure
+    ``cases`` maps case -> column title -> ``(H, W)`` image, every case with the same columns in order (else ValueError);
+    ``notes`` (same keys) adds a short line under a panel.
     """
     names = list(cases)
     if not names:

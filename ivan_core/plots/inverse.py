@@ -27,28 +27,10 @@ def _grey(ax, image: np.ndarray, title: str) -> None:
 
 def show_output_copies(raw: np.ndarray, inputs: Mapping[str, np.ndarray], mask: np.ndarray | None = None,
                        labels: Sequence[str] = ("Y ch0", "Y ch1"), title: str = "") -> Figure:
-    """The two copies of one output, their difference, and how large it is next to an 8-bit step.
+    """The two copies of one output, their difference, and its histogram against one 8-bit step (±1/255).
 
-    Parameters
-    ----------
-    raw : ndarray
-        ``(C, H, W)`` packed network output of one slice (``synthesise(..., raw=True)[k]``); channels
-        0 and 1 are drawn and differenced.
-    inputs : mapping of str to ndarray
-        Title to ``(H, W)`` image drawn first for reference (e.g. the inputs and the real target).
-    mask : ndarray, optional
-        ``(H, W)`` bool region whose differences the histogram counts (default the whole slice).
-    labels : sequence of str
-        Titles of channels 0 and 1.
-    title : str
-        Figure title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Inputs and both copies in grey on [0, 1]; ``ch0 - ch1`` on a diverging colormap centred on
-        zero with a colour bar (a signed difference, not an error); a histogram of ``ch0 - ch1``
-        with the 8-bit step ``±1/255`` marked.
+    ``raw`` is the ``(C, H, W)`` packed output of one slice (``synthesise(..., raw=True)[k]``), channels 0 and 1 titled
+    ``labels``; ``inputs`` maps titles to ``(H, W)`` images drawn first; an ``(H, W)`` bool ``mask`` limits the histogram.
     """
     raw = np.asarray(raw, np.float32)
     diff = raw[0] - raw[1]
@@ -81,28 +63,11 @@ def show_output_copies(raw: np.ndarray, inputs: Mapping[str, np.ndarray], mask: 
 
 def show_recovery(truth: Mapping[str, np.ndarray], recovered: Mapping[str, Mapping[str, np.ndarray]],
                   error_max: float | None = None, title: str = "", panel_size: float = 2.3) -> Figure:
-    """True images beside what an inverse pass recovered, with the error maps underneath.
+    """True slices beside what inverse passes recovered, each recovery above its error map.
 
-    Parameters
-    ----------
-    truth : mapping of str to ndarray
-        Modality to its true ``(H, W)`` (or ``(H, W, 3)``) slice.
-    recovered : mapping of str to mapping
-        A label for each way of recovering (e.g. ``"saved synthesis (8-bit)"``) to
-        ``{modality: recovered slice}``; every modality of ``truth`` must be present.
-    error_max : float, optional
-        Top of the error colour scale shared by every map; default
-        :func:`~ivan_core.plots.errors.error_scale` of all of them.
-    title : str
-        Figure title.
-    panel_size : float
-        Width and height of each panel in inches.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Two rows per modality: the truth then each recovery; below each recovery its absolute
-        error ``|recovered - truth|`` with a colour bar.
+    ``truth`` maps a modality to its ``(H, W[, 3])`` slice; ``recovered`` maps a label (e.g. ``"saved synthesis (8-bit)"``)
+    to ``{modality: slice}`` for every modality of ``truth``; ``error_max`` defaults to their
+    :func:`~ivan_core.plots.errors.error_scale`.
     """
     errors = {(m, label): abs_error(truth[m], images[m]) for label, images in recovered.items() for m in truth}
     if error_max is None:
@@ -124,24 +89,9 @@ def show_recovery(truth: Mapping[str, np.ndarray], recovered: Mapping[str, Mappi
 
 def plot_inverse_kinds(rows: Sequence[dict], metric: str = "psnr", region: str = "head",
                        by: Sequence[str] = ("task", "modality")) -> Figure:
-    """Mean ± std over subjects of ``metric`` for every way of starting the inverse pass.
+    """Mean ± std over subjects of ``metric``: a group of bars per ``kind``, a bar per group of ``by`` keys.
 
-    Parameters
-    ----------
-    rows : sequence of dict
-        Rows of :func:`ivan_core.evaluation.inverse_rows` (``kind``, ``modality``, ``region``,
-        the metric), with any further keys named in ``by``.
-    metric : str
-        Metric to plot.
-    region : str
-        Rows' ``region``.
-    by : sequence of str
-        Keys whose values name one bar (e.g. ``("task", "modality")``).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One group of bars per ``kind``, one bar per ``by`` group.
+    ``rows`` are those of :func:`ivan_core.evaluation.inverse_rows`, with any further keys named in ``by``.
     """
     chosen = [r for r in rows if r["region"] == region]
     kinds = list(dict.fromkeys(r["kind"] for r in chosen))
@@ -167,30 +117,10 @@ def plot_inverse_kinds(rows: Sequence[dict], metric: str = "psnr", region: str =
 def draw_bit_depth(bits: int, truth: np.ndarray, recovered: Mapping[str, Mapping[int, np.ndarray]],
                    psnr: Mapping[str, Mapping[int, float]], references: Mapping[str, float] | None = None,
                    error_max: float | None = None, modality: str = "") -> Figure:
-    """Recovery against bit depth, with the images at ``bits`` (the figure of :class:`BitDepthExplorer`).
+    """PSNR of the recovery against bit depth (left), and the slices recovered at ``bits`` above their error maps.
 
-    Parameters
-    ----------
-    bits : int
-        Bit depth drawn; must be a key of every ``recovered`` and ``psnr`` entry.
-    truth : ndarray
-        The true ``(H, W)`` slice.
-    recovered : mapping
-        Way of saving the output (label) to ``{bits: recovered (H, W) slice}``.
-    psnr : mapping
-        The same labels to ``{bits: PSNR in dB}``.
-    references : mapping of str to float, optional
-        Labelled horizontal lines (PSNR that does not depend on the bit depth).
-    error_max : float, optional
-        Top of the error colour scale; default that of the maps at ``bits``.
-    modality : str
-        Name of the recovered modality, for titles.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Left, PSNR against bit depth per label with ``bits`` marked; right, the truth, then each
-        label's recovered slice above its absolute-error map.
+    ``truth`` is the true ``(H, W)`` slice; ``recovered`` and ``psnr`` map each way of saving to ``{bits: slice}`` and
+    ``{bits: PSNR in dB}`` (``bits`` among the keys); ``references`` adds labelled horizontal PSNR lines.
     """
     labels = list(recovered)
     errors = {label: abs_error(truth, recovered[label][bits]) for label in labels}
@@ -220,18 +150,10 @@ def draw_bit_depth(bits: int, truth: np.ndarray, recovered: Mapping[str, Mapping
 
 
 class BitDepthExplorer(LiveFigure):
-    """A bit-depth slider over a precomputed recovery study, redrawing :func:`draw_bit_depth`.
+    """A bit-depth slider redrawing :func:`draw_bit_depth` in place (a :class:`~ivan_core.plots.browser.LiveFigure`).
 
-    Shown once as a static image (headless runs record it), redrawn in place when the slider moves
-    (see :class:`~ivan_core.plots.browser.LiveFigure`). The error colour scale is that of the first
-    bit depth shown and stays fixed, so the maps darken as the depth grows and brighten as it falls.
-
-    Parameters
-    ----------
-    truth, recovered, psnr, references, modality
-        As :func:`draw_bit_depth`; every label of ``recovered`` covers the same bit depths.
-    start : int, optional
-        Bit depth shown first; default 8 when computed, else the middle one.
+    Arguments as :func:`draw_bit_depth`, every label covering the same bit depths; ``start`` defaults to 8 if present,
+    else the middle depth. The error colour scale is that of the first depth shown and stays fixed.
     """
 
     def __init__(self, truth: np.ndarray, recovered: Mapping[str, Mapping[int, np.ndarray]],

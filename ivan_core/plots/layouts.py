@@ -21,23 +21,9 @@ def _channel_labels(layout: tuple[str, ...]) -> list[str]:
 
 
 def show_packing(task: Task, images: Mapping[str, np.ndarray], panel_size: float = 1.9) -> Figure:
-    """Draw the channels of ``X`` (top row) and ``Y`` (bottom row) for one slice.
+    """Draw the channels of ``X`` (top row) and ``Y`` (bottom row) of ``task`` for one slice.
 
-    Each panel is titled with its side, channel number and modality on two lines, and the figure
-    title (the task's name and description) is wrapped to the figure's width, so no title is cut
-    off or hidden under another, even for two-channel tasks.
-
-    Parameters
-    ----------
-    task : Task
-    images : mapping
-        One slice per modality: grey ``(H, W)`` or colour ``(H, W, 3)``.
-    panel_size : float
-        Width and height of each panel in inches.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    ``images`` maps each modality to one grey ``(H, W)`` or colour ``(H, W, 3)`` slice; ``panel_size`` is in inches.
     """
     def channels(layout: tuple[str, ...]) -> list[np.ndarray]:
         out = []

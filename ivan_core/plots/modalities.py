@@ -18,24 +18,10 @@ def show_modalities(
     modalities: Sequence[str] | None = None,
     panel_size: float = 2.2,
 ) -> Figure:
-    """One row per subject, one column per modality; colour modalities in colour.
+    """One row per subject, one column per modality (default the first subject's); colour modalities in colour.
 
-    Parameters
-    ----------
-    subjects : sequence of Subject
-        Subjects to show.
-    slice_index : int, optional
-        Slice to show, 0-based (clipped to each subject's depth); default each subject's middle
-        slice. Labels count slices from 1, as every figure of the tutorial does.
-    modalities : sequence of str, optional
-        Columns; default the first subject's modalities. A subject without one
-        gets an empty panel.
-    panel_size : float
-        Width and height of each panel in inches.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    ``slice_index`` is 0-based, clipped to each subject's depth (default each middle slice); labels count from 1. A subject
+    without a modality gets an empty panel.
     """
     if not subjects:
         raise ValueError("show_modalities needs at least one subject")
@@ -72,24 +58,9 @@ def show_joint_histogram(subjects: Sequence[Subject], x: str = "T1", y: str = "T
                          head_only: bool = True) -> Figure:
     """How well one modality's intensity pins down another's, pixel by pixel.
 
-    A 2-D histogram (log colour scale) of ``y`` against ``x`` over every slice of ``subjects``,
-    with the mean of ``y`` in each ``x`` bin (what a per-pixel lookup table predicts) and dashed lines
-    one standard deviation either side of it (what no per-pixel method can explain).
-
-    Parameters
-    ----------
-    subjects : sequence of Subject
-        Subjects holding grey modalities ``x`` and ``y``.
-    x, y : str
-        Modalities on the horizontal and vertical axis (intensities in [0, 1]).
-    bins : int
-        Bins per axis.
-    head_only : bool
-        Count only pixels inside each subject's head mask.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    A log-scale 2-D histogram of ``y`` against ``x`` (grey modalities in [0, 1]) over every slice of ``subjects``, inside
+    the head masks if ``head_only``, with the mean of ``y`` per ``x`` bin (what a per-pixel lookup predicts) and dashed
+    lines one std either side (what no per-pixel method explains).
     """
     if not subjects:
         raise ValueError("show_joint_histogram needs at least one subject")

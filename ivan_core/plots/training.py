@@ -31,24 +31,10 @@ def plot_history(history: Sequence[Mapping[str, float]], title: str = "") -> Fig
 
 def show_row(images: Mapping[str, np.ndarray], errors: Mapping[str, np.ndarray] | None = None, title: str = "",
              error_max: float | None = None) -> Figure:
-    """One slice per panel in a row: ``images`` in grey on [0, 1], then ``errors``.
+    """One slice per panel in a row: ``images`` ``(H, W)`` in grey on [0, 1], then ``errors`` as error maps.
 
-    Parameters
-    ----------
-    images : mapping of str to ndarray
-        Title to ``(H, W)`` image.
-    errors : mapping of str to ndarray, optional
-        Title to ``(H, W)`` absolute-error map (:func:`~ivan_core.plots.errors.abs_error`), drawn as
-        every error map of the tutorial is (:func:`~ivan_core.plots.errors.draw_error`).
-    title : str
-        Figure title.
-    error_max : float, optional
-        Top of the shared error colour scale; default
-        :func:`~ivan_core.plots.errors.error_scale` of ``errors``.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    ``errors`` are absolute-error maps drawn by :func:`~ivan_core.plots.errors.draw_error` on one scale (``error_max``,
+    default :func:`~ivan_core.plots.errors.error_scale` of them).
     """
     errors = dict(errors or {})
     if errors and error_max is None:
@@ -73,10 +59,8 @@ def plot_learning_curves(curves: Mapping[str, Sequence[dict]], x: str = "steps",
                          ceiling: float | None = None) -> Figure:
     """Held-out ``metric`` against training ``x`` (``"steps"`` or ``"seconds"``), one line per curve.
 
-    ``curves`` maps a label to points of :func:`ivan_core.tutorial.recipe.curve_points`;
-    ``references`` draws horizontal lines (e.g. a baseline's score) with their labels; ``ceiling``,
-    the noise ceiling of ``metric`` on the subjects the curves score
-    (:func:`ivan_core.evaluation.noise_ceiling`), a dashed line labelled "noise ceiling".
+    ``curves`` maps a label to points of :func:`ivan_core.tutorial.recipe.curve_points`; ``references`` adds labelled
+    horizontal lines; ``ceiling`` the noise ceiling (:func:`ivan_core.evaluation.noise_ceiling`) as a dashed line.
     """
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for label, points in curves.items():
@@ -96,11 +80,8 @@ def plot_recipe_runs(runs: Sequence[dict], references: Mapping[str, Mapping[str,
                      metric: str = "psnr", ceiling: Mapping[str, float] | None = None) -> Figure:
     """Held-out ``metric`` of finished training runs, one panel per task and one bar per recipe.
 
-    ``runs`` are rows ``{"task", "recipe", metric, ...}`` (e.g. ``full_runs`` of
-    ``results/tutorial_cpu/recipe_curves.json``); ``references`` maps a task to labelled horizontal
-    lines (baselines, targets); ``ceiling`` maps a task to its noise ceiling of ``metric`` on the
-    subjects the runs score (:func:`ivan_core.evaluation.noise_ceiling`), a dashed line labelled
-    "noise ceiling".
+    ``runs`` are rows ``{"task", "recipe", metric, ...}``; ``references`` maps a task to labelled horizontal lines;
+    ``ceiling`` maps a task to its noise ceiling (:func:`ivan_core.evaluation.noise_ceiling`), drawn dashed.
     """
     tasks = list(dict.fromkeys(r["task"] for r in runs))
     fig, axes = plt.subplots(1, len(tasks), figsize=(4.6 * len(tasks), 3.6), squeeze=False)

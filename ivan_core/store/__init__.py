@@ -1,18 +1,5 @@
-"""Trained networks shipped inside the package: weights-only files, each with a JSON card.
-
->>> from ivan_core.store import available, load_pretrained
->>> [card["name"] for card in available()]                    # doctest: +SKIP
->>> net = load_pretrained("t1pd_to_t2", profile="tutorial")   # doctest: +SKIP
-
-Each network is two files in ``ivan_core/store/weights/``: ``<stem>.pt`` holds the
-state dict alone (read with ``torch.load(..., weights_only=True)``) and ``<stem>.json`` its
-card: name, variant, task, architecture, profile, the full :func:`ivan_core.tutorial.experiment.model_key`
-it was trained under (training and validation subjects by fingerprint, configuration, forward
-term), steps, wall-clock, test metrics, the training history, the weights' sha256 and the
-command that made it. :func:`ivan_core.tutorial.experiment.fit` with ``pretrained=True`` uses a shipped
-network only when its key equals the one it would train under, so changed data or settings
-always train afresh.
-"""
+"""Trained networks shipped inside the package: weights-only ``<stem>.pt`` files, each with a ``<stem>.json`` card
+holding its :func:`~ivan_core.core.training.cache_key.model_key`, architecture, metrics and the weights' sha256."""
 
 from __future__ import annotations
 
@@ -41,8 +28,7 @@ def _cards(folder: str | Path | None) -> list[Path]:
 
 
 def read_card(path: str | Path) -> dict[str, Any]:
-    """The card at ``path`` (its ``.json``, or the ``.pt`` weights beside it), with ``path``: the absolute
-    path of its weights file (not stored on disk)."""
+    """The card at ``path`` (its ``.json`` or the ``.pt`` beside it), plus ``path``: its weights' absolute path."""
     card_path = Path(path).with_suffix(".json")
     if not card_path.is_file():
         raise FileNotFoundError(f"{card_path}: no such card; weights need their <name>.json card beside them")
@@ -65,7 +51,7 @@ def available(folder: str | Path | None = None) -> list[dict[str, Any]]:
 
 def find_card(name: str, profile: str = "tutorial", variant: str = "default",
               folder: str | Path | None = None) -> dict[str, Any]:
-    """The full card of one shipped network; a clear error lists what is shipped otherwise."""
+    """The full card of one shipped network; KeyError (listing what is shipped) when none or several match."""
     found = [card for card in map(read_card, _cards(folder))
              if (card["name"], card["profile"], card["variant"]) == (name, profile, variant)]
     if len(found) > 1:
@@ -107,7 +93,7 @@ def key_differences(card_key: dict[str, Any], key: dict[str, Any]) -> list[str]:
 
 
 def _checked_path(card: dict[str, Any]) -> Path:
-    """The card's weights file, after checking that it exists and matches the card's sha256."""
+    """The card's weights file; FileNotFoundError if missing, PretrainedMismatchError on a sha256 mismatch."""
     path = Path(card["path"])
     if not path.is_file():
         raise FileNotFoundError(f"the card {card['name']!r} names {path}, which is missing; reinstall ivan_core "
@@ -120,7 +106,7 @@ def _checked_path(card: dict[str, Any]) -> Path:
 
 
 def load_card_weights(card: dict[str, Any], device: str | torch.device = "cpu") -> IVAN:
-    """Build the iVAN network of a card (as read here, with its ``path``) and load its checked weights (eval mode)."""
+    """The iVAN network of a card with its checked weights, in eval mode."""
     if card.get("kind", "ivan") != "ivan":
         raise PretrainedMismatchError(f"card {card['name']!r} ({card['variant']}) holds a {card['kind']}, not an "
                                       "iVAN network; use load_card_unet")
@@ -150,24 +136,18 @@ def load_pretrained(name: str, profile: str = "tutorial", variant: str = "defaul
     Parameters
     ----------
     name : str
-        The task name (``"t1pd_to_t2"``, ``"t2ct_fusion"``, ...).
-    profile : str
-        The profile it was trained in.
-    variant : str
-        ``"default"`` is the profile's own network; others name what differs (an
-        ablation, a fusion loss, the data), as :func:`available` lists them.
+        The task name, e.g. ``"t1pd_to_t2"``.
+    profile, variant : str
+        As :func:`available` lists them.
     key : dict, optional
-        The :func:`ivan_core.tutorial.experiment.model_key` you would train under; when given,
-        the card's key must equal it.
-    device : str or torch.device
+        The :func:`~ivan_core.core.training.cache_key.model_key` you would train under; the card's must equal it.
 
     Raises
     ------
     KeyError
-        Nothing shipped under that name, profile and variant (the message lists what is).
+        Nothing shipped under that name, profile and variant.
     PretrainedMismatchError
-        The card's task is not the built-in task ``name``, its key differs from ``key``
-        (the message lists every difference), or the file fails its sha256 check.
+        The card's task layouts or key differ (every difference listed), or the sha256 check fails.
     """
     card = find_card(name, profile, variant, folder)
     task = get_task(card["task"]["name"])

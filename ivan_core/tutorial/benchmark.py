@@ -1,13 +1,6 @@
-"""Training speed of iVAN against the hardware's peak, for the closing notes and README.
+"""Training throughput of iVAN: images/s, FLOP/s against a peak, memory, and data-loading share.
 
-One row per model, image size and variant (``fp32``, ``bf16`` autocast, ``channels_last``,
-``compile``, ``reversible``): images per second over full training steps (forward, inverse,
-backward, Adam) on random data, the FLOPs of one step counted with
-the formulas of :mod:`torch.utils.flop_counter` (:class:`FlopCount`), the FLOP/s achieved, and their fraction of a peak:
-the data-sheet figure of a known GPU, else a large matmul of the same dtype measured in the same
-run. Also the peak memory of a training step (:class:`PeakMemory`), the bytes autograd keeps for
-one loss and the share of a step's time that loading and augmenting real phantom batches would add
-outside the network.
+FLOPs use :mod:`torch.utils.flop_counter` formulas; the peak is a data-sheet figure or a timed matmul.
 """
 
 from __future__ import annotations
@@ -46,13 +39,9 @@ DATASHEET_PEAK: dict[str, dict[str, float]] = {
 
 
 class PeakMemory:
-    """Peak memory while the ``with`` block runs, in MB (``peak_mb``) and where it comes from (``source``).
+    """Peak memory (``peak_mb``, None if unavailable) while the ``with`` block runs, and its ``source``.
 
-    On CUDA the allocator's own peak (:func:`torch.cuda.max_memory_allocated`, reset on entry): the
-    tensors of the step. On CPU PyTorch keeps no such statistics, so a thread samples the process's
-    resident memory (``/proc/self/statm``) every millisecond: everything the process holds,
-    interpreter and libraries included, so it bounds the step's memory from above. Where neither is
-    available ``peak_mb`` is None.
+    CUDA: the allocator's peak. CPU: process resident memory sampled every 1 ms (an upper bound).
     """
 
     _STATM = Path("/proc/self/statm")
@@ -93,8 +82,7 @@ class PeakMemory:
 
 
 def saved_bytes(step: Callable[[], torch.Tensor]) -> int:
-    """Bytes of the tensors autograd keeps for the backward pass while ``step()`` builds its loss
-    (counted with :func:`torch.autograd.graph.saved_tensors_hooks`; each storage once)."""
+    """Bytes autograd saves for backward while ``step()`` builds its loss (each storage once)."""
     seen: dict[tuple, int] = {}
 
     def pack(t: torch.Tensor) -> torch.Tensor:
@@ -108,10 +96,7 @@ def saved_bytes(step: Callable[[], torch.Tensor]) -> int:
 
 
 class FlopCount(TorchDispatchMode):
-    """Count the FLOPs of every operator run inside it, backward included, with the formulas of
-    :data:`torch.utils.flop_counter.flop_registry` (matmuls and convolutions). Unlike
-    :class:`~torch.utils.flop_counter.FlopCounterMode` it tracks no modules, so it also counts a
-    backward that calls :func:`torch.autograd.grad` itself (reversible blocks)."""
+    """Count FLOPs of every operator run inside it, backward included (also :func:`torch.autograd.grad` calls)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -132,7 +117,7 @@ def _sync(device: torch.device) -> None:
 
 
 def matmul_flops(device: torch.device, dtype: torch.dtype, n: int | None = None, reps: int = 5) -> float:
-    """FLOP/s of an ``n x n`` matmul (``2 n^3`` FLOPs), best of ``reps``: the stand-in for the peak."""
+    """FLOP/s of an ``n x n`` matmul, best of ``reps``: the stand-in peak."""
     n = n or (8192 if device.type == "cuda" else 1024)
     a = torch.rand(n, n, device=device).to(dtype)
     b = torch.rand(n, n, device=device).to(dtype)
@@ -148,7 +133,7 @@ def matmul_flops(device: torch.device, dtype: torch.dtype, n: int | None = None,
 
 
 def peak_flops(device: torch.device, dtype: torch.dtype) -> tuple[float, str]:
-    """The peak to compare against and where it comes from (a data sheet, or a matmul measured now)."""
+    """The peak FLOP/s to compare against and its source (data sheet or timed matmul)."""
     if device.type == "cuda":
         name = torch.cuda.get_device_name(device)
         for fragment, peaks in DATASHEET_PEAK.items():
@@ -158,8 +143,7 @@ def peak_flops(device: torch.device, dtype: torch.dtype) -> tuple[float, str]:
 
 
 def data_seconds_per_step(task: str, size: int, batch_size: int, steps: int) -> float:
-    """Seconds to load and augment one batch of phantom slices at ``size`` (the time a real run
-    spends outside the network), with the training loop's own loader."""
+    """Seconds to load and augment one phantom batch with the training loop's loader."""
     from ivan_core.core.training import TrainConfig
     from ivan_core.core.training.loop import loader
     from ivan_core.core.training.pairs import TaskDataset
@@ -180,13 +164,11 @@ def data_seconds_per_step(task: str, size: int, batch_size: int, steps: int) -> 
 def training_throughput(task: str = "t1pd_to_t2", size: int = 128, n_blocks: int = 8, hidden: int = 32,
                         batch_size: int = 4, steps: int = 5, warmup: int = 1, device: str | torch.device | None = None,
                         levels: int = 0, variant: str = "fp32") -> dict[str, Any]:
-    """Time full training steps of one model and variant (see :data:`VARIANTS`) on random data.
+    """Time full training steps of one model and :data:`VARIANTS` entry on random data.
 
-    Returns the settings and ``images_per_s``, ``seconds_per_step`` (over ``steps`` steps after
-    ``warmup``), ``flops_per_step``, ``achieved_flops``, ``peak_flops``, ``peak_source``,
-    ``utilisation`` (achieved / peak), ``peak_mb`` and ``peak_memory_source`` (:class:`PeakMemory`
-    over one more step after the timed ones), ``saved_mb`` (what autograd keeps for one loss),
-    ``data_seconds_per_step`` and ``outside_share`` (data time / (data time + step time)).
+    Returns the settings plus ``images_per_s``, ``seconds_per_step``, ``flops_per_step``, ``achieved_flops``,
+    ``peak_flops``, ``peak_source``, ``utilisation``, ``peak_mb``, ``peak_memory_source``, ``saved_mb``,
+    ``data_seconds_per_step`` and ``outside_share``. An unknown ``variant`` raises ValueError.
     """
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; choose from {sorted(VARIANTS)}")

@@ -1,9 +1,6 @@
-"""iVAN against strong baselines on the same subjects and budget (``python -m ivan_core compare``).
+"""iVAN against baselines on the same subjects and budget (``python -m ivan_core compare``).
 
-For each synthesis task: iVAN as the notebooks train it (or load it), the lookup table
-``E[Y | X]``, a U-Net with iVAN's optimiser steps, batch and crops, and a U-Net given iVAN's
-wall-clock instead. The wall-clock match uses per-step times measured back to back in one
-process (:func:`seconds_per_step`), so machine load during the long trainings does not skew it.
+The U-Net given iVAN's wall-clock uses per-step times timed back to back (:func:`seconds_per_step`).
 """
 
 from __future__ import annotations
@@ -32,9 +29,7 @@ TABLE_I_TASKS = ("t1_to_t2", "t1pd_to_t2")
 
 
 def seconds_per_step(task: str, splits: Splits, profile: str | Profile, steps: int = 10) -> dict[str, float]:
-    """Wall-clock seconds of one training step of iVAN (as the profile builds it) and of the
-    U-Net baseline, on the same ``steps`` batches (drawn over as many epochs as it takes), on the
-    device training uses, measured back to back after one warm-up step each."""
+    """Seconds per training step of iVAN and the U-Net on the same batches, timed back to back after a warm-up."""
     p, spec = get_profile(profile), get_task(task)
     device = pick_device()
     config = p.train_config()
@@ -83,13 +78,8 @@ def baseline_comparison(splits: Splits, profile: str | Profile, models_root: str
                         adversarial: Sequence[str] = ()) -> list[dict[str, Any]]:
     """Score iVAN and the baselines on ``splits.test`` for every task.
 
-    ``wall_clock=False`` leaves out the U-Net given iVAN's wall-clock (the costliest row: on a
-    CPU a U-Net step is several times cheaper than an iVAN step, so it trains that many more steps).
-    ``adversarial`` names methods of :func:`~ivan_core.tutorial.synthesis_baselines.fit_baseline`
-    (pix2pix, CycleGAN, Hi-Net) added on the tasks of :data:`TABLE_I_TASKS`, with iVAN's steps.
-
-    Returns rows of :func:`~ivan_core.tutorial.experiment.compare` (per subject, modality and
-    region) with ``method``, ``steps`` and ``seconds`` (wall-clock of training as it ran) added.
+    ``wall_clock=False`` leaves out the U-Net given iVAN's wall-clock; ``adversarial`` methods are added on
+    :data:`TABLE_I_TASKS`. Returns :func:`~ivan_core.tutorial.experiment.compare` rows plus ``task``, ``steps``, ``seconds``.
     """
     p = get_profile(profile)
     rows = []
@@ -122,10 +112,7 @@ def _scored(task: str, splits: Splits, methods: dict[str, Method], per_step: dic
 
 
 def comparison_table(rows: Sequence[dict[str, Any]], region: str = "head") -> str:
-    """A markdown table: mean PSNR / SSIM per task and method, with steps and seconds.
-
-    Rows that carry the noise ceiling (phantom subjects, see :func:`ivan_core.evaluation.with_ceiling`)
-    add its PSNR and SSIM and each method's PSNR gap to it (ceiling minus PSNR); "–" where a task has none."""
+    """A markdown table of mean PSNR / SSIM per task and method, with steps, seconds and noise ceiling if present."""
     capped = any("ceiling_psnr" in r for r in rows)
     extra = " noise ceiling PSNR (dB) | PSNR gap (dB) | noise ceiling SSIM |" if capped else ""
     lines = [f"| task | method | PSNR (dB) | SSIM |{extra} steps | seconds |",

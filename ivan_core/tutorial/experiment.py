@@ -1,9 +1,4 @@
-"""The steps every synthesis notebook repeats: data for a profile, training, scoring.
-
->>> splits = phantom_splits("smoke")                       # doctest: +SKIP
->>> result = fit("t1_to_t2", splits, "smoke", "runs/x")   # doctest: +SKIP
->>> rows = compare("t1_to_t2", splits, {"iVAN": ivan_predictor(result)})  # doctest: +SKIP
-"""
+"""The steps every synthesis notebook repeats: data for a profile, training (cached by model key), scoring."""
 
 from __future__ import annotations
 
@@ -47,17 +42,8 @@ class Splits:
 
 
 def setup(profile: str, output_dir: str | Path) -> tuple[str, str]:
-    """A notebook's first step: its profile, its output folder made, and the shared models folder.
-
-    The ``IVAN_PROFILE`` environment variable, when set, overrides ``profile`` (the test suite
-    runs every notebook in ``"smoke"`` this way). Trained models go to ``models/`` beside
-    ``output_dir``, shared by every notebook of a run.
-
-    Returns
-    -------
-    profile : str
-    models_root : str
-    """
+    """A notebook's first step: returns ``(profile, models_root)``, the profile (``IVAN_PROFILE`` overrides it)
+    and the shared ``models/`` folder beside ``output_dir``, which is created."""
     profile = os.environ.get("IVAN_PROFILE", profile)
     get_profile(profile)
     out = Path(output_dir).resolve()
@@ -67,10 +53,8 @@ def setup(profile: str, output_dir: str | Path) -> tuple[str, str]:
 
 
 def harvard_cases(kind: str, aanlib_root: str | Path | None = None) -> list[Subject] | None:
-    """The Harvard atlas cases of ``kind`` (``"CT-MRI"`` or ``"PET-MRI"``), or None when the pairs
-    are not on this machine (``aanlib_root``, else ``IVAN_AANLIB``, else ``../shared/data/aanlib``;
-    ``IVAN_AANLIB=''`` means none). Says so when it returns None; a root that is given (or set
-    in ``IVAN_AANLIB``) but does not exist is an error (:func:`ivan_core.data.find_aanlib`)."""
+    """The Harvard atlas cases of ``kind`` (``"CT-MRI"`` or ``"PET-MRI"``), or None when not found; a root given
+    (or set in ``IVAN_AANLIB``) that does not exist raises (:func:`ivan_core.data.find_aanlib`)."""
     root = find_aanlib(aanlib_root)
     if root is None:
         print("Harvard atlas pairs not found: set aanlib_root or IVAN_AANLIB to run this part.")
@@ -78,20 +62,13 @@ def harvard_cases(kind: str, aanlib_root: str | Path | None = None) -> list[Subj
     return load_aanlib(root, kind)
 
 
-#: Added to a split's seed to simulate its test subjects: subjects no recipe choice has ever seen.
+#: Added to a split's seed to simulate its test subjects.
 TEST_SEED_OFFSET = 1000
 
 
 def phantom_splits(profile: str | Profile, seed: int = 0, progress: bool = True) -> Splits:
-    """The phantom at the profile's size, split by subject into ``profile.split`` counts.
-
-    Training and validation subjects are the ``profile.split`` shuffle of ``profile.n_subjects`` subjects
-    simulated with ``seed``; the test subjects are simulated afresh with ``seed + TEST_SEED_OFFSET`` and
-    named ``phantom-test-NNN``, so no choice made on the subjects of ``seed`` (every recipe, screen and
-    checkpoint so far) has seen them. Recipe choices score ``val``; only the final tables score ``test``.
-    (The seed's own shuffled-out test subjects are simulated and left unused; a split whose ``seed`` equals
-    another's ``seed + TEST_SEED_OFFSET`` trains on that split's test draws.)
-    """
+    """The phantom at the profile's size, split by subject into ``profile.split`` counts; test subjects are
+    simulated afresh with ``seed + TEST_SEED_OFFSET`` and named ``phantom-test-NNN``."""
     p = get_profile(profile)
     subjects = make_phantom(p.n_subjects, seed=seed, size=p.size, n_slices=p.n_slices, progress=progress)
     train, val, _ = split_subjects(subjects, p.split, seed=seed)
@@ -100,12 +77,7 @@ def phantom_splits(profile: str | Profile, seed: int = 0, progress: bool = True)
 
 
 def model_dir(models_root: str | Path, key: dict[str, Any]) -> Path:
-    """Folder of one trained model: ``<models_root>/<task>-<hash of its model_key>``.
-
-    Notebooks that train the same task on the same data with the same settings share it, so
-    a model trained in one notebook is reused (not retrained) by the next; any change to the
-    data, the configuration or the loss gives another folder.
-    """
+    """Folder of one trained model: ``<models_root>/<task>-<hash of its model_key>``."""
     return Path(models_root) / f"{key['task']['name']}-{key_hash(key)}"
 
 
@@ -114,13 +86,9 @@ def fit(task: Task | str, splits: Splits, profile: str | Profile, models_root: s
         **overrides: Any) -> TrainResult:
     """Train iVAN on ``splits.train`` with the profile's settings, or load it if already trained.
 
-    ``overrides`` change any :class:`~ivan_core.core.training.TrainConfig` field. With
-    ``pretrained=True`` a network shipped in :mod:`ivan_core.store` is used when it was
-    trained under exactly this :func:`~ivan_core.core.training.cache_key.model_key` (same data, settings
-    and loss); otherwise, or with False, the run lives in :func:`model_dir` under
-    ``models_root`` (which also gets ``key.json``) and resumes from its last checkpoint;
-    None keeps nothing on disk. ``forward_loss`` replaces the forward term
-    (see :func:`ivan_core.core.training.losses.bidirectional_loss`).
+    ``overrides`` change :class:`~ivan_core.core.training.TrainConfig` fields. With ``pretrained`` a shipped network
+    trained under exactly this :func:`~ivan_core.core.training.cache_key.model_key` is used. Otherwise the run lives
+    in :func:`model_dir` and resumes from its last checkpoint; ``models_root=None`` keeps nothing on disk.
     """
     p = get_profile(profile)
     task = get_task(task)
@@ -145,8 +113,7 @@ def fit(task: Task | str, splits: Splits, profile: str | Profile, models_root: s
 
 @dataclass
 class Method:
-    """A way to synthesise a subject's outputs (``method(subject) -> {modality: array}``), and
-    what it cost to fit: optimiser steps (0 for closed-form fits) and wall-clock seconds."""
+    """A predictor ``subject -> {modality: array}`` with its fitting cost (optimiser steps, seconds)."""
 
     predict: Predictor
     steps: int = 0
@@ -157,7 +124,7 @@ class Method:
 
 
 def ivan_predictor(result: TrainResult) -> Method:
-    """The forward pass of a trained network, one image per output, with its training steps and seconds."""
+    """The forward pass of a trained network as a :class:`Method`."""
     return Method(lambda subject: synthesise(result.net, result.task, subject),
                   int(sum(row.get("steps", 0) for row in result.history)),
                   float(sum(row["seconds"] for row in result.history)))
@@ -170,11 +137,8 @@ def _timed(fit_: Callable[[], Any]) -> tuple[Any, float]:
 
 def fit_unet(task: Task | str, splits: Splits, profile: str | Profile, models_root: str | Path | None,
              progress: bool = True, pretrained: bool = False, **overrides: Any) -> UNetBaseline:
-    """The U-Net baseline trained with exactly iVAN's budget for ``profile`` (its TrainConfig with
-    ``overrides``: epochs, steps, batch, crops, schedule, seed), cached under ``models_root`` by
-    the same kind of key as :func:`fit`, holding only the settings the U-Net reads
-    (:data:`~ivan_core.baselines.synthesis.unet.FIT_SETTINGS`; iVAN's λ or depth do not change it), so a
-    rerun loads it; ``pretrained`` uses a shipped one trained under the same key."""
+    """The U-Net baseline trained with iVAN's budget for ``profile``, cached like :func:`fit` under a key
+    holding only the settings the U-Net reads (:data:`~ivan_core.baselines.synthesis.unet.FIT_SETTINGS`)."""
     p = get_profile(profile)
     task = get_task(task)
     config = p.train_config(**overrides)
@@ -201,14 +165,8 @@ def fit_unet(task: Task | str, splits: Splits, profile: str | Profile, models_ro
 def baseline_predictors(task: Task | str, splits: Splits, profile: str | Profile | None = None,
                         models_root: str | Path | None = None, progress: bool = True,
                         pretrained: bool = False, adversarial: Sequence[str] = ()) -> dict[str, Method]:
-    """The baselines of a synthesis table, fitted on ``splits.train``.
-
-    ``copy input`` and ``linear regression`` (per pixel, least squares), the ``lookup table``
-    ``E[Y | X]`` (the best per-pixel predictor), and, when ``profile`` is given, a plain
-    ``U-Net`` trained with iVAN's steps, batch and crops (:func:`fit_unet`), then each method named
-    in ``adversarial`` (``"pix2pix"``, ``"CycleGAN"``, ``"Hi-Net"``: the paper's Table I,
-    :func:`~ivan_core.tutorial.synthesis_baselines.fit_baseline`) with the same budget.
-    """
+    """The baselines of a synthesis table, fitted on ``splits.train``: copy input, linear regression, lookup
+    table; with ``profile`` a U-Net (:func:`fit_unet`) and each ``adversarial`` method, all with iVAN's budget."""
     if adversarial and profile is None:
         raise ValueError(f"the adversarial baselines {list(adversarial)} train with a profile's budget; pass profile")
     task = get_task(task)
@@ -227,9 +185,9 @@ def baseline_predictors(task: Task | str, splits: Splits, profile: str | Profile
 
 
 def compare(task: Task | str, subjects: list[Subject], predictors: Mapping[str, Predictor]) -> list[dict]:
-    """Score every predictor on every subject: rows of :func:`ivan_core.evaluation.score` plus ``method``,
-    and, on phantom subjects, the noise ceiling ``ceiling_psnr`` / ``ceiling_ssim`` of the row's subject,
-    modality and region (:func:`ivan_core.evaluation.with_ceiling`), which tables and plots show."""
+    """Score every predictor on every subject: :func:`ivan_core.evaluation.score` rows plus ``method`` and
+    the phantom noise ceiling (:func:`ivan_core.evaluation.with_ceiling`).
+    """
     task = get_task(task)
     rows = []
     for method, predict in predictors.items():
@@ -249,24 +207,14 @@ def variant_rows(label: str, task: Task | str, splits: Splits, profile: str | Pr
 def variant_inverse_rows(label: str, task: Task | str, splits: Splits, profile: str | Profile,
                          models_root: str | Path | None, progress: bool = True, pretrained: bool = False,
                          **overrides: Any) -> list[dict]:
-    """The inverse pass of one ablation variant on ``splits.test``: :func:`ivan_core.evaluation.inverse_rows`
-    of every test subject, with ``method=label``.
-
-    The variant is the one :func:`variant_rows` trains with the same arguments; called after it
-    with a ``models_root``, it is loaded, not trained again.
-    """
+    """:func:`ivan_core.evaluation.inverse_rows` of the :func:`variant_rows` variant on ``splits.test``."""
     result = fit(task, splits, profile, models_root, progress, pretrained=pretrained, **overrides)
     return [{**r, "method": label} for s in splits.test for r in inverse_rows(result.net, result.task, s)]
 
 
 def recovered_images(net: IVAN, task: Task | str, subject: Subject, bits: int = 8) -> dict[str, dict[str, np.ndarray]]:
-    """What the inverse pass gives back from each start that :func:`ivan_core.evaluation.inverse_rows` scores.
-
-    Returns ``{kind: {input modality: volume}}`` for the kinds ``"round trip (<bits>-bit)"`` (every
-    output channel rounded, not clipped), ``"saved synthesis (<bits>-bit)"`` (one clipped image per
-    output modality, copies averaged, repeated into every copy) and ``"inverse synthesis"`` (the
-    subject's real outputs).
-    """
+    """The inverse pass from each start :func:`ivan_core.evaluation.inverse_rows` scores: ``{kind: {input: volume}}``
+    for ``"round trip (<bits>-bit)"``, ``"saved synthesis (<bits>-bit)"`` and ``"inverse synthesis"``."""
     task = get_task(task)
     raw = synthesise(net, task, subject, raw=True)
     outputs = {m: channels_last(v, m) for m, v in task.unpack_y(raw).items()}
@@ -278,19 +226,8 @@ def recovered_images(net: IVAN, task: Task | str, subject: Subject, bits: int = 
 
 def recovery_by_bits(net: IVAN, task: Task | str, subject: Subject, bits: Sequence[int] = tuple(range(2, 17, 2)),
                      modality: str | None = None, index: int | None = None) -> dict[str, dict]:
-    """Recovery of one input against the bit depth of the saved output, for :class:`~ivan_core.plots.inverse.BitDepthExplorer`.
-
-    For every depth, two ways of saving the output are fed back: ``"all channels"`` (every packed
-    channel rounded to that depth, values outside [0, 1] kept) and ``"one image per output"`` (copies
-    averaged, clipped and rounded, as a saved synthesis is).
-
-    Returns
-    -------
-    dict
-        ``{"truth": (H, W) slice, "recovered": {label: {bits: (H, W) slice}}, "psnr": {label: {bits: dB}},
-        "references": {"from the real output": dB}, "modality": str}``; PSNR inside the head mask over
-        the whole subject, slices at ``index`` (default the middle one).
-    """
+    """Recovery of one input against the bit depth of the saved output (all channels, or one image per output).
+    Returns ``{"truth", "recovered": {label: {bits: (H, W)}}, "psnr": {label: {bits: dB}}, "references", "modality"}``."""
     task = get_task(task)
     modality = modality or task.inputs[0]
     k = subject.n_slices // 2 if index is None else index

@@ -1,18 +1,5 @@
 """Fusion cross-validated over cases: every case tested once, by networks that never saw it.
-
->>> cases = harvard_cases("CT-MRI", None)                              # doctest: +SKIP
->>> cv = cross_validate_fusion(cases, "tutorial", "runs/cv", k=4)       # doctest: +SKIP
->>> metrics_table(cv.table, by=("method",), metrics=FUSION_METRICS)     # doctest: +SKIP
->>> paired_wins(cv.table, "iVAN (teacher: laplacian_pyramid)")         # doctest: +SKIP
->>> shipped_cross_validation().table                                   # the measured one, shipped  # doctest: +SKIP
-
-Each fold trains the iVAN fusion variants (both by default) of :func:`~ivan_core.tutorial.fusion_study.run_fusion_study`
-on its training cases (its own folder under ``models_root``) and scores every method on its test
-cases. One row per (case, method) carries the case's fold;
-:func:`~ivan_core.tutorial.reporting.metrics_table` gives the mean and standard deviation over
-cases, :func:`paired_wins` counts, per metric, the cases where one method
-beats each other method on the same case.
-"""
+One row per (case, method) carries its fold; :func:`paired_wins` counts per-case wins between methods."""
 
 from __future__ import annotations
 
@@ -34,21 +21,9 @@ from ivan_core.tutorial.profiles import Profile
 
 @dataclass
 class FusionCrossValidation:
-    """Result of :func:`cross_validate_fusion`.
-
-    Plain lists and dicts only: :func:`dataclasses.asdict` of it is what a shipped card keeps
-    (:func:`shipped_cross_validation` reads it back).
-
-    Attributes
-    ----------
-    table : list of dict
-        :func:`~ivan_core.baselines.fusion.methods.fusion_rows` of every test case of every fold, with ``fold``
-        (as :attr:`~ivan_core.tutorial.fusion_study.FusionStudy.table`).
-    separation : list of dict
-        Each fold's separation rows (the iVAN variants' inverse passes), with ``fold``.
-    folds : list of dict
-        Each fold's case names: ``{"train": [...], "val": [...], "test": [...]}``, in order.
-    """
+    """Result of :func:`cross_validate_fusion`, plain data as a shipped card keeps it: ``table`` (fusion
+    rows of every test case, with ``fold``), ``separation`` (inverse-pass rows, with ``fold``) and ``folds``
+    (each fold's case names ``{"train", "val", "test"}``)."""
 
     table: list[dict]
     separation: list[dict]
@@ -59,25 +34,9 @@ def cross_validate_fusion(cases: Sequence[Subject], profile: str | Profile, mode
                           k: int = 4, teacher: str = "laplacian_pyramid", edge_weight: float = 1.0, seed: int = 0,
                           methods: Sequence[str] = tuple(METHODS), progress: bool = True, pretrained: bool = False,
                           variants: Sequence[str] = FUSION_VARIANTS, **overrides: Any) -> FusionCrossValidation:
-    """Run :func:`~ivan_core.tutorial.fusion_study.run_fusion_study` on each of ``k`` folds of ``cases``.
-
-    Parameters
-    ----------
-    cases : sequence of Subject
-        Cases with T2 and CT (e.g. the Harvard CT-MRI atlas cases, or phantom subjects).
-    profile : str or Profile
-    models_root : str or Path, optional
-        Fold ``i`` keeps its networks under ``models_root/fold<i>``, and the classical methods' fused
-        volumes are kept in ``models_root/fused`` (None keeps nothing).
-    k : int
-        Folds (:func:`~ivan_core.data.case_folds`, one validation case each).
-    teacher, edge_weight, methods, progress, pretrained, variants, **overrides
-        As for :func:`~ivan_core.tutorial.fusion_study.run_fusion_study`.
-
-    Returns
-    -------
-    FusionCrossValidation
-    """
+    """Run :func:`~ivan_core.tutorial.fusion_study.run_fusion_study` on each of ``k`` folds of ``cases``
+    (with T2 and CT; :func:`~ivan_core.data.case_folds`, one validation case each). Fold ``i`` keeps its networks in
+    ``models_root/fold<i>``, fused volumes in ``models_root/fused``; the other arguments go to ``run_fusion_study``."""
     rows, separation, folds = [], [], []
     for i, (train, val, test) in enumerate(case_folds(cases, k, seed=seed)):
         split = Splits(train, val, test)
@@ -93,8 +52,7 @@ def cross_validate_fusion(cases: Sequence[Subject], profile: str | Profile, mode
 
 def shipped_cross_validation(variant: str = "harvard", profile: str = "tutorial",
                              folder: str | Path | None = None) -> FusionCrossValidation:
-    """The cross-validation kept on the card of a shipped fusion network (``card["cross_validation"]``):
-    the measured evidence its recipe was chosen on, readable without the data or the hours it took."""
+    """The cross-validation kept on a shipped fusion network's card; KeyError if it has none."""
     from ivan_core.store import find_card
 
     card = find_card("t2ct_fusion", profile, variant, folder)
@@ -104,19 +62,13 @@ def shipped_cross_validation(variant: str = "harvard", profile: str = "tutorial"
 
 
 def _measured(rows: Sequence[dict], metrics: Sequence[str] | None) -> list[str]:
-    """``metrics``, or by default every one of :data:`ivan_core.metrics.FUSION_METRICS` that all ``rows`` carry
-    (a table measured before a metric existed lacks it)."""
+    """``metrics``, or every :data:`ivan_core.metrics.FUSION_METRICS` entry all ``rows`` carry."""
     return list(metrics) if metrics is not None else [m for m in FUSION_METRICS if all(m in r for r in rows)]
 
 
 def paired_wins(rows: Sequence[dict], ours: str, metrics: Sequence[str] | None = None) -> list[dict]:
-    """For every other method: on how many cases ``ours`` scores better, per metric (every one of
-    :data:`ivan_core.metrics.FUSION_METRICS` is better when larger; by default those all rows carry),
-    out of the cases both have.
-
-    Returns rows ``{"method", "cases", <metric>: wins}``; a metric counts as won when ``ours`` beats
-    the method on more than half of the cases (``beaten_on``, the list of such metrics).
-    """
+    """For every other method: on how many shared cases ``ours`` scores higher, per metric.
+    Returns rows ``{"method", "cases", <metric>: wins, "beaten_on"}``; ValueError when no row is ``ours``."""
     metrics = _measured(rows, metrics)
     by_case = {(r["subject"], r["method"]): r for r in rows}
     if not any(method == ours for _, method in by_case):
@@ -133,21 +85,9 @@ def paired_wins(rows: Sequence[dict], ours: str, metrics: Sequence[str] | None =
 
 
 def best_rule(rows: Sequence[dict], ours: str, metrics: Sequence[str] | None = None) -> dict[str, Any]:
-    """The project's rule for calling a fusion method best, applied to ``ours`` in a table of rows.
-
-    ``ours`` may be called best only where (1) its mean POLARITY is positive (the second source's bright
-    structures stay bright), (2) no other method beats it on more than half of ``metrics`` (by default every
-    fusion metric the rows carry), a metric counting for the other method when it scores strictly higher on
-    more than half of the cases where both are defined, and (3) the pictures agree, which a person checks;
-    this function checks (1) and (2).
-
-    Returns
-    -------
-    dict
-        ``{"method", "polarity", "beaten_by": {method: [metrics it wins]}, "best"}``: ``polarity`` is the mean
-        over the cases that carry one; ``best`` is None when no row of ``ours`` carries POLARITY (a table
-        measured before it existed), else a bool.
-    """
+    """Whether ``ours`` may be called best: mean POLARITY > 0 and no method beats it on over half the metrics
+    (a metric counts when the other method is higher on more than half the shared cases; the pictures, checked by a
+    person, must also agree). Returns ``{"method", "polarity", "beaten_by", "best"}``, ``best`` None without POLARITY."""
     metrics = _measured(rows, metrics)
     by_case = {(r["subject"], r["method"]): r for r in rows}
     if not any(method == ours for _, method in by_case):

@@ -31,8 +31,7 @@ from ivan_core.tutorial.profiles import Profile, get_profile
 
 @cache
 def _fusion_code_sha() -> str:
-    """SHA-256 over the code of the classical fusion methods and the data files they read (CS-MCA's
-    dictionaries, LP-CNN's weights): a cached fused volume is only reused while they are unchanged."""
+    """SHA-256 over the classical fusion methods' code and data files (keys the fused-volume cache)."""
     folder = Path(methods_module.__file__).parent
     files = {Path(sys.modules[fn.__module__].__file__) for fn in METHODS.values()} | {Path(methods_module.__file__)}
     files |= {p for p in folder.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")}
@@ -43,13 +42,8 @@ def _fusion_code_sha() -> str:
 
 
 def fuse_volume(method: str, a: np.ndarray, b: np.ndarray, cache_dir: str | Path | None = None) -> np.ndarray:
-    """Fuse two ``(S, H, W)`` volumes slice by slice with a classical method; a method in
-    :data:`~ivan_core.baselines.fusion.methods.COSTLY` runs its slices in parallel processes, one per CPU core.
-
-    With ``cache_dir`` the fused ``(S, H, W)`` float32 volume is kept there (written atomically) under a
-    name made of the method, the two volumes' pixels and the fusion code (:mod:`ivan_core.baselines.fusion`, its
-    dictionaries and weights included), so an interrupted or repeated study fuses nothing twice and a
-    changed method or input never reuses an old result."""
+    """Fuse two ``(S, H, W)`` volumes slice by slice with a classical method (COSTLY ones in parallel); with
+    ``cache_dir`` the result is cached atomically under a hash of the method, both volumes and the fusion code."""
     path = None
     if cache_dir is not None:
         digest = hashlib.sha256(f"{method}|{a.shape}|{b.shape}|{_fusion_code_sha()}".encode())
@@ -71,21 +65,9 @@ def fuse_volume(method: str, a: np.ndarray, b: np.ndarray, cache_dir: str | Path
 
 @dataclass
 class FusionStudy:
-    """Results of :func:`run_fusion_study`.
-
-    Attributes
-    ----------
-    table : list of dict
-        Fusion metrics per (subject, method), see :func:`fusion_rows`.
-    separation : list of dict
-        :func:`ivan_core.evaluation.inverse_rows` of each iVAN variant, plus ``method``.
-    fused : dict
-        ``subject name -> method -> (S, H, W)`` fused volume.
-    test : list of Subject
-        The test subjects, with the teacher's label as ``"FUSED"``.
-    nets : dict
-        ``method -> trained IVAN``.
-    """
+    """Results of :func:`run_fusion_study`: ``table`` (fusion metrics per subject and method), ``separation``
+    (inverse rows per iVAN variant), ``fused`` (subject -> method -> ``(S, H, W)``), ``test`` (subjects with the
+    ``"FUSED"`` label) and ``nets`` (method -> trained IVAN)."""
 
     table: list[dict]
     separation: list[dict]
@@ -95,31 +77,19 @@ class FusionStudy:
 
 
 def fusion_overrides(profile: str | Profile) -> dict[str, Any]:
-    """:class:`~ivan_core.core.training.TrainConfig` overrides for fusion: ``lam = 1`` (the paper's weight;
-    the synthesis recipe's larger forward weight would trade away separation), the profile's
-    ``fusion`` overrides, and validation about five times per run.
-
-    In the ``tutorial`` profile fusion keeps the recipe it was tuned with on the phantom (the paper's
-    network, 50 epochs of 20 steps, lr halved every 20 epochs, the L2 inverse term). The real Harvard
-    cases train with :data:`HARVARD_FUSION_RECIPE` on top of it.
-    """
+    """TrainConfig overrides for fusion: ``lam = 1``, the profile's ``fusion`` overrides, ~5 validations per run."""
     p = get_profile(profile)
     merged = {"lam": 1.0, **p.fusion}
     merged["val_every"] = max(1, merged.get("epochs", p.epochs) // 5)
     return merged
 
 
-#: Overrides of :func:`fusion_overrides` for the real Harvard CT-MRI cases in the ``tutorial`` profile:
-#: the synthesis recipe's Haar network for 150 epochs, lr halved every 60, and the magnitude edge term
-#: (``signed_edges=False``) it was chosen and cross-validated with (``scripts/ship_harvard_fusion.py``);
-#: the phantom keeps the profile's own fusion recipe.
+#: Overrides on top of :func:`fusion_overrides` for the real Harvard CT-MRI cases in the ``tutorial`` profile.
 HARVARD_FUSION_RECIPE: dict[str, Any] = {"levels": 1, "epochs": 150, "lr_step": 60, "signed_edges": False}
 
 
 def harvard_overrides(profile: str | Profile) -> dict[str, Any]:
-    """The training overrides of every fusion network on the Harvard cases: :data:`HARVARD_FUSION_RECIPE`
-    in the ``tutorial`` profile, none in the others (pass them to :func:`fit_fusion`, :func:`run_fusion_study`
-    or :func:`~ivan_core.tutorial.fusion_cv.cross_validate_fusion`)."""
+    """:data:`HARVARD_FUSION_RECIPE` in the ``tutorial`` profile, else no overrides."""
     return dict(HARVARD_FUSION_RECIPE) if get_profile(profile).name == "tutorial" else {}
 
 #: The two ways iVAN learns fusion: fit a teacher's fused image (plus an edge term), or no label at all.
@@ -127,7 +97,7 @@ FUSION_VARIANTS = ("teacher", "unsupervised")
 
 
 def variant_label(variant: str, teacher: str = "laplacian_pyramid") -> str:
-    """The method name of an iVAN fusion variant in result tables, e.g. ``"iVAN (teacher: laplacian_pyramid)"``."""
+    """The table name of an iVAN fusion variant, e.g. ``"iVAN (teacher: laplacian_pyramid)"``; ValueError if unknown."""
     if variant not in FUSION_VARIANTS:
         raise ValueError(f"unknown fusion variant {variant!r}; expected one of {FUSION_VARIANTS}")
     return f"iVAN (teacher: {teacher})" if variant == "teacher" else "iVAN (unsupervised)"
@@ -139,14 +109,11 @@ def fit_fusion(labelled: Splits, profile: str | Profile, models_root: str | Path
                **overrides: Any) -> TrainResult:
     """Train (or load) one iVAN fusion variant on ``labelled.train`` with the fusion recipe.
 
-    ``"teacher"`` fits the label ``"FUSED"`` that :func:`~ivan_core.baselines.fusion.methods.add_fusion_label`
-    put on every subject (``teacher``'s fused image, named here for the record) plus ``edge_weight``
-    times the edge term (:func:`ivan_core.baselines.fusion.teacher_fusion_loss`); ``"unsupervised"`` uses
-    :func:`ivan_core.baselines.fusion.unsupervised_fusion_loss`. ``signed_edges`` (the default) makes the edge term
-    keep each source edge's sign (:func:`ivan_core.baselines.fusion.signed_edge_loss`); without it the term compares
-    magnitudes, where ``edge_overshoot`` weighs fused edges stronger than the sources'. Both train the
-    inverse from the repacked output with :func:`fusion_overrides`, then ``overrides`` (any
-    :class:`~ivan_core.core.training.TrainConfig` field); the rest is :func:`~ivan_core.tutorial.experiment.fit`.
+    ``"teacher"`` fits the ``"FUSED"`` label plus ``edge_weight`` times the edge term
+    (:func:`~ivan_core.core.training.fusion_losses.teacher_forward_loss`); ``"unsupervised"`` uses
+    :func:`~ivan_core.core.training.fusion_losses.unsupervised_forward_loss`. ``signed_edges`` keeps edge signs;
+    ``edge_overshoot`` applies to the magnitude term. Trains the inverse from the repacked output with
+    :func:`fusion_overrides`, then ``overrides``. A teacher variant without labels raises ValueError.
     """
     variant_label(variant, teacher)
     task = get_task("t2ct_fusion")
@@ -166,17 +133,9 @@ def run_fusion_study(splits: Splits, profile: str | Profile, models_root: str | 
                      progress: bool = True, pretrained: bool = False, methods: Sequence[str] = tuple(METHODS),
                      fused_cache: str | Path | None = None, variants: Sequence[str] = FUSION_VARIANTS,
                      **overrides: Any) -> FusionStudy:
-    """Train iVAN on T2 + CT fusion with a teacher label and unsupervised, then compare on ``splits.test``.
-
-    Each of ``variants`` (by default both :data:`FUSION_VARIANTS`) trains with :func:`fit_fusion`
-    (``overrides``: any :class:`~ivan_core.core.training.TrainConfig` field, e.g. ``lam=0.3`` to weight
-    separation more, or :func:`fit_fusion`'s ``edge_overshoot``).
-    ``pretrained`` uses shipped networks trained under the same key (see :func:`~ivan_core.tutorial.experiment.fit`).
-    Every method in ``methods`` (names of :data:`ivan_core.baselines.fusion.METHODS`; by default all of
-    them) and the iVAN variants fuse each test subject; each variant's inverse pass
-    is scored as separation back into T2 and CT. The classical methods' fused volumes are kept in
-    ``fused_cache`` (default ``models_root/fused``; see :func:`fuse_volume`), so a rerun fuses nothing twice.
-    """
+    """Train the iVAN fusion ``variants`` (:func:`fit_fusion`), then compare with ``methods`` on ``splits.test``;
+    each variant's inverse pass is scored as separation into T2 and CT. Classical fused volumes are cached in
+    ``fused_cache`` (default ``models_root/fused``)."""
     labelled = Splits(*(add_fusion_label(part, teacher) for part in (splits.train, splits.val, splits.test)))
     nets = {variant_label(variant, teacher): fit_fusion(labelled, profile, models_root, variant, teacher, edge_weight,
                                                         progress, pretrained, **overrides).net

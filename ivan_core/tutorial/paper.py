@@ -1,47 +1,7 @@
-"""The paper's reported numbers, in one place, for the ``paper`` column of the result rows.
+"""The paper's reported numbers (Tables I-VI and four PSNR gains), keyed ``(task, entry, modality, metric)``.
 
-Every number below is copied from the tables of Wang, Liu, Li, Yang & Liu, "Variable Augmented
-Network for Invertible Modality Synthesis-Fusion" (iVAN), and keyed by
-
-``(task, entry, modality, metric)``
-
-* ``task``: this package's task name (:data:`ivan_core.core.tasks.TASKS`), e.g. ``"t1pd_to_t2"``;
-* ``entry``: the table's row or column, e.g. ``"iVAN"``, ``"Hi-Net"``, ``"LP-SR"``, ``"L1-norm"``,
-  ``"3-channel"``, ``"inverse"`` (Table IV) or a ``"gain: ..."`` (a difference of two cells);
-* ``modality``: the modality scored, named as in this package (``"T2"``, ``"PET_rgb"``, ...);
-  None for fusion metrics and gains;
-* ``metric``: ``"PSNR"``, ``"SSIM"``, ``"NMSE"`` (synthesis, Eq. 11-13) or ``"AG"``, ``"SF"``,
-  ``"EN"``, ``"Q_MI"``, ``"Q_ABF"``, ``"Q_PIELLA"`` (fusion, Eq. 14-18), as the metrics are
-  named in this package's rows.
-
-Each value is a :class:`PaperNumber`: the mean, the ± of the table where it prints one (the
-paper's "Mean ± Standard" over its test images), the table it comes from and a note.
-
-What the numbers are *not*: the paper trains on BrainWeb and Harvard atlas images for 300 epochs
-on a GPU and scores "the whole synthesized image" (Section IV-A); the tutorial trains on a
-simulated phantom for minutes on a CPU and scores a head mask and the whole image. The column is
-a direction to compare against, not a target to reproduce.
-
-The tables
-----------
-* Table I: T1 -> T2 and T1 + PD -> T2 on BrainWeb (iVAN, Pix2pix, cycleGAN, Hi-Net).
-* Table II: T1 -> PET and T1 + T2 -> PET on the Harvard atlas (iVAN only).
-* Table III: T2 + CT fusion, means over 22 image pairs (iVAN, LP-SR, LRD, CS-MCA, LP-CNN); no ±.
-  The caption says "on Brainweb dataset", the text (Section IV-C) compares on the Harvard pairs.
-* Table IV: the inverse pass, PSNR and SSIM: T2 -> T1 and T2 -> PD (T1 + PD <-> T2), PET -> T1 and
-  PET -> T2 (T1 + T2 <-> PET), Fusion -> T2 and Fusion -> CT (T2 + CT <-> Fusion). The paper does
-  not say what the inverse is fed; the tutorial compares these with its 8-bit round trip
-  (:data:`INVERSE_KIND`), the reading notebook 07 explains.
-* Table V: L1-norm against L2-norm loss on T1 + PD -> T2 (the L2 column equals Table I's iVAN).
-* Table VI: 3 against 6 channels on T1 + T2 -> PET (the 6-channel column equals Table II's).
-
-Gains are differences of two table cells (reported to 4 decimals); what the text says about
-each is in its note:
-
-* T1 + PD over T1 (Table I): 43.3214 - 39.4183 = 3.9031 dB; the text: "an improvement of 3.9 dB".
-* T1 + T2 over T1 for PET (Table II): 23.2171 - 21.6115 = 1.6056 dB; the text gives no number.
-* 6 over 3 channels (Table VI): 23.2171 - 22.0593 = 1.1578 dB; the text gives no number.
-* L2 over L1 (Table V): 43.3214 - 42.0547 = 1.2667 dB; the text says "1.3 dB higher".
+Reference: Wang, Liu, Li, Yang & Liu, "Variable Augmented Network for Invertible Modality Synthesis-Fusion".
+The paper trains and scores on other data and budgets: a direction to compare against, not a target.
 """
 
 from __future__ import annotations
@@ -52,20 +12,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PaperNumber:
-    """One number the paper reports.
-
-    Attributes
-    ----------
-    value : float
-        The mean printed in the table (or a difference of two printed means).
-    std : float or None
-        The ± printed beside it (standard deviation over the paper's test images); None where
-        the table prints none (Table III, gains).
-    source : str
-        Where it is printed, e.g. ``"Table I"``.
-    note : str
-        What else a reader should know about it.
-    """
+    """One number the paper reports: mean ``value``, printed ``std`` (None where none), ``source`` table, ``note``."""
 
     value: float
     std: float | None
@@ -73,10 +20,7 @@ class PaperNumber:
     note: str = ""
 
 
-#: The ``kind`` of :func:`ivan_core.evaluation.inverse_rows` compared with Table IV: the network's
-#: own output rounded to 8 bits and run backwards. The paper gives no protocol for Table IV; an
-#: exact float round trip scores > 100 dB and 8-bit rounding alone about 58.9 dB, which is where
-#: Table IV's 56-69 dB lie.
+#: The ``kind`` of :func:`ivan_core.evaluation.inverse_rows` compared with Table IV (the paper gives no protocol).
 INVERSE_KIND = "round trip (8-bit)"
 
 _SYNTHESIS = ("PSNR", "SSIM", "NMSE")
@@ -176,34 +120,15 @@ def paper_number(task: str, entry: str, metric: str, modality: str | None = None
 
     >>> paper_number("t1pd_to_t2", "iVAN", "PSNR", "T2")
     PaperNumber(value=43.3214, std=1.8446, source='Table I', note='')
-    >>> paper_number("t1_to_t2pd", "iVAN", "PSNR", "T2") is None  # one-to-many: no table
-    True
     """
     return PAPER.get((task, entry, modality, metric.upper()))
 
 
 def paper_lookup(task: str, entries: Mapping[str, str | tuple[str, str]],
                  key: str = "method") -> Callable[[Mapping, str], PaperNumber | None]:
-    """A ``paper`` argument for :func:`ivan_core.tutorial.reporting.summary_rows`.
-
-    Parameters
-    ----------
-    task : str
-        The paper task the rows belong to (a key of :data:`PAPER`).
-    entries : mapping
-        This package's label (the value of ``key`` in a group of rows, e.g. ``"iVAN"`` or
-        ``"round trip (8-bit)"``) to the paper's entry (``"iVAN"``, ``"LP-SR"``, ``"inverse"``,
-        ...), or to ``(task, entry)`` where the paper reports it under another task (the T1-only
-        model in the T1 + PD notebook). Labels not listed get None.
-    key : str
-        The grouping key that holds the label.
-
-    Returns
-    -------
-    callable
-        ``(group, METRIC) -> PaperNumber or None``; the group's ``modality`` (if any) selects
-        the modality.
-    """
+    """A ``paper`` argument for :func:`ivan_core.tutorial.reporting.summary_rows`:
+    ``(group, METRIC) -> PaperNumber or None``, the group's ``key`` value mapped by ``entries`` to the paper's
+    entry (or to ``(task, entry)``), the group's ``modality`` selecting the modality; unlisted labels get None."""
     def lookup(group: Mapping, metric: str) -> PaperNumber | None:
         target = entries.get(group.get(key))
         if target is None:

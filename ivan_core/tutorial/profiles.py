@@ -1,10 +1,4 @@
-"""Run profiles: one set of sizes for data, model and training per use.
-
-* ``smoke``: seconds, used by the test suite (results are meaningless).
-* ``tutorial``: minutes per notebook on a laptop CPU, meaningful results on the phantom.
-* ``paper``: the paper's settings (300 epochs, Adam, lr 1e-4 halved every 50 epochs,
-  8 invertible blocks, 256x256 images), for a GPU.
-"""
+"""Run profiles: ``smoke`` (seconds, tests), ``tutorial`` (laptop CPU), ``paper`` (the paper's settings, GPU)."""
 
 from __future__ import annotations
 
@@ -20,33 +14,16 @@ class Profile:
 
     Parameters
     ----------
-    name : str
     n_subjects, size, n_slices : int
-        Phantom subjects (split train/val/test by subject), image side, slices per subject.
+        Phantom subjects, image side, slices per subject.
     split : tuple of int
         Subjects for (train, val, test).
-    n_blocks, hidden : int
-        Model depth and dense-block growth channels.
-    epochs, batch_size : int
     patch : int or None
-        Train on random ``patch x patch`` crops (the network is fully convolutional,
-        so it is evaluated on whole images); None trains on whole images.
-    lr, lr_step, lr_gamma : float, int, float
-        Adam learning rate, multiplied by ``lr_gamma`` every ``lr_step`` epochs.
-    max_steps_per_epoch : int or None
-        Cap on optimiser steps per epoch (keeps CPU profiles short).
-    levels : int
-        Haar levels of the network (0: the paper's architecture; see :class:`~ivan_core.core.model.IVAN`).
-    lam : float
-        Weight of the forward term in the loss (the paper: 1).
-    norm : {"l2", "l1"}
-        Distance of both loss terms (the paper: L2; L1 is its Table V ablation).
-    ema : float
-        Decay of the weight average training hands out (0: none; see
-        :class:`~ivan_core.core.training.TrainConfig`).
+        Train on random ``patch x patch`` crops; None trains on whole images.
+    n_blocks, hidden, levels, epochs, batch_size, lr, lr_step, lr_gamma, max_steps_per_epoch, lam, norm, ema
+        As in :class:`~ivan_core.core.training.TrainConfig`.
     fusion : dict
-        :class:`~ivan_core.core.training.TrainConfig` overrides for T2 + CT fusion (notebook 06),
-        on top of the profile's own settings; empty: fusion trains like synthesis.
+        TrainConfig overrides for T2 + CT fusion; empty: fusion trains like synthesis.
     """
 
     name: str
@@ -70,8 +47,7 @@ class Profile:
     fusion: dict[str, Any] = field(default_factory=dict)
 
     def train_config(self, **overrides: Any) -> TrainConfig:
-        """The :class:`~ivan_core.core.training.TrainConfig` of this profile (epochs, batch, schedule,
-        model size), then ``overrides`` (any of its fields)."""
+        """The profile's :class:`~ivan_core.core.training.TrainConfig`, then ``overrides``."""
         base = TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, lr_step=self.lr_step,
                            lr_gamma=self.lr_gamma, n_blocks=self.n_blocks, hidden=self.hidden,
                            max_steps_per_epoch=self.max_steps_per_epoch, levels=self.levels, lam=self.lam,

@@ -33,13 +33,8 @@ def _mean_std(values: Sequence[float], digits: int) -> str:
 
 def metrics_table(rows: Sequence[dict], by: Sequence[str] = ("method", "modality", "region"),
                   metrics: Sequence[str] = METRICS, decimals: Mapping[str, int] = DECIMALS) -> pd.DataFrame:
-    """``mean ± std`` over subjects of each metric (default PSNR in dB, SSIM, NMSE), one line per group.
-
-    ``decimals`` maps a metric to the decimals shown; unlisted metrics get :data:`DEFAULT_DECIMALS`.
-    Rows that carry the noise ceiling (``ceiling_psnr``, ``ceiling_ssim``: phantom rows of
-    :func:`~ivan_core.tutorial.experiment.compare`) add the columns ``PSNR ceiling``, ``PSNR gap``
-    (ceiling minus PSNR, per subject: how far the method is from the best any method can reach) and
-    ``SSIM ceiling``; "–" for groups without it."""
+    """``mean ± std`` over subjects of each metric, one line per group; ``decimals`` per metric (else
+    :data:`DEFAULT_DECIMALS`). Rows with a noise ceiling add ``PSNR ceiling``, ``PSNR gap`` and ``SSIM ceiling``."""
     keys = [k for k in by if rows and k in rows[0]]
     capped = [m for m in metrics if m in CEILING_METRICS and any(f"ceiling_{m}" in r for r in rows)]
     lines = []
@@ -70,40 +65,12 @@ def _paper_of(paper: PaperSource, group: Mapping, metric: str, first: str) -> Pa
 def summary_rows(notebook: str, task: str, rows: Sequence[dict], region: str | Sequence[str] | None = REGIONS,
                  paper: PaperSource = None, metrics: Sequence[str] = METRICS,
                  by: Sequence[str] = ("method", "modality"), prefix: str = "") -> list[dict]:
-    """Result rows for the run summary: mean and standard deviation over subjects of every metric,
-    per group of ``by`` and per region.
+    """Run-summary rows: mean and std (``ddof=0``) over subjects of every metric, per group of ``by`` and region.
 
-    Names read ``"<prefix><METRIC>_<region> <modality> (<other by values>)"``, e.g.
-    ``"PSNR_head T2 (iVAN)"`` and ``"PSNR_full T2 (iVAN)"``; ``value`` is the mean over the ``n``
-    test subjects and ``std`` their standard deviation (``ddof=0``, as
-    :func:`ivan_core.evaluation.summarise`).
-
-    Parameters
-    ----------
-    notebook, task : str
-        Written into every row.
-    rows : sequence of dict
-        Per-subject scores (one row per subject, method, modality, region).
-    region : str, sequence of str or None
-        Regions to report, each a value of the rows' ``region``: by default both the head mask
-        (``"head"``) and the whole image (``"full"``, what the paper scores); ``None`` takes
-        every row and leaves the region out of the name (fusion metrics have none).
-    paper : callable, mapping or None
-        The paper's number of a group: a callable ``(group, METRIC) -> PaperNumber | float | None``
-        such as :func:`ivan_core.tutorial.paper.paper_lookup`, or a mapping
-        ``(value of by[0], METRIC) -> number``, e.g. ``{("iVAN", "PSNR"): 24.7}``. The same
-        number is given to every region (the paper's own region is the whole image).
-    metrics : sequence of str
-        Keys of the metric values in ``rows``.
-    by : sequence of str
-        Keys that form a group.
-    prefix : str
-        Put in front of every name.
-
-    Rows that carry the noise ceiling (``ceiling_psnr``, ``ceiling_ssim``, see
-    :func:`ivan_core.evaluation.with_ceiling`) add, per region and modality, ``"PSNR_head T2 (noise
-    ceiling)"`` (and SSIM), and for every ``method`` starting with ``iVAN`` its distance to it,
-    ``"PSNR_head T2 gap to noise ceiling (iVAN)"`` (mean and std over subjects of ceiling minus PSNR).
+    Names read ``"<prefix><METRIC>_<region> <modality> (<other by values>)"``, e.g. ``"PSNR_head T2 (iVAN)"``;
+    ``region=None`` takes every row and leaves the region out. ``paper`` is ``(group, METRIC) -> number``
+    (:func:`~ivan_core.tutorial.paper.paper_lookup`) or ``{(value of by[0], METRIC): number}``. Rows with a noise
+    ceiling add ``(noise ceiling)`` rows and, for methods starting with ``iVAN``, the gap to it.
     """
     regions = [None] if region is None else [region] if isinstance(region, str) else list(region)
     out = []
@@ -123,7 +90,7 @@ def summary_rows(notebook: str, task: str, rows: Sequence[dict], region: str | S
 
 def _ceiling_rows(notebook: str, task: str, rows: Sequence[dict], metrics: Sequence[str], by: Sequence[str],
                   name: str) -> list[dict]:
-    """:func:`summary_rows`' noise-ceiling rows of ``rows`` (one region); ``name`` formats the METRIC."""
+    """:func:`summary_rows`' noise-ceiling rows of one region; ``name`` formats the METRIC."""
     out = []
     for m in (m for m in metrics if m in CEILING_METRICS):
         top = [r for r in rows if f"ceiling_{m}" in r]
@@ -148,12 +115,8 @@ def _ceiling_rows(notebook: str, task: str, rows: Sequence[dict], metrics: Seque
 def gain_rows(notebook: str, task: str, label: str, better: Sequence[dict], worse: Sequence[dict],
               paper: PaperNumber | float | None = None, metric: str = "psnr",
               region: str | Sequence[str] = REGIONS) -> list[dict]:
-    """Rows ``"<METRIC>_<region> gain <label> (dB)"``: mean and std over subjects of ``better - worse``.
-
-    ``better`` and ``worse`` are per-subject score rows of two methods (e.g. ``compare`` rows
-    filtered to one method each); they are paired by ``subject`` and ``modality`` within each
-    region, so the spread is that of the per-subject gain.
-    """
+    """Rows ``"<METRIC>_<region> gain <label> (dB)"``: mean and std over subjects of ``better - worse``,
+    paired by ``subject`` and ``modality`` within each region."""
     regions = [region] if isinstance(region, str) else list(region)
     out = []
     for where in regions:
@@ -172,34 +135,15 @@ def metric_values(rows: Sequence[dict], metric: str = "psnr", **where: str):
 
 
 def budget_table(methods: Mapping[str, Any]) -> pd.DataFrame:
-    """What each method cost to fit: optimiser steps and wall-clock seconds.
-
-    ``methods`` maps names to :class:`~ivan_core.tutorial.experiment.Method` objects."""
+    """Optimiser steps and wall-clock seconds of each :class:`~ivan_core.tutorial.experiment.Method`."""
     return pd.DataFrame([{"method": name, "training steps": getattr(m, "steps", 0),
                           "seconds": round(float(getattr(m, "seconds", 0.0)), 1)} for name, m in methods.items()])
 
 
 def fusion_summary_rows(notebook: str, task: str, study: Any, metrics: Sequence[str] = FUSION_METRICS) -> list[dict]:
-    """The result rows of one fusion study: fusion metrics per method, separation scores per start.
-
-    Parameters
-    ----------
-    notebook, task : str
-        Written into every row (e.g. ``"06_t2ct_fusion"``, ``"t2ct_fusion (phantom)"``).
-    study : FusionStudy or FusionCrossValidation
-        A :func:`ivan_core.tutorial.fusion_study.run_fusion_study` or
-        :func:`ivan_core.tutorial.fusion_cv.cross_validate_fusion` result (its ``table`` and ``separation``).
-    metrics : sequence of str
-        The fusion metrics of ``study.table`` to report.
-
-    Returns
-    -------
-    list of dict
-        :func:`summary_rows` of ``study.table`` by method (no region; the paper's Table III beside
-        every iVAN variant and beside ``lp_sr``, ``lrd``, ``cs_mca`` and ``lp_cnn``), then of ``study.separation`` by method,
-        start (``kind``) and modality, PSNR and SSIM, named ``"separation ..."``, with Table IV
-        beside the 8-bit round trip.
-    """
+    """Result rows of a fusion study (:class:`~ivan_core.tutorial.fusion_study.FusionStudy` or
+    :class:`~ivan_core.tutorial.fusion_cv.FusionCrossValidation`): ``table`` by method beside Table III, then
+    ``separation`` by method, start and modality beside Table IV."""
     ivan = {r["method"]: "iVAN" for r in study.table if r["method"].startswith("iVAN")}
     table_iii = paper_lookup("t2ct_fusion", {**ivan, "lp_sr": "LP-SR", "lrd": "LRD",
                                              "cs_mca": "CS-MCA", "lp_cnn": "LP-CNN"})
@@ -210,23 +154,14 @@ def fusion_summary_rows(notebook: str, task: str, study: Any, metrics: Sequence[
 
 
 def fusion_wins_rows(notebook: str, task: str, ours: str, wins: Sequence[dict]) -> list[dict]:
-    """:func:`~ivan_core.tutorial.fusion_cv.paired_wins` as result rows: on how many of ``n`` cases
-    ``ours`` beats each method, per metric, named ``"cases won <METRIC> (<ours> vs <method>)"``."""
+    """:func:`~ivan_core.tutorial.fusion_cv.paired_wins` as rows ``"cases won <METRIC> (<ours> vs <method>)"``."""
     return [result_row(notebook, task, f"cases won {m.upper()} ({ours} vs {w['method']})", w[m], n=w["cases"])
             for w in wins for m in w if m not in ("method", "cases", "beaten_on")]
 
 
 def pet_summary_rows(rows: Mapping[str, Sequence[dict]], harvard_rows: Sequence[dict] = ()) -> list[dict]:
-    """The result rows of notebook 05: each PET task beside Table II, the gain of T1 + T2 over T1 alone,
-    and the Harvard T1 -> PET rows when there are any.
-
-    Parameters
-    ----------
-    rows : mapping
-        ``{"t1_to_pet": rows, "t1t2_to_pet": rows}``, per-subject ``compare`` rows on the phantom.
-    harvard_rows : sequence of dict
-        ``compare`` rows of the T1 -> PET network on the Harvard PET-MRI cases (Table II's data).
-    """
+    """Result rows of notebook 05 (``rows`` is ``{"t1_to_pet": rows, "t1t2_to_pet": rows}``): each task
+    beside Table II, the T1 + T2 over T1 gain, and Harvard rows if any."""
     notebook = "05_mri_to_pet"
     paper = {name: paper_lookup(name, {"iVAN": "iVAN"}) for name in rows}
     out = [r for name in rows for r in summary_rows(notebook, name, rows[name], paper=paper[name])]
@@ -240,12 +175,7 @@ def pet_summary_rows(rows: Mapping[str, Sequence[dict]], harvard_rows: Sequence[
 
 def ablation_summary_rows(norm: Sequence[dict], channels: Sequence[dict], lam: Sequence[dict],
                           lam_inverse: Sequence[dict], depth: Sequence[dict]) -> list[dict]:
-    """The result rows of notebook 09, each ablation's per-subject rows beside the paper's table.
-
-    ``norm`` (methods ``"L1"``, ``"L2"``) sits beside Table V and ``channels`` (``"3 channels"``,
-    ``"6 channels"``) beside Table VI; the paper has no λ or depth table, so ``lam``, its inverse
-    rows ``lam_inverse`` (named ``"inverse ..."``) and ``depth`` get no paper number.
-    """
+    """Result rows of notebook 09: ``norm`` beside Table V, ``channels`` beside Table VI; the rest without."""
     notebook = "09_ablations"
     table_v = paper_lookup("t1pd_to_t2", {"L1": "L1-norm", "L2": "L2-norm"})
     table_vi = paper_lookup("t1t2_to_pet", {"3 channels": "3-channel", "6 channels": "6-channel"})
@@ -257,11 +187,7 @@ def ablation_summary_rows(norm: Sequence[dict], channels: Sequence[dict], lam: S
 
 
 def recipe_summary_rows(curves: Mapping[str, Sequence[dict]], runs: Sequence[dict]) -> list[dict]:
-    """The result rows of notebook 10: the last point of each learning curve and each full run.
-
-    ``curves`` maps a recipe name to its points (``steps``, ``psnr``) on T1 + PD -> T2; ``runs`` are
-    full trainings (``task``, ``recipe``, ``steps``, ``psnr``).
-    """
+    """Result rows of notebook 10: the last point of each learning curve and each full run."""
     notebook = "10_training_recipe"
     return ([result_row(notebook, "t1pd_to_t2", f"PSNR_head T2 ({name}, {p[-1]['steps']} steps)", p[-1]["psnr"])
              for name, p in curves.items()]

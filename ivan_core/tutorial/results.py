@@ -1,12 +1,6 @@
-"""Per-notebook result files and the run summary the main job writes.
+"""Per-notebook result files and the run summary.
 
-Each notebook calls :func:`write_results` with rows ``{"notebook", "task", "metric", "value",
-"paper", "std", "n", "paper_std"}``: ``value`` is the mean over ``n`` test subjects and ``std``
-their standard deviation (None for a single number), ``paper`` and ``paper_std`` the paper's
-mean and ± where its tables report the same quantity (:mod:`ivan_core.tutorial.paper`), else
-None. Rows with only the first five keys (older result files) are accepted too.
-:func:`collect` gathers every ``results.json`` below a run folder into ``summary.json`` and
-``summary.md``.
+Rows are ``{"notebook", "task", "metric", "value", "paper", "std", "n", "paper_std"}`` (the last three optional).
 """
 
 from __future__ import annotations
@@ -31,9 +25,10 @@ def _number(x: float | None) -> float | None:
 
 def result_row(notebook: str, task: str, metric: str, value: float, paper: float | PaperNumber | None = None,
                *, std: float | None = None, n: int | None = None, paper_std: float | None = None) -> dict:
-    """One reported number: ``value`` (a mean over ``n`` subjects with spread ``std``, or a single
-    number) and the paper's, given as a number or a :class:`~ivan_core.tutorial.paper.PaperNumber`
-    (whose ``std`` fills ``paper_std`` unless that is given)."""
+    """One reported number: ``value`` (mean over ``n`` subjects, spread ``std``) and the paper's number.
+
+    A :class:`~ivan_core.tutorial.paper.PaperNumber` ``paper`` fills ``paper_std`` unless given.
+    """
     if isinstance(paper, PaperNumber):
         paper_std = paper.std if paper_std is None else paper_std
         paper = paper.value
@@ -42,8 +37,7 @@ def result_row(notebook: str, task: str, metric: str, value: float, paper: float
 
 
 def write_results(output_dir: str | Path, rows: Sequence[dict]) -> Path:
-    """Write ``rows`` to ``output_dir/results.json`` after checking their keys (:data:`KEYS`,
-    optionally with :data:`SPREAD_KEYS`)."""
+    """Write ``rows`` to ``output_dir/results.json``; rows with other keys raise ValueError."""
     for row in rows:
         if set(row) not in (set(KEYS), set(KEYS + SPREAD_KEYS)):
             raise ValueError(f"result row {row} must have exactly the keys {KEYS} (optionally with {SPREAD_KEYS})")

@@ -30,15 +30,10 @@ def find_notebooks(folder: str | Path = NOTEBOOKS, only: list[str] | None = None
 
 def run_all(profile: str, out: str | Path | None = None, only: list[str] | None = None,
             folder: str | Path = NOTEBOOKS, train: bool = False) -> list[dict]:
-    """Execute notebooks into ``out`` (default ``runs/<profile>``) and write the summary.
+    """Execute notebooks with papermill into ``out`` (default ``runs/<profile>``) and write the summary.
 
-    Each notebook ``NN_name.ipynb`` is executed with parameters ``profile`` and
-    ``output_dir=<out>/NN_name`` into ``<out>/NN_name.ipynb``; timings go to
-    ``<out>/timings.json`` and all result rows to ``<out>/summary.json`` / ``summary.md``.
-    A rerun of some notebooks (``only``) replaces their timings and results and keeps
-    those of the others already in ``out``. The notebooks that declare a ``pretrained``
-    parameter use the networks shipped in :mod:`ivan_core.store` where they match; ``train=True``
-    trains every network afresh (into ``<out>/models``).
+    Each notebook gets ``profile``, ``output_dir=<out>/NN_name`` and, where declared, ``pretrained = not train``.
+    Timings go to ``timings.json``; a rerun of ``only`` some notebooks keeps the others' timings and results.
     """
     import papermill
 

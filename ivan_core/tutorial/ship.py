@@ -24,12 +24,10 @@ COMMAND = "python -m ivan_core pretrain --profile {profile}"
 
 
 def variant_name(key: dict[str, Any], profile: str) -> str:
-    """What sets this network apart from the profile's own: ``"default"``, or e.g.
-    ``"norm=l1"``, ``"teacher_fusion_loss(norm=l2,w_edge=1)"``, ``"aanlib"`` (its data).
+    """What sets this network apart from the profile's own: ``"default"``, or e.g. ``"norm=l1"``.
 
-    A fusion network (one with a forward loss) is named against the profile's fusion recipe
-    (:func:`~ivan_core.tutorial.fusion_study.fusion_overrides`, inverse from the repacked
-    output), so its name is its loss, not the schedule every fusion network shares."""
+    Fusion networks are compared against the profile's fusion recipe, so their name is their loss.
+    """
     own = get_profile(profile).train_config().__dict__
     if key.get("forward_loss"):
         from ivan_core.tutorial.fusion_study import fusion_overrides
@@ -52,9 +50,10 @@ def _slug(text: str) -> str:
 
 
 def phantom_test_metrics(predict, key: dict[str, Any], profile: str, seed: int = 0) -> dict[str, float] | None:
-    """Mean head PSNR / SSIM / NMSE over the test subjects of ``phantom_splits(profile, seed)`` of
-    ``predict(subject) -> {modality: array}``, for a synthesis model trained on that split's training
-    subjects (None for anything else, e.g. fusion or real data)."""
+    """Mean head PSNR / SSIM / NMSE of ``predict`` over the phantom test subjects of ``profile``.
+
+    None unless the key is a synthesis model trained on exactly that split's training subjects.
+    """
     from ivan_core.core.tasks import get_task
     from ivan_core.evaluation import score
     from ivan_core.tutorial.experiment import phantom_splits
@@ -75,16 +74,11 @@ def phantom_test_metrics(predict, key: dict[str, Any], profile: str, seed: int =
 def export_model(folder: str | Path, profile: str, dest: str | Path = WEIGHTS,
                  command: str | None = None, variant: str | None = None,
                  card_extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Write ``folder``'s trained network (from :func:`ivan_core.tutorial.experiment.fit`) as ``<stem>.pt``
-    (state dict only) and its card ``<stem>.json`` into ``dest``; returns the card.
+    """Write ``folder``'s trained network as ``<stem>.pt`` (state dict) and card ``<stem>.json`` in ``dest``.
 
-    ``variant`` names it (default :func:`variant_name` of its key), e.g. ``"harvard"`` for a network
-    that users load by that name; ``card_extra`` adds fields to the card (e.g. the
-    ``cross_validation`` its recipe was chosen by).
-
-    A folder of a baseline is shipped as its kind is: a U-Net of
-    :func:`~ivan_core.tutorial.experiment.fit_unet` (``unet.pt``) or a pix2pix, CycleGAN or Hi-Net of
-    :func:`~ivan_core.tutorial.synthesis_baselines.fit_baseline` (``gan.pt``)."""
+    ``variant`` names it (default :func:`variant_name`); ``card_extra`` adds card fields. U-Net and GAN folders
+    are shipped as their kind. Raises FileNotFoundError for an unfinished folder. Returns the card.
+    """
     folder, dest = Path(folder), Path(dest)
     if (folder / "unet.pt").is_file():
         return _export_unet(folder, profile, dest, command)
@@ -118,7 +112,7 @@ def export_model(folder: str | Path, profile: str, dest: str | Path = WEIGHTS,
 
 
 def _scaling(folder: Path) -> dict[str, Any]:
-    """The training intensities that :func:`~ivan_core.tutorial.experiment.fit` stored beside the model."""
+    """The training intensities stored beside the model; FileNotFoundError if missing."""
     path = folder / "scaling.json"
     if not path.is_file():
         raise FileNotFoundError(f"{path}: missing; call ivan_core.tutorial.experiment.fit on this run again "
@@ -154,13 +148,11 @@ def _export_unet(folder: Path, profile: str, dest: Path, command: str | None) ->
 
 def export_all(models_root: str | Path, profile: str, dest: str | Path = WEIGHTS,
                used_since: float | None = None) -> list[dict[str, Any]]:
-    """Export every finished model folder below ``models_root`` (:func:`export_model`): one with
-    ``key.json`` and ``model.pt`` (iVAN), ``unet.pt`` (U-Net) or ``gan.pt`` (pix2pix, CycleGAN, Hi-Net).
+    """Export every finished model folder below ``models_root`` (:func:`export_model`).
 
-    ``used_since`` (a time stamp, :func:`time.time`) keeps only the folders a run used from then on:
-    every fit writes its ``key.json`` again, also when it loads a finished model, so older folders
-    (from recipes since changed) stay behind. Cross-validation folds (anything below a folder
-    named ``*-cv``, as notebook 06 keeps them) are not shipped."""
+    ``used_since`` (a :func:`time.time` stamp) keeps only folders whose ``key.json`` was written since;
+    folders below a ``*-cv`` folder are skipped.
+    """
     files = ("model.pt", "unet.pt", BASELINE_FILE)
     root = Path(models_root)
     folders: Sequence[Path] = sorted(p.parent for p in root.rglob("key.json")
@@ -171,14 +163,11 @@ def export_all(models_root: str | Path, profile: str, dest: str | Path = WEIGHTS
 
 
 def prune(dest: str | Path, profile: str, keep: Sequence[dict[str, Any]]) -> list[Path]:
-    """Delete the cards of ``profile`` in ``dest`` (and their weights) that are not among ``keep``
-    (the cards a full :func:`export_all` just wrote, told apart by name, variant and their weights'
-    sha256, so a network shipped again under a new variant name loses its old card); returns the
-    deleted paths.
+    """Delete ``profile``'s cards (and weights) in ``dest`` that are not in ``keep``; returns the deleted paths.
 
-    A card trained on data other than the phantom (e.g. the Harvard atlas pairs) stays unless one
-    of ``keep`` has its name and variant: a run on a machine without that data never uses it, and
-    cannot rebuild it. So does a card that says what it is ``kept_for`` (e.g. a lesson of a notebook)."""
+    Cards match by name, variant and sha256. Cards trained on non-phantom data (unless replaced by name and
+    variant) and cards with ``kept_for`` stay.
+    """
     def identity(card: dict[str, Any]) -> tuple[str, str, str]:
         return card["name"], card["variant"], card["sha256"]
 

@@ -1,17 +1,5 @@
-"""pix2pix, CycleGAN and Hi-Net (the paper's Table I) trained with iVAN's budget, cached and shipped like the U-Net.
-
->>> splits = phantom_splits("tutorial")                                     # doctest: +SKIP
->>> model = fit_baseline("Hi-Net", "t1pd_to_t2", splits, "tutorial", "runs/x/models")  # doctest: +SKIP
->>> model.predict(splits.test[0])["T2"].shape                               # doctest: +SKIP
-
-:func:`fit_baseline` mirrors :func:`ivan_core.tutorial.experiment.fit_unet`: the profile's
-:class:`~ivan_core.core.training.TrainConfig` (with overrides), a cache key holding only the settings the
-method reads (:data:`ivan_core.baselines.synthesis.gans.FIT_SETTINGS`) and its
-:meth:`~ivan_core.baselines.synthesis.gans.AdversarialBaseline.describe`, and a folder
-``<models_root>/<name>-<task>-<hash>/`` with :data:`FILENAME` and ``key.json``. A shipped model is
-a card of ``kind == "gan"`` in :mod:`ivan_core.store` (:func:`load_card_baseline`, written by
-:func:`export_baseline`).
-"""
+"""pix2pix, CycleGAN and Hi-Net (the paper's Table I) trained with iVAN's budget, cached in
+``<models_root>/<name>-<task>-<hash>/`` and shipped (cards of ``kind == "gan"``) like the U-Net."""
 
 from __future__ import annotations
 
@@ -31,8 +19,7 @@ from ivan_core.tutorial.profiles import Profile, get_profile
 if TYPE_CHECKING:  # experiment imports this module (baseline_predictors)
     from ivan_core.tutorial.experiment import Splits
 
-#: The file of a trained model in its folder. Not ``model.pt``: :func:`ivan_core.tutorial.ship.export_all`
-#: takes every folder with ``key.json`` and ``model.pt`` for an iVAN run.
+#: The file of a trained model in its folder (not ``model.pt``, which marks an iVAN run).
 FILENAME = "gan.pt"
 #: The ``kind`` of their cards in :mod:`ivan_core.store`.
 KIND = "gan"
@@ -42,12 +29,8 @@ NAMES = tuple(METHODS)
 
 def baseline_key(name: str, task: Task | str, splits: Splits, profile: str | Profile, **overrides: Any
                  ) -> tuple[AdversarialBaseline, dict[str, Any]]:
-    """The untrained model ``name`` for ``task`` under ``profile`` (with ``overrides``), and its cache key.
-
-    The key is :func:`~ivan_core.core.training.cache_key.model_key` of the training subjects (no
-    validation subjects: none is read) and the profile's crop, with ``config`` reduced to
-    :data:`~ivan_core.baselines.synthesis.gans.FIT_SETTINGS` and ``model`` the model's ``describe()``.
-    """
+    """The untrained model ``name`` for ``task`` and its cache key: :func:`~ivan_core.core.training.cache_key.model_key`
+    of the training subjects, ``config`` reduced to :data:`~ivan_core.baselines.synthesis.gans.FIT_SETTINGS`, plus ``model``."""
     p = get_profile(profile)
     task = get_task(task)
     config = p.train_config(**overrides)
@@ -63,30 +46,11 @@ def baseline_dir(models_root: str | Path, name: str, key: dict[str, Any]) -> Pat
 
 def fit_baseline(name: str, task: Task | str, splits: Splits, profile: str | Profile, models_root: str | Path | None,
                  progress: bool = True, pretrained: bool = False, **overrides: Any) -> AdversarialBaseline:
-    """pix2pix, CycleGAN or Hi-Net trained with exactly iVAN's budget for ``profile``, or loaded.
+    """pix2pix, CycleGAN or Hi-Net trained on ``splits.train`` with exactly iVAN's budget for ``profile``, or loaded.
 
-    Parameters
-    ----------
-    name : {"pix2pix", "CycleGAN", "Hi-Net"}
-    task : Task or str
-    splits : Splits
-        Trained on ``splits.train`` (the profile's crops and augmentation, as iVAN and the U-Net).
-    profile : str or Profile
-    models_root : str or Path, optional
-        Cache folder: the model lives in :func:`baseline_dir` (with ``key.json``); a rerun with the
-        same key loads it. None keeps nothing on disk.
-    progress : bool
-    pretrained : bool
-        Use a model shipped in :mod:`ivan_core.store` when one was trained under exactly this
-        key (:func:`load_card_baseline`); otherwise train (or load from ``models_root``).
-    **overrides
-        :class:`~ivan_core.core.training.TrainConfig` fields (only those in
-        :data:`~ivan_core.baselines.synthesis.gans.FIT_SETTINGS` change the model).
-
-    Returns
-    -------
-    AdversarialBaseline
-        Trained, in eval mode, with ``steps``, ``seconds`` and ``history``.
+    Cached in :func:`baseline_dir` under ``models_root`` (None keeps nothing); ``pretrained`` uses a shipped model
+    trained under the same key; ``overrides`` are TrainConfig fields. Returns the model in eval mode with
+    ``steps``, ``seconds`` and ``history``.
     """
     p = get_profile(profile)
     model, key = baseline_key(name, task, splits, p, **overrides)
@@ -108,9 +72,8 @@ def fit_baseline(name: str, task: Task | str, splits: Splits, profile: str | Pro
 
 
 def load_card_baseline(card: dict[str, Any], device: str | torch.device = "cpu") -> AdversarialBaseline:
-    """The trained model of a ``kind == "gan"`` card of :mod:`ivan_core.store` (as
-    :func:`~ivan_core.store.read_card` gives it, with ``path``), its file checked against the
-    card's sha256; the analogue of :func:`ivan_core.store.load_card_unet`."""
+    """The trained model of a ``kind == "gan"`` card, its file checked against the card's sha256
+    (PretrainedMismatchError, or FileNotFoundError when missing)."""
     from ivan_core.store import PretrainedMismatchError, sha256
 
     if card.get("kind") != KIND:
@@ -131,13 +94,7 @@ def load_card_baseline(card: dict[str, Any], device: str | torch.device = "cpu")
 
 def export_baseline(folder: str | Path, profile: str, dest: str | Path | None = None,
                     command: str | None = None) -> dict[str, Any]:
-    """Ship the model of a :func:`fit_baseline` folder: its file as it is, as ``<stem>.pt``, and a card
-    ``<stem>.json`` in ``dest`` (default :data:`ivan_core.store.WEIGHTS`); returns the card.
-
-    The analogue of ``ivan_core.tutorial.ship._export_unet``: ``kind`` :data:`KIND`, ``variant``
-    the method's name, ``architecture`` its ``describe()``, and the test metrics of
-    :func:`~ivan_core.tutorial.ship.phantom_test_metrics`.
-    """
+    """Ship a :func:`fit_baseline` folder as ``<stem>.pt`` plus card ``<stem>.json`` in ``dest``; returns the card."""
     from ivan_core.store import WEIGHTS, sha256
     from ivan_core.tutorial.ship import COMMAND, phantom_test_metrics
 

@@ -1,12 +1,6 @@
 """CS-MCA fusion: convolutional-sparsity-based morphological component analysis (Liu et al. 2019).
 
-:func:`cs_mca` follows the authors' MATLAB release (``CSMCA_Fusion.m``, ``CSMCA.m`` and
-``coef_fusion.m`` of github.com/yuliu316316/CSMCA-Fusion) with the same default
-parameters; the convolutional sparse coding is SPORCO's ADMM solver
-(:class:`sporco.admm.cbpdn.ConvBPDN`), the Python port of the MATLAB SPORCO routine
-``cbpdn`` the authors call. The filter dictionaries are not the authors' (see
-:func:`cs_mca`): they are learned by ``scripts/learn_csmca_dictionaries.py`` and shipped
-as ``csmca_dictionaries.npz`` beside this module.
+Port of the authors' MATLAB code (github.com/yuliu316316/CSMCA-Fusion) on SPORCO; the dictionaries are learned here.
 """
 
 from __future__ import annotations
@@ -36,16 +30,7 @@ def _shipped_dictionaries() -> tuple[np.ndarray, np.ndarray]:
 
 
 def load_dictionaries() -> tuple[np.ndarray, np.ndarray, dict]:
-    """The shipped cartoon and texture dictionaries and how they were learned.
-
-    Returns
-    -------
-    cartoon, texture : ndarray, shape (8, 8, 32)
-        Filter dictionaries (zero-mean, unit-norm filters), float32.
-    info : dict
-        Training set, parameters and objective values written by
-        ``scripts/learn_csmca_dictionaries.py``.
-    """
+    """The shipped cartoon and texture dictionaries, each ``(8, 8, 32)`` float32, and their training ``info`` dict."""
     cartoon, texture = _shipped_dictionaries()
     with np.load(DICTIONARY_FILE) as z:
         info = json.loads(str(z["info"]))
@@ -63,12 +48,7 @@ def _check_dictionary(d: np.ndarray, label: str) -> np.ndarray:
 
 @contextlib.contextmanager
 def _sporco_fft() -> Iterator[None]:
-    """Deterministic FFTW plans, and OMP_NUM_THREADS FFTW threads if set, while SPORCO runs.
-
-    SPORCO uses pyfftw (when installed) with ``FFTW_MEASURE`` plans, which time several
-    algorithms and can pick a different one on the next run (last-bit differences), and
-    with one thread per CPU. Both module settings are restored afterwards.
-    """
+    """Deterministic FFTW plans (and OMP_NUM_THREADS threads) while SPORCO runs; restores its settings after."""
     import sporco.fft as sfft
 
     saved = sfft.pyfftw_planner_effort, sfft.pyfftw_threads
@@ -101,9 +81,8 @@ def _cbpdn(d: np.ndarray, s: np.ndarray, lmbda: float, rho: float, max_iter: int
         "RelStopTol": rel_tol,
         "AuxVarObj": False,
         "HighMemSolve": True,
-        "FastSolve": True,  # skips only the objective value; residuals, rho updates and stopping stay
-        # MATLAB SPORCO's default (the Python default is 1000); the rest of the
-        # automatic rho policy and the relaxation (1.8) default alike in both.
+        "FastSolve": True,  # skips only the objective value
+        # MATLAB SPORCO's auto-rho scaling (Python SPORCO's default is 1000).
         "AutoRho": {"Scaling": 100.0},
     })
     solver = cbpdn.ConvBPDN(d, s, lmbda, opt, dimK=0, dimN=2)
@@ -112,31 +91,10 @@ def _cbpdn(d: np.ndarray, s: np.ndarray, lmbda: float, rho: float, max_iter: int
 
 def csmca_decompose(high: np.ndarray, cartoon: np.ndarray, texture: np.ndarray, iterations: int = 6,
                     admm_iterations: int = 30, rel_tol: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
-    """Split a high-pass image into cartoon and texture coefficient maps (the authors' ``CSMCA.m``).
+    """Split a high-pass image ``(H, W)`` into cartoon and texture coefficient maps ``(H, W, M)`` (the authors' ``CSMCA.m``).
 
-    Block-coordinate MCA: for ``k = 1..iterations``, with ``lambda_k = max(0.6 - 0.1 k, 0.005)``,
-    the cartoon part is recoded as ``x_c = D_c * CBPDN(D_c, s - x_t, lambda_k)`` (ADMM penalty
-    ``rho = 50 lambda_k + 1``), then the texture part as
-    ``x_t = D_t * CBPDN(D_t, s - x_c, lambda_k)`` (``rho = 1``), each CBPDN run for at most
-    ``admm_iterations`` ADMM steps or until the relative residuals fall below ``rel_tol``.
-
-    Parameters
-    ----------
-    high : ndarray, shape (H, W)
-        High-pass image.
-    cartoon, texture : ndarray, shape (h, w, M)
-        Filter dictionaries.
-    iterations : int
-        Outer MCA iterations (the authors' ``iters``, 6).
-    admm_iterations : int
-        Maximum ADMM iterations per CBPDN solve (30).
-    rel_tol : float
-        ADMM relative stopping tolerance (1e-3).
-
-    Returns
-    -------
-    xc, xt : ndarray, shape (H, W, M)
-        Cartoon and texture coefficient maps of the last iteration, float32.
+    Alternates CBPDN solves on the ``(h, w, M)`` dictionaries for ``iterations >= 1`` rounds with
+    ``lambda_k = max(0.6 - 0.1 k, 0.005)``, each of at most ``admm_iterations`` ADMM steps to tolerance ``rel_tol``.
     """
     if iterations < 1:
         raise ValueError(f"iterations must be >= 1, got {iterations}")
@@ -154,12 +112,7 @@ def csmca_decompose(high: np.ndarray, cartoon: np.ndarray, texture: np.ndarray, 
 
 
 def _choose_coefficients(x1: np.ndarray, x2: np.ndarray, radius: int) -> np.ndarray:
-    """The authors' ``coef_fusion``: per pixel, the source with the larger windowed l1 activity.
-
-    Activity ``A = sum_m |x_m|``, averaged over a ``(2 radius + 1)``-square window with
-    zero padding (MATLAB ``imfilter``'s default); source 1 wins where its average is
-    strictly larger, source 2 elsewhere (ties included), taking all M maps at that pixel.
-    """
+    """The authors' ``coef_fusion``: per pixel, all maps of the source with larger windowed l1 activity (ties: x2)."""
     size = 2 * radius + 1
     act1 = ndimage.uniform_filter(np.abs(x1).sum(axis=2, dtype=np.float64), size, mode="constant")
     act2 = ndimage.uniform_filter(np.abs(x2).sum(axis=2, dtype=np.float64), size, mode="constant")
@@ -171,67 +124,23 @@ def cs_mca(a: np.ndarray, b: np.ndarray, dictionaries: tuple[np.ndarray, np.ndar
            rel_tol: float = 1e-3, cartoon_radius: int = 5, texture_radius: int = 2) -> np.ndarray:
     """CS-MCA fusion of Liu, Chen, Ward & Wang (2019).
 
-    Steps, as in the authors' ``CSMCA_Fusion.m``:
-
-    1. Two-scale split: each source ``S`` is low-pass filtered by Tikhonov regularisation,
-       ``S_l = argmin_x ||x - S||^2 / 2 + lowpass_lambda / 2 sum_i ||G_i x||^2`` with
-       ``G_i`` the discrete gradients (:func:`sporco.signal.tikhonov_filter`, symmetric
-       padding of ``lowpass_pad`` pixels), and ``S_h = S - S_l``.
-    2. Morphological component analysis with convolutional sparsity
-       (:func:`csmca_decompose`): ``S_h ~ D_c * X_c + D_t * X_t``, cartoon coefficient
-       maps ``X_c`` on the cartoon dictionary ``D_c`` and texture maps ``X_t`` on the texture
-       dictionary ``D_t``, by 6 alternating convolutional BPDN solves per component with a
-       decreasing sparsity weight ``lambda_k = max(0.6 - 0.1 k, 0.005)``.
-    3. Coefficient fusion (:func:`_choose_coefficients`): per pixel, all maps of the source
-       with the larger l1 activity ``sum_m |X_m|``, averaged over an 11 x 11 window
-       (``cartoon_radius`` 5) for cartoon and a 5 x 5 window (``texture_radius`` 2) for
-       texture; ties go to ``b``.
-    4. Reconstruction: ``F = (A_l + B_l) / 2 + D_c * X_c^F + D_t * X_t^F``, clipped to
-       [0, 1].
-
-    **Deviations from the publication.**
-
-    * Dictionaries: the authors' learned ``Dc_8_8_32.mat`` and ``Dt_8_8_32.mat`` are not
-      available here, so two dictionaries of the same size (32 filters of 8 x 8) were
-      learned with SPORCO's convolutional dictionary learning on images bundled with
-      scikit-image: a cartoon set (TV-denoised grey sample images) and a texture set
-      (tiles of ``brick``, ``grass``, ``gravel``), each high-passed with the same
-      Tikhonov filter (``scripts/learn_csmca_dictionaries.py``; settings in
-      :func:`load_dictionaries`' ``info``). Results therefore differ from the
-      authors' numbers.
-    * Solver: Python SPORCO's ``ConvBPDN`` instead of MATLAB SPORCO's ``cbpdn``, with the
-      authors' options (at most 30 ADMM iterations, relative tolerance 1e-3, their
-      ``rho``, ``HighMemSolve``) and MATLAB SPORCO's automatic-rho scaling limit of 100
-      (Python SPORCO's default is 1000). Computed in float32, as the authors' ``single``
-      images. FFTW plans are estimated rather than measured so repeated calls give
-      identical results.
-    * The authors write ``uint8(s * 255)`` (rounding and saturation); the float result is
-      returned here, clipped to [0, 1].
-
-    Cost: 24 CBPDN solves of up to 30 ADMM iterations on ``(H, W, 32)`` coefficient maps
-    (on medical slices every solve runs all 30), about 42 CPU-seconds per 256 x 256 pair on
-    one core (measured with SPORCO 0.2.2 and pyfftw), by far the most expensive method in
-    this package. The defaults are the paper's iteration counts; lower ``iterations`` /
-    ``admm_iterations`` trade fidelity to the publication for time.
+    Tikhonov two-scale split; the high-pass parts go through :func:`csmca_decompose`, their coefficient maps are
+    fused by windowed l1 activity (ties go to ``b``) and the low-pass parts averaged. Deviations from the paper:
+    dictionaries learned here (:func:`load_dictionaries`), Python SPORCO with MATLAB SPORCO's auto-rho scaling
+    (100), and a float result instead of ``uint8``. Invalid images, dictionaries or parameters raise ValueError.
 
     Parameters
     ----------
     a, b : ndarray, shape (H, W)
-        Registered grey source images in [0, 1].
+        Registered grey source images in [0, 1], at least as large as the filters.
     dictionaries : (ndarray, ndarray), optional
-        Cartoon and texture filter dictionaries ``(h, w, M)``; default the shipped ones.
-    lowpass_lambda : float
-        Tikhonov low-pass weight (the authors' ``fltlmbd``, 60).
-    lowpass_pad : int
-        Symmetric padding for the low-pass filter (the authors' ``npd``, 16).
-    iterations : int
-        Outer MCA iterations (6).
-    admm_iterations : int
-        Maximum ADMM iterations per convolutional sparse coding (30).
-    rel_tol : float
-        ADMM relative stopping tolerance (1e-3).
+        Cartoon and texture dictionaries ``(h, w, M)``; default the shipped ones.
+    lowpass_lambda, lowpass_pad : float, int
+        Tikhonov low-pass weight and symmetric padding (the authors' 60 and 16).
+    iterations, admm_iterations, rel_tol
+        See :func:`csmca_decompose` (the authors' 6, 30 and 1e-3).
     cartoon_radius, texture_radius : int
-        Half-widths of the activity-averaging windows (5 and 2).
+        Half-widths of the activity windows (5 and 2).
 
     Returns
     -------
@@ -240,12 +149,8 @@ def cs_mca(a: np.ndarray, b: np.ndarray, dictionaries: tuple[np.ndarray, np.ndar
 
     References
     ----------
-    Liu, Y., Chen, X., Ward, R. K. & Wang, Z. J. (2019), "Medical image fusion via
-    convolutional sparsity based morphological component analysis", IEEE Signal
-    Processing Letters 26(3), 485-489.
-
-    Wohlberg, B. (2016), "Efficient algorithms for convolutional sparse representations",
-    IEEE Trans. Image Processing 25(1), 301-315 (the CBPDN solver).
+    Liu, Y., Chen, X., Ward, R. K. & Wang, Z. J. (2019), "Medical image fusion via convolutional sparsity based
+    morphological component analysis", IEEE Signal Processing Letters 26(3), 485-489.
     """
     a, b = _check_pair(a, b)
     cartoon, texture = _shipped_dictionaries() if dictionaries is None else dictionaries

@@ -1,20 +1,6 @@
-"""LP-CNN medical image fusion (Liu, Chen, Cheng & Peng, 2017): a Siamese CNN weight map on Laplacian pyramids.
+"""LP-CNN medical image fusion (Liu, Chen, Cheng & Peng 2017): a Siamese-CNN weight map on Laplacian pyramids.
 
-A Siamese network (the multi-focus fusion network of Liu et al., 2017) is trained to tell which of
-two 16 x 16 patches is the sharp one and which a Gaussian-blurred copy. Applied fully convolutionally
-to two registered source images it scores every 16 x 16 window pair (stride 2); the scores, spread
-back over their windows and averaged where windows overlap, are a weight map ``W`` in [0, 1] (the
-probability that ``a`` is the more informative source). :func:`lp_cnn` blends the sources' Laplacian
-pyramids with a Gaussian pyramid of ``W`` where they are locally similar and picks the source of
-larger local energy where they are not.
-
-The trained network (8.76 M parameters, as in the paper) ships as ``weights/lp_cnn.pt`` (state dict,
-half precision, 17.5 MB) and its card
-``weights/lp_cnn.json``; ``python scripts/train_lpcnn.py`` rebuilds both (a few minutes on one CPU
-thread) from scikit-image's bundled sample images.
-
->>> from ivan_core.baselines.fusion.lpcnn import lp_cnn          # doctest: +SKIP
->>> fused = lp_cnn(t2_slice, ct_slice)                 # doctest: +SKIP
+The network ships as ``weights/lp_cnn.pt`` with its card ``lp_cnn.json``; ``python scripts/train_lpcnn.py`` rebuilds both.
 """
 
 from __future__ import annotations
@@ -43,14 +29,13 @@ from ivan_core.core.io import sha256
 PATCH = 16
 #: Stride of the score map in the image (one 2 x 2 max pooling).
 STRIDE = 2
-#: Blur of the training data (Liu et al. 2017, Information Fusion): a Gaussian of standard deviation 2
-#: cut to 7 x 7, applied 1 to :data:`BLUR_LEVELS` times in a row.
+#: Training blur (Liu et al. 2017): a Gaussian of standard deviation 2 cut to 7 x 7, applied 1 to BLUR_LEVELS times.
 BLUR_SIGMA = 2.0
 BLUR_LEVELS = 5
 #: scikit-image sample images (bundled, load offline) the shipped network is trained on ...
 TRAIN_IMAGES = ("astronaut", "brick", "camera", "cell", "coffee", "coins", "grass", "gravel",
                 "hubble_deep_field", "immunohistochemistry", "moon", "page", "retina", "rocket", "text")
-#: ... and the one held out from training, on which its accuracy is measured.
+#: ... and the one held out for evaluation.
 HELD_OUT_IMAGE = "chelsea"
 #: The shipped weights and their card.
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "lp_cnn.pt"
@@ -59,17 +44,10 @@ REBUILD_COMMAND = "python scripts/train_lpcnn.py"
 
 
 class SiameseFocusNet(nn.Module):
-    """The Siamese patch classifier of Liu et al. (2017), fully convolutional.
+    """The Siamese patch classifier of Liu et al. (2017), fully convolutional; class 1: the first patch is the sharp one.
 
-    Each of two weight-shared branches is ``conv 3x3 (1 -> c1), ReLU, conv 3x3 (c1 -> c2), ReLU,
-    max-pool 2x2 / 2, conv 3x3 (c2 -> c3), ReLU`` (zero padding 1, so a 16 x 16 patch gives
-    ``c3 x 8 x 8``); the two feature stacks are concatenated (``2 c3`` channels) and fed to the first
-    fully connected layer (``hidden`` units, an 8 x 8 convolution without bias) and the second (2
-    units, a 1 x 1 convolution without bias), followed by a 2-way softmax. As in the authors'
-    deployment code there is no bias and no nonlinearity in the fully connected part, so the two
-    layers compose into one 8 x 8 convolution (:meth:`score_map` uses that).
-
-    Class 1 means "the first input is the sharp (more informative) patch".
+    Two weight-shared branches (conv 3x3, ReLU, conv 3x3, ReLU, max-pool 2, conv 3x3, ReLU) feed two bias-free fully
+    connected layers written as 8 x 8 and 1 x 1 convolutions, which :meth:`score_map` composes into one.
 
     Parameters
     ----------
@@ -103,11 +81,9 @@ class SiameseFocusNet(nn.Module):
 
     @torch.no_grad()
     def score_map(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        """Probability that ``a`` is the sharper source for every 16 x 16 window pair, stride 2.
+        """Probability that ``a`` is sharper for every 16 x 16 window pair at stride 2.
 
-        ``a``, ``b``: ``(N, 1, H, W)``; returns ``(N, 1, ceil(H/2) - 7, ceil(W/2) - 7)``, equal to
-        the softmax of :meth:`forward` on each window (up to zero padding at window borders, which
-        whole-image application replaces by the neighbouring pixels, as in the authors' code).
+        ``a``, ``b``: ``(N, 1, H, W)``; returns ``(N, 1, ceil(H/2) - 7, ceil(W/2) - 7)``.
         """
         feats = torch.cat([self.branch(a), self.branch(b)], dim=1)
         return torch.sigmoid(F.conv2d(feats, self._head_kernel()))
@@ -134,15 +110,9 @@ def blur_stack(img: np.ndarray, levels: int = BLUR_LEVELS, sigma: float = BLUR_S
 
 def sample_pairs(stacks: Sequence[np.ndarray], n: int, rng: np.random.Generator
                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``n`` labelled patch pairs from :func:`blur_stack` outputs.
+    """``n`` labelled (sharp, blurred) patch pairs, in random order, from :func:`blur_stack` outputs.
 
-    Each pair takes a uniformly chosen image, blur level (1 to ``levels``) and 16 x 16 location; the
-    sharp patch and its blurred copy are put in random order. Label 1: the first patch is the sharp one.
-
-    Returns
-    -------
-    a, b : Tensor, shape (n, 1, 16, 16)
-    label : Tensor, shape (n,), int64
+    Returns ``a, b`` ``(n, 1, 16, 16)`` and ``label`` ``(n,)`` int64, 1 where ``a`` is the sharp patch.
     """
     a = np.empty((n, 1, PATCH, PATCH), np.float32)
     b = np.empty_like(a)
@@ -174,8 +144,7 @@ def patch_accuracy(model: SiameseFocusNet, a: torch.Tensor, b: torch.Tensor, lab
 
 def held_out_pairs(n: int = 1000, seed: int = 1234, image: str = HELD_OUT_IMAGE, blur_levels: int = BLUR_LEVELS
                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``n`` freshly blurred patch pairs of an image outside :data:`TRAIN_IMAGES` (default ``chelsea``),
-    blurred 1 to ``blur_levels`` times (``blur_levels=1``: only the mildest, hardest blur)."""
+    """``n`` patch pairs of an image outside :data:`TRAIN_IMAGES` (else ValueError), blurred 1 to ``blur_levels`` times."""
     if image in TRAIN_IMAGES:
         raise ValueError(f"{image!r} is a training image; pick one outside TRAIN_IMAGES")
     return sample_pairs([blur_stack(sample_image(image), blur_levels)], n, np.random.default_rng(seed))
@@ -187,35 +156,16 @@ def train_lpcnn(steps: int = 300, batch: int = 64, lr: float = 1e-3, seed: int =
                 ) -> tuple[SiameseFocusNet, dict[str, Any]]:
     """Train :class:`SiameseFocusNet` to pick the sharp patch of a (sharp, Gaussian-blurred) pair.
 
-    Every step draws ``batch`` fresh pairs from ``images`` (:func:`sample_pairs`, blur levels 1 to 5)
-    and takes one Adam step on the cross-entropy; every ``eval_every`` steps and at the end the
-    accuracy on ``n_held_out`` pairs of :data:`HELD_OUT_IMAGE` is recorded.
-
-    Parameters
-    ----------
-    steps, batch : int
-        Optimiser steps and pairs per step.
-    lr : float
-        Adam learning rate.
-    seed : int
-        Seeds the initialisation and the patch sampling (same seed, same network on one machine).
-    images : sequence of str
-        ``skimage.data`` image names to train on.
-    eval_every : int
-        Held-out evaluation interval in steps.
-    n_held_out : int
-        Held-out pairs (drawn once, seed 1234).
-    widths, hidden : see :class:`SiameseFocusNet`.
-    progress : bool
-        Print a line at each evaluation.
+    Each step draws ``batch`` fresh pairs from ``images`` and takes one Adam step on the cross-entropy; every
+    ``eval_every`` steps the accuracy on ``n_held_out`` pairs of :data:`HELD_OUT_IMAGE` is recorded. ``seed`` seeds
+    the initialisation and the sampling; ``steps``, ``batch >= 1`` (else ValueError).
 
     Returns
     -------
     model : SiameseFocusNet
-        The trained network (eval mode).
+        The trained network, eval mode.
     history : dict
-        ``step``, ``loss``, ``train_acc`` (per step), ``eval_step``, ``held_out_acc``, ``seconds``
-        (training wall-clock, evaluations excluded).
+        Lists ``step``, ``loss``, ``train_acc``, ``eval_step``, ``held_out_acc``, and ``seconds`` of training.
     """
     if steps < 1 or batch < 1:
         raise ValueError(f"steps and batch must be >= 1, got {steps} and {batch}")
@@ -257,22 +207,15 @@ def train_lpcnn(steps: int = 300, batch: int = 64, lr: float = 1e-3, seed: int =
 
 
 def half_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
-    """The state dict in float16 (how :data:`WEIGHTS` is stored: half the size, same decisions)."""
+    """The state dict in float16, as :data:`WEIGHTS` is stored."""
     return {k: v.detach().to(torch.float16) for k, v in model.state_dict().items()}
 
 
 def load_lpcnn(path: str | Path | None = None, verify: bool = True) -> SiameseFocusNet:
-    """Load a trained :class:`SiameseFocusNet` (default: the shipped :data:`WEIGHTS`), as float32, eval mode.
+    """Load a trained :class:`SiameseFocusNet` (default :data:`WEIGHTS`) as float32 in eval mode, built from its card.
 
-    The architecture comes from the card beside the weights (``<name>.json``); with ``verify`` the
-    weights' sha256 must equal the card's.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the weights or the card are missing (the message names the rebuild command).
-    ValueError
-        If the checksum does not match.
+    Raises FileNotFoundError if the weights or their card ``<name>.json`` are missing, ValueError if ``verify`` and
+    the sha256 differs from the card's.
     """
 
     path = Path(path) if path is not None else WEIGHTS
@@ -300,23 +243,10 @@ def _cached(path: str) -> SiameseFocusNet:
 
 
 def weight_map(a: np.ndarray, b: np.ndarray, model: SiameseFocusNet | None = None) -> np.ndarray:
-    """The LP-CNN weight map: per pixel, the mean score of the 16 x 16 windows covering it.
+    """LP-CNN weight map ``(H, W)`` in [0, 1]: per pixel, the mean score of the 16 x 16 windows covering it.
 
-    The network scores every window pair at stride 2 (:meth:`SiameseFocusNet.score_map`); each score is
-    assigned to all pixels of its window (windows are cut at the image border) and overlapping
-    windows are averaged.
-
-    Parameters
-    ----------
-    a, b : ndarray, shape (H, W)
-        Registered grey source images in [0, 1], ``H, W >= 16``.
-    model : SiameseFocusNet, optional
-        The network (default: the shipped one, loaded once).
-
-    Returns
-    -------
-    ndarray, shape (H, W)
-        ``W`` in [0, 1]: near 1 where ``a`` is the more informative (sharper) source, near 0 where ``b`` is.
+    Near 1 where ``a`` is the sharper source. ``a``, ``b``: registered grey ``(H, W)`` images in [0, 1], ``H, W >= 16``;
+    ``model`` defaults to the shipped network, loaded once.
     """
     a, b = _check_pair(a, b)
     if min(a.shape) < PATCH:
@@ -333,7 +263,7 @@ def weight_map(a: np.ndarray, b: np.ndarray, model: SiameseFocusNet | None = Non
 
 
 def _gaussian_pyramid(img: np.ndarray, levels: int) -> list[np.ndarray]:
-    """``[G_0 = img, G_1, ...]`` with the reduce step of :func:`~ivan_core.baselines.fusion.rules._lp_decompose`."""
+    """``[G_0 = img, G_1, ...]`` with the reduce step of the Laplacian pyramid."""
     pyramid = [img]
     for _ in range(levels - 1):
         pyramid.append(pyramid_reduce(pyramid[-1], downscale=2, preserve_range=True))
@@ -346,7 +276,7 @@ def _local_sum(x: np.ndarray) -> np.ndarray:
 
 
 def _fuse_level(la: np.ndarray, lb: np.ndarray, w: np.ndarray, threshold: float) -> np.ndarray:
-    """Similarity-adaptive rule of LP-CNN on one pyramid level (see :func:`lp_cnn`)."""
+    """LP-CNN's similarity-adaptive rule on one pyramid level."""
     ea, eb = _local_sum(la * la), _local_sum(lb * lb)
     denom = ea + eb
     similarity = np.divide(2.0 * _local_sum(la * lb), denom, out=np.ones_like(denom), where=denom > 0)
@@ -357,48 +287,34 @@ def _fuse_level(la: np.ndarray, lb: np.ndarray, w: np.ndarray, threshold: float)
 
 def lp_cnn(a: np.ndarray, b: np.ndarray, threshold: float = 0.6, levels: int | None = None,
            model: SiameseFocusNet | None = None) -> np.ndarray:
-    """LP-CNN fusion of Liu, Chen, Cheng & Peng (2017): Siamese-CNN weight map on Laplacian pyramids.
+    """LP-CNN fusion: a Siamese-CNN weight map blended over Laplacian pyramids.
 
-    1. A Siamese CNN trained to find the sharp patch of a (sharp, blurred) pair gives the weight map
-       ``W`` (:func:`weight_map`): near 1 where ``a`` carries more detail.
-    2. Both sources are decomposed into Laplacian pyramids ``L_A``, ``L_B`` (the pyramid of
-       :func:`~ivan_core.baselines.fusion.rules.laplacian_pyramid`) and ``W`` into a Gaussian pyramid
-       ``G``, with ``levels`` levels (default ``floor(log2(min(H, W)))``, the paper's "highest
-       possible" decomposition; the last level is the low-pass base).
-    3. On every level ``l`` (base included) with 3 x 3 local sums ``E_A = S(L_A^2)``, ``E_B = S(L_B^2)``
-       the local similarity is ``M = 2 S(L_A L_B) / (E_A + E_B)`` (in [-1, 1]; 1 where both are zero).
-       Where ``M >= threshold`` the coefficients are blended, ``L_F = G L_A + (1 - G) L_B``; elsewhere
-       the one with the larger local energy is kept (``L_A`` if ``E_A >= E_B``).
-    4. The fused pyramid is collapsed and clipped to [0, 1].
+    The weight map ``W`` (:func:`weight_map`) goes into a Gaussian pyramid, both sources into Laplacian pyramids. Per
+    level, where the 3 x 3 local similarity ``2 S(L_A L_B) / (S(L_A^2) + S(L_B^2))`` is at least ``threshold`` the
+    coefficients are blended by ``W``; elsewhere the one of larger local energy is kept.
 
     Parameters
     ----------
     a, b : ndarray, shape (H, W)
         Registered grey source images in [0, 1], ``H, W >= 16``.
     threshold : float
-        Similarity threshold ``t`` (paper: 0.6); ``t <= -1`` always blends, ``t > 1`` always selects.
+        Similarity threshold, finite (paper: 0.6).
     levels : int, optional
         Pyramid levels including the base (>= 1); default ``floor(log2(min(H, W)))``.
     model : SiameseFocusNet, optional
-        Weight-map network (default: the shipped ``weights/lp_cnn.pt``, loaded once and cached).
+        Weight-map network; default the shipped one (FileNotFoundError if missing).
 
     Returns
     -------
     ndarray, shape (H, W)
         Fused image, clipped to [0, 1].
 
-    Raises
-    ------
-    FileNotFoundError
-        If the shipped network is needed and missing (the message gives the command that rebuilds it).
-
     References
     ----------
-    Liu, Y., Chen, X., Cheng, J. & Peng, H. (2017), "A medical image fusion method based on
-    convolutional neural networks", Proc. 20th Int. Conf. Information Fusion, 1-7.
-
-    Liu, Y., Chen, X., Peng, H. & Wang, Z. (2017), "Multi-focus image fusion with a deep convolutional
-    neural network", Information Fusion 36, 191-207.
+    Liu, Y., Chen, X., Cheng, J. & Peng, H. (2017), "A medical image fusion method based on convolutional neural
+    networks", Proc. 20th Int. Conf. Information Fusion, 1-7.
+    Liu, Y., Chen, X., Peng, H. & Wang, Z. (2017), "Multi-focus image fusion with a deep convolutional neural network",
+    Information Fusion 36, 191-207.
     """
     a, b = _check_pair(a, b)
     if not np.isfinite(threshold):

@@ -1,11 +1,6 @@
-"""Classical image-fusion baselines (no MATLAB): pixel rules, multi-scale and LP-SR.
+"""Classical fusion baselines: pixel rules, Laplacian pyramid, DWT, LP-SR, and :func:`fuse_colour` for RGB.
 
-:mod:`ivan_core.baselines.fusion.methods` names them, beside the paper's other comparison methods.
-
-Every method is ``fn(a, b) -> fused`` on two registered grey images, 2-D float
-arrays ``(H, W)`` of one shape with values in [0, 1]; the fused image has the same
-shape and is clipped to [0, 1]. :func:`fuse_colour` applies any of them to a grey
-image and a colour-mapped (PET/SPECT) RGB image through the luminance channel.
+Each maps two registered grey ``(H, W)`` images of one shape in [0, 1] (else ValueError) to a fused one in [0, 1].
 """
 
 from __future__ import annotations
@@ -32,7 +27,7 @@ def _check_grey(img: np.ndarray, label: str) -> np.ndarray:
 
 
 def _check_unit(arr: np.ndarray, label: str) -> np.ndarray:
-    """Return ``arr`` as float64 after checking it is finite and within [0, 1]."""
+    """``arr`` as float64, checked non-empty, finite and within [0, 1]."""
     if arr.size == 0:
         raise ValueError(f"{label} is empty")
     out = arr.astype(np.float64)
@@ -56,45 +51,19 @@ def _max_abs(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def average(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pixel-wise mean ``F = (A + B) / 2``.
-
-    Parameters
-    ----------
-    a, b : ndarray, shape (H, W)
-        Registered grey source images in [0, 1].
-
-    Returns
-    -------
-    ndarray, shape (H, W)
-        Fused image in [0, 1].
-    """
+    """Pixel-wise mean ``F = (A + B) / 2``."""
     a, b = _check_pair(a, b)
     return (a + b) / 2.0
 
 
 def maximum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pixel-wise maximum ``F = max(A, B)``.
-
-    Parameters
-    ----------
-    a, b : ndarray, shape (H, W)
-        Registered grey source images in [0, 1].
-
-    Returns
-    -------
-    ndarray, shape (H, W)
-        Fused image in [0, 1].
-    """
+    """Pixel-wise maximum ``F = max(A, B)``."""
     a, b = _check_pair(a, b)
     return np.maximum(a, b)
 
 
 def _lp_decompose(img: np.ndarray, levels: int) -> list[np.ndarray]:
-    """Laplacian pyramid ``[L_0, ..., L_{levels-2}, G_{levels-1}]`` (fine to coarse).
-
-    ``G_{k+1} = reduce(G_k)`` (Gaussian smoothing and 2x down-sampling) and
-    ``L_k = G_k - expand(G_{k+1})``; the last entry is the low-pass base.
-    """
+    """Laplacian pyramid ``[L_0, ..., L_{levels-2}, G_{levels-1}]``, fine to coarse, base last."""
     if levels < 1:
         raise ValueError(f"levels must be >= 1, got {levels}")
     pyramid = []
@@ -128,63 +97,23 @@ def _lp_fuse(a: np.ndarray, b: np.ndarray, levels: int, fuse_base: FusionFn) -> 
 
 
 def laplacian_pyramid(a: np.ndarray, b: np.ndarray, levels: int = 4) -> np.ndarray:
-    """Laplacian-pyramid fusion (Burt & Adelson 1983 pyramid).
-
-    Each source is split into ``levels - 1`` band-pass levels
-    ``L_k = G_k - expand(G_{k+1})`` and a low-pass base ``G_{levels-1}``, with
-    ``G_{k+1}`` the Gaussian-smoothed, 2x down-sampled ``G_k``
-    (:func:`skimage.transform.pyramid_reduce`) and ``expand`` a bilinear resize.
-    Band-pass levels are fused by max-abs selection ``L_F = L_A if |L_A| >= |L_B|
-    else L_B``, the base by averaging; the pyramid is then collapsed, which inverts
-    the decomposition exactly.
-
-    Parameters
-    ----------
-    a, b : ndarray, shape (H, W)
-        Registered grey source images in [0, 1].
-    levels : int
-        Pyramid levels including the base (>= 1; 1 is plain averaging).
-
-    Returns
-    -------
-    ndarray, shape (H, W)
-        Fused image, clipped to [0, 1].
+    """Laplacian-pyramid fusion: max-abs band-pass levels, averaged base; ``levels`` counts the base (>= 1).
 
     References
     ----------
-    Burt, P. J. & Adelson, E. H. (1983), "The Laplacian pyramid as a compact image
-    code", IEEE Trans. Communications 31(4), 532-540.
+    Burt, P. J. & Adelson, E. H. (1983), "The Laplacian pyramid as a compact image code", IEEE Trans. Commun. 31(4), 532-540.
     """
     a, b = _check_pair(a, b)
     return _lp_fuse(a, b, levels, lambda x, y: (x + y) / 2.0)
 
 
 def dwt(a: np.ndarray, b: np.ndarray, wavelet: str = "db2", level: int = 3) -> np.ndarray:
-    """Discrete-wavelet-transform fusion.
-
-    Both sources are decomposed with :func:`pywt.wavedec2` (``level`` levels,
-    symmetric extension); approximation coefficients are averaged, every detail
-    sub-band (horizontal, vertical, diagonal) is fused by max-abs selection, and
-    :func:`pywt.waverec2` gives the fused image (cropped to ``(H, W)``).
-
-    Parameters
-    ----------
-    a, b : ndarray, shape (H, W)
-        Registered grey source images in [0, 1].
-    wavelet : str
-        PyWavelets wavelet name.
-    level : int
-        Decomposition levels (>= 1).
-
-    Returns
-    -------
-    ndarray, shape (H, W)
-        Fused image, clipped to [0, 1].
+    """DWT fusion: averaged approximation, max-abs detail sub-bands; ``wavelet`` a PyWavelets name, ``level >= 1``.
 
     References
     ----------
-    Li, H., Manjunath, B. S. & Mitra, S. K. (1995), "Multisensor image fusion using
-    the wavelet transform", Graphical Models and Image Processing 57(3), 235-245.
+    Li, H., Manjunath, B. S. & Mitra, S. K. (1995), "Multisensor image fusion using the wavelet transform",
+    Graphical Models and Image Processing 57(3), 235-245.
     """
     a, b = _check_pair(a, b)
     if level < 1:
@@ -198,24 +127,9 @@ def dwt(a: np.ndarray, b: np.ndarray, wavelet: str = "db2", level: int = 3) -> n
 
 
 def dct_dictionary(patch: int = 8, atoms_per_axis: int = 16) -> np.ndarray:
-    """Overcomplete separable 2-D DCT dictionary (as used to initialise K-SVD).
+    """Overcomplete separable 2-D DCT dictionary ``(patch**2, atoms_per_axis**2)`` with unit-norm columns.
 
-    The 1-D dictionary has atoms ``cos(pi * n * k / atoms_per_axis)`` for samples
-    ``n = 0..patch-1`` and frequencies ``k = 0..atoms_per_axis-1``; every atom but
-    the constant one has its mean removed, all are unit-norm, and the 2-D dictionary
-    is the Kronecker product of the 1-D one with itself.
-
-    Parameters
-    ----------
-    patch : int
-        Patch side length.
-    atoms_per_axis : int
-        1-D atoms (>= patch for an overcomplete dictionary).
-
-    Returns
-    -------
-    ndarray, shape (patch**2, atoms_per_axis**2)
-        Dictionary with unit-norm columns (default 64 x 256).
+    1-D atoms ``cos(pi n k / atoms_per_axis)``, all but the constant one zero-mean; 2-D atoms are their Kronecker product.
     """
     n = np.arange(patch)[:, None]
     k = np.arange(atoms_per_axis)[None, :]
@@ -226,13 +140,7 @@ def dct_dictionary(patch: int = 8, atoms_per_axis: int = 16) -> np.ndarray:
 
 
 def _sr_fuse(a: np.ndarray, b: np.ndarray, dictionary: np.ndarray, patch: int, tol: float) -> np.ndarray:
-    """Sparse-representation fusion with the max-L1 rule (sliding patches, step 1).
-
-    Each ``patch x patch`` window of both images, minus its mean, is coded by OMP
-    until its residual L2 norm is at most ``tol``; the patch whose code has the larger
-    L1 norm wins (ties go to ``a``) and keeps its own mean. Overlapping fused patches
-    are averaged back into an image.
-    """
+    """Max-L1 sparse-representation fusion of two bands over sliding ``patch x patch`` windows (OMP codes)."""
     if min(a.shape) < patch:
         raise ValueError(
             f"low-pass band {a.shape} is smaller than the {patch}x{patch} patch; use fewer pyramid levels"
@@ -241,8 +149,7 @@ def _sr_fuse(a: np.ndarray, b: np.ndarray, dictionary: np.ndarray, patch: int, t
     pb = extract_patches_2d(b, (patch, patch)).reshape(-1, patch * patch).T
     ma, mb = pa.mean(axis=0), pb.mean(axis=0)
     centred = np.hstack([pa - ma, pb - mb])
-    # Windows already within tolerance (flat background) keep an all-zero code; OMP's
-    # `tol` is the squared residual norm.
+    # Windows already within tolerance keep an all-zero code; OMP's `tol` is the squared residual norm.
     busy = np.sum(centred**2, axis=0) > tol**2
     coef = np.zeros((dictionary.shape[1], centred.shape[1]))
     if busy.any():
@@ -255,48 +162,16 @@ def _sr_fuse(a: np.ndarray, b: np.ndarray, dictionary: np.ndarray, patch: int, t
 
 
 def lp_sr(a: np.ndarray, b: np.ndarray, levels: int = 4, patch: int = 8, tol: float = 0.01) -> np.ndarray:
-    """LP-SR fusion of Liu, Liu & Wang (2015): Laplacian pyramid + sparse representation.
+    """LP-SR fusion: Laplacian pyramid, with the base fused by sparse representation.
 
-    The sources are decomposed into a Laplacian pyramid as in
-    :func:`laplacian_pyramid`. Band-pass levels are fused by max-abs selection.
-    The low-pass base is fused by sparse representation: every ``patch x patch``
-    sliding window (step 1, as in the paper) of both bases has its mean removed and
-    is coded by orthogonal matching pursuit (:func:`sklearn.linear_model.orthogonal_mp`)
-    to a residual L2 norm <= ``tol``; per window the code with the larger L1 norm is
-    kept together with its source's mean (max-L1 rule), and the fused windows are
-    averaged where they overlap. Collapsing the pyramid gives the fused image.
-
-    Dictionary choice: the paper learns its dictionary with K-SVD on natural-image
-    patches. Here a fixed overcomplete 2-D DCT dictionary (:func:`dct_dictionary`,
-    8x8 patches, 256 atoms; the usual K-SVD initialisation) is used instead, so the
-    method is deterministic and needs no training data. With the base band only
-    ``H / 2**(levels-1)`` pixels on a side (32x32 for a 256x256 image), step-1
-    windows stay fast.
-
-    Parameters
-    ----------
-    a, b : ndarray, shape (H, W)
-        Registered grey source images in [0, 1].
-    levels : int
-        Pyramid levels including the base (>= 1); lowered automatically for small
-        images so the base stays at least ``patch`` pixels on a side.
-    patch : int
-        Side of the square sparse-coding windows (the dictionary is ``patch**2 x
-        (2 * patch)**2``).
-    tol : float
-        Target residual L2 norm per mean-removed window, in [0, 1] intensity units
-        (0.01 over 64 pixels is an RMS error of 0.00125, a third of a grey level).
-
-    Returns
-    -------
-    ndarray, shape (H, W)
-        Fused image, clipped to [0, 1].
+    Band-pass levels take max-abs; each sliding ``patch x patch`` base window, mean removed, is OMP-coded to residual
+    L2 norm ``tol`` (> 0, in [0, 1] units) and the code with the larger L1 norm wins. ``levels`` is lowered so the base
+    stays at least ``patch`` wide. Deviation: a fixed DCT dictionary (:func:`dct_dictionary`), not a K-SVD-learned one.
 
     References
     ----------
-    Liu, Y., Liu, S. & Wang, Z. (2015), "A general framework for image fusion based
-    on multi-scale transform and sparse representation", Information Fusion 24,
-    147-164.
+    Liu, Y., Liu, S. & Wang, Z. (2015), "A general framework for image fusion based on multi-scale transform and
+    sparse representation", Information Fusion 24, 147-164.
     """
     a, b = _check_pair(a, b)
     if not tol > 0:
@@ -309,27 +184,10 @@ def lp_sr(a: np.ndarray, b: np.ndarray, levels: int = 4, patch: int = 8, tol: fl
 
 
 def fuse_colour(fn: FusionFn, grey: np.ndarray, rgb: np.ndarray) -> np.ndarray:
-    """Fuse a grey image with a colour-mapped RGB image (PET/SPECT) on luminance.
+    """Fuse a grey ``(H, W)`` and a colour-mapped RGB ``(H, W, 3)`` image (PET/SPECT), both in [0, 1], on YCbCr luminance.
 
-    The RGB image is converted to YCbCr (:func:`skimage.color.rgb2ycbcr`, ITU-R
-    BT.601, Y in [16, 235]); its luminance, rescaled to [0, 1], is fused with
-    ``grey`` by ``fn(grey, Y)``; the fused luminance replaces Y, the chroma (Cb, Cr)
-    is kept, and the result is converted back to RGB and clipped to [0, 1].
-
-    Parameters
-    ----------
-    fn : callable
-        Grey fusion method ``fn(a, b) -> fused`` on ``(H, W)`` arrays in [0, 1],
-        e.g. a value of :data:`ivan_core.baselines.fusion.METHODS`.
-    grey : ndarray, shape (H, W)
-        Grey source (e.g. MRI) in [0, 1].
-    rgb : ndarray, shape (H, W, 3)
-        Colour source (e.g. PET) in [0, 1].
-
-    Returns
-    -------
-    ndarray, shape (H, W, 3)
-        Fused colour image in [0, 1].
+    ``fn(grey, Y)`` is any grey method (e.g. a value of :data:`~ivan_core.baselines.fusion.METHODS`); the chroma is
+    kept. Returns the fused ``(H, W, 3)`` image in [0, 1].
     """
     grey = _check_grey(grey, "grey")
     rgb = np.asarray(rgb)

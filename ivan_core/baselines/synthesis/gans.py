@@ -1,57 +1,6 @@
-"""Adversarial synthesis baselines of the paper's Table I: pix2pix, CycleGAN and Hi-Net.
+"""Adversarial synthesis baselines: pix2pix, CycleGAN and Hi-Net, scaled down and trained like the U-Net baseline.
 
-Each is trained like :class:`~ivan_core.baselines.synthesis.unet.UNetBaseline`, and so like iVAN: the same
-training subjects, random crops and augmentation (:class:`~ivan_core.core.training.pairs.TaskDataset`),
-the same batches (:func:`~ivan_core.core.training.loader`), the same number of optimiser steps
-(``epochs`` x :func:`~ivan_core.core.training.steps_per_epoch`) and the same learning-rate schedule
-(Adam at ``lr``, multiplied by ``lr_gamma`` every ``lr_step`` epochs). A step here is one update
-of the generator(s) *and* one of the discriminator(s), so a step costs more than a U-Net step.
-They read only the :class:`~ivan_core.core.training.TrainConfig` fields in :data:`FIT_SETTINGS`;
-their losses are fixed by their papers (L1 and an adversarial term), so ``TrainConfig.norm`` is
-not read.
-
-All three share one training loop (:class:`AdversarialBaseline`) and differ in their networks and
-losses:
-
-=========  =========================================  ====================================================
-method     generator                                  loss of the generator(s)
-=========  =========================================  ====================================================
-pix2pix    the U-Net baseline's :class:`BasicUNet`    BCE GAN (PatchGAN conditioned on X) + 100 L1
-CycleGAN   two BasicUNets, X -> Y and Y -> X          LSGAN both ways + 10 cycle L1 (+ 5 identity L1 where
-                                                      X and Y have as many channels); **unpaired** batches
-Hi-Net     one encoder per input modality, a          LSGAN (unconditional PatchGAN) + 100 L1 + 20 L1
-           mixed-fusion network, a decoder            reconstruction of every input by its own branch
-=========  =========================================  ====================================================
-
-Deviations common to all three, for the tutorial's CPU budget and for a like-for-like table:
-
-* networks are scaled down (generator widths of the U-Net baseline, :data:`~ivan_core.baselines.synthesis.unet.FEATURES`,
-  about 125k parameters per generator; PatchGAN discriminators start at 8 channels, about 44k parameters,
-  the papers' at 64, 2.8M);
-* they train on ``48 x 48`` crops (the profile's ``patch``) for the profile's steps (tutorial:
-  150 epochs x 20 steps of batch 8, 3000 steps), not for the papers' budgets (pix2pix and CycleGAN:
-  about 200 epochs of whole 256 x 256 images at batch 1; Hi-Net's code: 400 epochs of whole slices);
-* Adam's learning rate and schedule are the profile's (tutorial: 1e-3, halved every 50 epochs), the
-  papers use 2e-4 (pix2pix, CycleGAN; constant, then linearly to 0) and 1e-3 (Hi-Net's code); the
-  betas are the papers' ``(0.5, 0.999)``;
-* generators end in a linear layer, not ``tanh`` (images are in ``[0, 1]`` here, as for the other
-  baselines, whose predictions are not clipped either) and use batch norm with running statistics at
-  test time (the U-Net's reason: a training crop's statistics differ from a whole slice's; pix2pix
-  used test-batch statistics and dropout at test time, CycleGAN instance norm);
-* no dropout in the generators (pix2pix's noise source), so the only randomness is the seed's.
-
-Every method is deterministic given ``TrainConfig.seed`` (and the ``seed`` of the starting weights)
-on one device.
-
-References
-----------
-.. [1] P. Isola, J.-Y. Zhu, T. Zhou, A. A. Efros, "Image-to-image translation with conditional
-   adversarial networks", CVPR 2017 (pix2pix).
-.. [2] J.-Y. Zhu, T. Park, P. Isola, A. A. Efros, "Unpaired image-to-image translation using
-   cycle-consistent adversarial networks", ICCV 2017 (CycleGAN).
-.. [3] T. Zhou, H. Fu, G. Chen, J. Shen, L. Shao, "Hi-Net: hybrid-fusion network for multi-modal MR
-   image synthesis", IEEE Trans. Med. Imaging 39(9):2772-2781, 2020; the authors' code,
-   https://github.com/taozh2017/HiNet.
+They share one training loop (:class:`AdversarialBaseline`) and differ in their networks and losses.
 """
 
 from __future__ import annotations
@@ -77,29 +26,24 @@ from ivan_core.core.training.checkpoint import atomic_save, safe_load
 from ivan_core.core.training.device import pick_device
 from ivan_core.core.training.pairs import TaskDataset
 
-#: The :class:`~ivan_core.core.training.TrainConfig` fields :meth:`AdversarialBaseline.fit` reads (its
-#: weights depend on these, the data, the crop and :meth:`~AdversarialBaseline.describe`; all its
-#: cache key holds). Unlike the U-Net's, ``norm`` is not among them: the losses are the papers'.
+#: The :class:`~ivan_core.core.training.TrainConfig` fields :meth:`AdversarialBaseline.fit` reads (not ``norm``: fixed losses).
 FIT_SETTINGS = ("epochs", "batch_size", "lr", "lr_step", "lr_gamma", "seed", "max_steps_per_epoch")
 #: Adam's ``(beta1, beta2)`` of all three papers.
 BETAS = (0.5, 0.999)
-#: Channels of a PatchGAN's first layer (the papers: 64), doubled at each of its layers: 44k parameters
-#: for 8, about a third of a generator's, as pix2pix's 2.8M discriminator is of its 54M generator.
+#: Channels of a PatchGAN's first layer (the papers: 64), doubled at each of its layers.
 DISC_CHANNELS = 8
-#: Strided layers of a PatchGAN after its first: 3 is pix2pix's 70 x 70 discriminator
-#: (:class:`monai.networks.nets.PatchDiscriminator` with ``num_layers_d=3``). Crops need a side of
-#: at least 32 for it.
+#: Strided layers of a PatchGAN after its first (3: pix2pix's 70 x 70 discriminator); crops need a side >= 32.
 DISC_LAYERS = 3
 #: Hi-Net's width of its first level (the authors' code: 32), doubled at every level.
 HINET_FEATURES = 8
 #: Hi-Net's levels (2x poolings before its bottleneck; the authors' code: 3).
 HINET_LEVELS = 3
-#: Offset of the seed of CycleGAN's Y stream (its own crops, augmentation and order) from ``TrainConfig.seed``.
+#: Offset of the seed of CycleGAN's Y stream from ``TrainConfig.seed``.
 UNPAIRED_SEED = 7_919
 
 
 def _as_plain(value: Any) -> Any:
-    """``value`` as JSON gives it back (tuples become lists), for :meth:`AdversarialBaseline.describe`."""
+    """``value`` round-tripped through JSON (tuples become lists), for :meth:`AdversarialBaseline.describe`."""
     return json.loads(json.dumps(value))
 
 
@@ -135,20 +79,9 @@ def _bce(scores: torch.Tensor, real: bool) -> torch.Tensor:
 
 def unpaired_batches(x_set: TaskDataset, y_set: TaskDataset, config: TrainConfig, epoch: int
                      ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """Batches ``(x, y)`` whose ``y`` does not belong to ``x``: CycleGAN's unpaired training data.
+    """CycleGAN's unpaired batches: packed inputs ``x`` and packed targets ``y`` ``(B, C, H, W)`` of other slices.
 
-    ``x`` is a batch of :func:`~ivan_core.core.training.loader` over ``x_set`` (the packed inputs of its
-    pairs, their targets dropped); ``y`` the packed targets of a batch of another loader over
-    ``y_set``, shuffled with ``config.seed + UNPAIRED_SEED``. With ``y_set`` a
-    :class:`~ivan_core.core.training.pairs.TaskDataset` of the same subjects with another seed, the
-    ``y`` of a step are other slices (in another order), cropped and augmented otherwise, so the
-    network never sees which slices pair. Both depend only on the seeds and ``epoch``.
-
-    Yields
-    ------
-    x, y : Tensor
-        ``(B, C, H, W)`` each, packed as :meth:`~ivan_core.core.tasks.Task.pack_x` and
-        :meth:`~ivan_core.core.tasks.Task.pack_y`.
+    ``y`` comes from a loader over ``y_set`` seeded ``config.seed + UNPAIRED_SEED``; both depend only on the seeds and ``epoch``.
     """
     y_config = replace(config, seed=config.seed + UNPAIRED_SEED)
     for (x, _), (_, y) in zip(loader(x_set, config, epoch), loader(y_set, y_config, epoch)):
@@ -156,12 +89,9 @@ def unpaired_batches(x_set: TaskDataset, y_set: TaskDataset, config: TrainConfig
 
 
 class ImagePool:
-    """CycleGAN's history of generated images (Shrivastava et al. 2017, as in [2]_ Sec. 4).
+    """CycleGAN's history of generated images (Shrivastava et al. 2017); ``size=0`` passes images through.
 
-    Until ``size`` images are stored, each query stores and returns the new images; then each new
-    image is, with probability 1/2, swapped for a random stored one (which is returned in its
-    place) and otherwise returned as it is. ``size=0`` returns the images unchanged. Its draws come
-    from its own generator, seeded by ``seed``.
+    Once full, each new image is, with probability 1/2, swapped for a random stored one; draws use its own ``seed``.
     """
 
     def __init__(self, size: int = 50, seed: int = 0):
@@ -188,13 +118,12 @@ class ImagePool:
 
 
 class AdversarialBaseline:
-    """The training loop, prediction and files shared by :class:`Pix2Pix`, :class:`CycleGAN` and :class:`HiNet`.
+    """Training loop, prediction and files shared by :class:`Pix2Pix`, :class:`CycleGAN` and :class:`HiNet`.
 
-    A subclass builds its networks (:meth:`_build`), maps packed inputs to its outputs
-    (:meth:`_generate`) and gives its losses (:meth:`_generator_forward`, :meth:`_generator_loss`,
-    :meth:`_discriminator_loss`). One training step: the generators' forward pass, then one Adam
-    step of the generators (the discriminators frozen) and one of the discriminators on the
-    detached outputs; ``discriminator_first`` swaps the two updates (pix2pix's order).
+    A subclass builds its networks (:meth:`_build`) and gives :meth:`_generate` and its losses. A step updates the
+    generators (discriminators frozen), then the discriminators on detached outputs (the reverse if
+    ``discriminator_first``). Deviations common to all three: smaller networks, crops and budgets than the papers,
+    linear outputs, batch norm with running statistics, no dropout. Deterministic given the seeds on one device.
 
     Parameters
     ----------
@@ -204,15 +133,10 @@ class AdversarialBaseline:
 
     Attributes
     ----------
-    generators, discriminators : torch.nn.ModuleDict
-    in_channels, out_channels : int
-        Channels of the task's distinct inputs and outputs (``t1pd_to_t2``: 2 and 1).
     steps, seconds : int, float
-        Optimiser steps taken (one generator and one discriminator update each) and the
-        wall-clock seconds they took (after :meth:`fit`).
+        Optimiser steps taken and their wall-clock seconds (after :meth:`fit`).
     history : list of dict
-        One row per epoch: ``epoch``, ``steps``, ``seconds``, ``lr`` and the mean of every loss
-        term over its steps (``generator`` and ``discriminator`` the totals minimised).
+        Per epoch: ``epoch``, ``steps``, ``seconds``, ``lr`` and the mean of every loss term.
     """
 
     #: The method's name in tables and cache folders.
@@ -273,7 +197,7 @@ class AdversarialBaseline:
     # ---- shared ---------------------------------------------------------------------------------
 
     def _inputs(self, x: torch.Tensor) -> torch.Tensor:
-        """Packed ``X`` to its distinct inputs, ``(B, in_channels, H, W)`` (copies of a repeated one averaged)."""
+        """Packed ``X`` to its distinct inputs ``(B, in_channels, H, W)``."""
         return torch.cat(list(self.task.unpack_x(x).values()), dim=1)
 
     def _target(self, y: torch.Tensor) -> torch.Tensor:
@@ -286,8 +210,7 @@ class AdversarialBaseline:
                 for group in (self.generators, self.discriminators) for name, module in group.items()}
 
     def save(self, path: str | Path) -> Path:
-        """Write every network's weights, ``steps``, ``seconds``, ``history`` and :meth:`describe`
-        atomically (a weights-only file)."""
+        """Write every network's weights, ``steps``, ``seconds``, ``history`` and :meth:`describe` atomically."""
         def cpu(module: nn.Module) -> dict[str, torch.Tensor]:
             return {k: v.detach().cpu() for k, v in module.state_dict().items()}
 
@@ -339,26 +262,9 @@ class AdversarialBaseline:
 
     def fit(self, subjects: Sequence[Subject], config: TrainConfig, patch: int | None,
             device: str | torch.device | None = None, progress: bool = True) -> AdversarialBaseline:
-        """Train with ``config``'s epochs, steps per epoch, batch, lr schedule and seed.
+        """Train with ``config``'s :data:`FIT_SETTINGS` on ``patch`` crops (None: whole slices; >= 32 for the default PatchGAN).
 
-        Parameters
-        ----------
-        subjects : sequence of Subject
-            The training subjects (each with the task's modalities).
-        config : TrainConfig
-            Only :data:`FIT_SETTINGS` are read.
-        patch : int, optional
-            Side of the random training crops (None: whole slices); at least 32 with the
-            default discriminators.
-        device : str or torch.device, optional
-            Default: CUDA when available, else the CPU.
-        progress : bool
-            Show a tqdm bar with the running losses.
-
-        Returns
-        -------
-        self
-            Trained, in eval mode, with ``steps``, ``seconds`` and ``history`` set.
+        ``device`` defaults to CUDA when available; ``progress`` shows a tqdm bar. Returns ``self``, trained, in eval mode.
         """
         device = pick_device(device)
         torch.manual_seed(config.seed)
@@ -396,58 +302,35 @@ class AdversarialBaseline:
         return self
 
     def predict(self, subject: Subject, batch_size: int = 8) -> dict[str, np.ndarray]:
-        """Every output of the task for every slice of ``subject`` (unclipped).
-
-        Returns
-        -------
-        dict
-            ``{modality: (S, H, W) array}`` (``(S, H, W, 3)`` for a colour output), ``S`` the
-            subject's slices.
-        """
+        """Every output for every slice of ``subject``, unclipped: ``{modality: (S, H, W)}``, ``(S, H, W, 3)`` if colour."""
         self.generators.eval()
         return predict_slices(self._generate, self.task, subject, next(self.generators.parameters()).device,
                               batch_size)
 
 
 class Pix2Pix(AdversarialBaseline):
-    """pix2pix [1]_: the U-Net baseline's network trained with a conditional PatchGAN and L1.
+    """pix2pix: the U-Net baseline's network trained with a conditional PatchGAN and L1.
 
-    Generator ``G``: :class:`monai.networks.nets.BasicUNet` from the packed ``X`` ``(B, C, H, W)``
-    to ``(B, out_channels, H, W)``, exactly the network of
-    :class:`~ivan_core.baselines.synthesis.unet.UNetBaseline` (same widths and norm, same starting weights
-    for the same seed), so the two rows of a table differ only in the loss. Discriminator ``D``:
-    :class:`monai.networks.nets.PatchDiscriminator` on the distinct inputs concatenated with an
-    output, ``(B, in_channels + out_channels, h, w)`` -> patch logits ``(B, 1, h', w')``
-    (``h' = 4`` for ``h = 48``).
-
-    Losses (pix2pix's ``vanilla`` GAN, λ_L1 = 100), per step, ``D`` first::
-
-        L_D = 1/2 [BCE(D(x, y), 1) + BCE(D(x, G(x)), 0)]
-        L_G = BCE(D(x, G(x)), 1) + 100 |G(x) - y|_1
+    ``L_D = 1/2 [BCE(D(x, y), 1) + BCE(D(x, G(x)), 0)]`` (updated first), ``L_G = BCE(D(x, G(x)), 1) + l1_weight |G(x) - y|_1``,
+    with ``D`` conditioned on the distinct inputs. ``G`` equals :class:`~ivan_core.baselines.synthesis.unet.UNetBaseline`'s
+    network for the same seed, so the two differ only in the loss.
 
     Parameters
     ----------
     task : Task or str
-    features : tuple of int
-        Widths of the BasicUNet (default the U-Net baseline's, about 125k parameters; pix2pix's
-        U-Net-256 has 54M); sides must be multiples of 16.
-    norm : str or tuple
-        Its normalisation (batch norm, as the U-Net baseline and pix2pix).
+    features, norm
+        BasicUNet widths (sides must be multiples of 16) and normalisation; default the U-Net baseline's.
     disc_channels, disc_layers : int
-        PatchGAN width and depth (pix2pix: 64 and 3, a 70 x 70 receptive field; here 8 and 3,
-        about 44k parameters).
+        PatchGAN width and depth.
     l1_weight : float
-        λ_L1 (pix2pix: 100).
+        L1 weight (pix2pix: 100).
     seed : int
         Seed of the starting weights.
 
-    Notes
-    -----
-    Deviations from [1]_ besides those in :mod:`ivan_core.baselines.synthesis.gans`: ``D`` is conditioned
-    on the distinct inputs (T1 once, not the packed ``(T1, T1)``); the BasicUNet has four
-    poolings and two convolutions per level where pix2pix's U-Net has eight poolings of one
-    4 x 4 strided convolution each; its starting weights are PyTorch's defaults, not N(0, 0.02)
-    (MONAI's PatchGAN does start from N(0, 0.02)).
+    References
+    ----------
+    Isola, P., Zhu, J.-Y., Zhou, T. & Efros, A. A. (2017), "Image-to-image translation with conditional adversarial
+    networks", CVPR.
     """
 
     name = "pix2pix"
@@ -493,50 +376,30 @@ class Pix2Pix(AdversarialBaseline):
 
 
 class CycleGAN(AdversarialBaseline):
-    """CycleGAN [2]_: two generators and two discriminators trained on unpaired batches.
+    """CycleGAN: generators ``G: X -> Y``, ``F: Y -> X`` and PatchGANs ``D_Y``, ``D_X`` on unpaired batches; predicts with ``G``.
 
-    Domains: ``X`` the task's distinct inputs ``(B, in_channels, H, W)`` (T1; or T1 and PD as
-    two channels of one image), ``Y`` its outputs ``(B, out_channels, H, W)`` (T2). Generators
-    ``G: X -> Y`` and ``F: Y -> X`` are :class:`monai.networks.nets.BasicUNet` of the U-Net
-    baseline's widths; discriminators ``D_Y`` and ``D_X`` unconditional
-    :class:`monai.networks.nets.PatchDiscriminator`. Each step sees a batch of ``X`` crops and a
-    batch of ``Y`` crops of other slices in another order (:func:`unpaired_batches`): it never
-    sees which slices pair. Prediction is ``G``.
-
-    Losses (LSGAN, λ_cyc = 10, identity weight 0.5 λ_cyc as the authors' code), ``G``/``F`` first::
-
-        L_G = (D_Y(G(x)) - 1)^2 + (D_X(F(y)) - 1)^2
-              + 10 (|F(G(x)) - x|_1 + |G(F(y)) - y|_1)
-              + 5 (|G(y) - y|_1 + |F(x) - x|_1)          # only when in_channels == out_channels
-        L_D = 1/2 [(D_Y(y) - 1)^2 + D_Y(pool_Y(G(x)))^2] + 1/2 [(D_X(x) - 1)^2 + D_X(pool_X(F(y)))^2]
-
-    The identity term needs ``G`` to accept a ``Y`` image and ``F`` an ``X`` image, so it is used
-    for T1 -> T2 (1 and 1 channel) and dropped for T1 + PD -> T2 (2 and 1 channels): see
-    :attr:`uses_identity`. The pools hold 50 past outputs each (:class:`ImagePool`).
+    LSGAN losses plus cycle L1 (``cycle_weight``) and identity L1 (``cycle_weight * identity_weight``, only where ``X``
+    and ``Y`` have as many channels: :attr:`uses_identity`); fakes reach the discriminators through :class:`ImagePool`.
+    Deviation: U-Net generators (the paper's are ResNets).
 
     Parameters
     ----------
     task : Task or str
-    features : tuple of int
-        Widths of both BasicUNets (default the U-Net baseline's); sides must be multiples of 16.
-    norm : str or tuple
-        The generators' normalisation.
+    features, norm
+        BasicUNet widths (sides must be multiples of 16) and normalisation of both generators.
     disc_channels, disc_layers : int
-        PatchGAN width and depth of both discriminators.
+        PatchGAN width and depth.
     cycle_weight, identity_weight : float
-        λ_cyc (10) and the identity weight relative to it (0.5).
+        Cycle-loss weight (10) and identity weight relative to it (0.5).
     pool_size : int
-        Images in each history pool (50; 0 switches the pools off).
+        Images in each history pool (0 switches the pools off).
     seed : int
         Seed of the starting weights.
 
-    Notes
-    -----
-    Deviations from [2]_ besides those in :mod:`ivan_core.baselines.synthesis.gans`: U-Net generators (the
-    paper's are ResNets of 9 residual blocks with instance norm; its code offers U-Nets too), so all
-    generators of the table are one architecture; both ``Y`` and ``X`` batches are crops of the
-    same training subjects (unpaired by slice, crop and augmentation, not by subject); both
-    discriminators share one Adam optimiser (the same as two, Adam being per parameter).
+    References
+    ----------
+    Zhu, J.-Y., Park, T., Isola, P. & Efros, A. A. (2017), "Unpaired image-to-image translation using
+    cycle-consistent adversarial networks", ICCV.
     """
 
     name = "CycleGAN"
@@ -552,7 +415,7 @@ class CycleGAN(AdversarialBaseline):
 
     @property
     def uses_identity(self) -> bool:
-        """Whether the identity term is in the loss: only when ``X`` and ``Y`` have as many channels."""
+        """Whether the identity term is in the loss (only when ``X`` and ``Y`` have as many channels)."""
         return self.identity_weight > 0 and self.in_channels == self.out_channels
 
     def _build(self) -> tuple[dict[str, nn.Module], dict[str, nn.Module]]:
@@ -622,14 +485,9 @@ def _conv_block(in_channels: int, out_channels: int, act: nn.Module) -> nn.Seque
 
 
 class MixedFusionBlock(nn.Module):
-    """Hi-Net's mixed fusion block (MFB): fuse the branches' features of one level, and the level above.
+    """Hi-Net's mixed fusion block: convolves the branches' element-wise sum, product and max, then joins the level above.
 
-    The features of the ``n`` modality branches, each ``(B, c, h, w)``, are combined element-wise
-    by their sum, product and maximum over the branches; the three, concatenated ``(B, 3c, h, w)``,
-    go through a 3 x 3 convolution to ``c`` channels; that, concatenated with the (pooled) output
-    of the previous level's block when there is one, through a second one to ``out_channels``.
-    With one branch the three are the branch's features themselves (one input is supported, but
-    then nothing is fused: the block is two convolutions).
+    ``forward(features, previous)``: ``n`` branch tensors ``(B, c, h, w)`` and, if any, the previous block's pooled output.
     """
 
     def __init__(self, channels: int, out_channels: int, previous: int = 0):
@@ -666,7 +524,7 @@ class _Encoder(nn.Module):
 
 
 class _Reconstructor(nn.Module):
-    """One modality's decoder: from its encoder's deepest (pooled) features back to the modality, no skips."""
+    """One modality's decoder: from its encoder's deepest features back to the modality, no skips."""
 
     def __init__(self, widths: Sequence[int], out_channels: int):
         super().__init__()
@@ -682,33 +540,18 @@ class _Reconstructor(nn.Module):
 
 
 class HiNetGenerator(nn.Module):
-    """Hi-Net's generator [3]_: modality-specific networks, a fusion network, a synthesis decoder.
+    """Hi-Net's generator: one encoder per input modality, a mixed-fusion block per level, a synthesis decoder.
+
+    ``forward(inputs)`` maps one ``(B, c_m, H, W)`` tensor per branch (``H, W >= 2**levels``) to
+    ``(synthesis (B, out_channels, H, W), [reconstruction of each input by its own branch])``.
 
     Parameters
     ----------
     in_channels : sequence of int
-        Channels of each input modality (one branch each: ``(1, 1)`` for T1 and PD, ``(1,)`` for T1).
+        Channels of each input modality (one branch each).
     out_channels : int
-    features : int
-        Width of the first level, doubled at each level (``features * 2**i``); the bottleneck
-        has twice the last level's.
-    levels : int
-        Levels (2 x 2 poolings before the bottleneck).
-
-    Notes
-    -----
-    ``forward(inputs)`` takes a list of ``(B, c_m, H, W)`` tensors, one per branch, and returns
-    ``(synthesis (B, out_channels, H, W), [reconstruction (B, c_m, H, W) of each input])``. Any
-    ``H, W`` of at least ``2**levels`` works (upsampling goes to the skip's size).
-
-    * Modality-specific network (one per input): an encoder (per level two 3 x 3 conv, batch norm,
-      LeakyReLU 0.2, then max pooling) and a decoder that reconstructs the input from the encoder's
-      deepest features without skips (trained by the reconstruction term of the loss).
-    * Fusion network: at every level a :class:`MixedFusionBlock` of the encoders' features of that
-      level and the pooled output of the block above (hierarchical), and a bottleneck convolution
-      after the last.
-    * Synthesis network: a decoder (nearest upsampling, concatenation with the fusion block of that
-      level, two conv-BN-ReLU) and a 1 x 1 convolution to the output, linear.
+    features, levels : int
+        Width of the first level (doubled per level) and number of 2 x 2 poolings before the bottleneck.
     """
 
     def __init__(self, in_channels: Sequence[int], out_channels: int, features: int = HINET_FEATURES,
@@ -741,27 +584,17 @@ class HiNetGenerator(nn.Module):
 
 
 class HiNet(AdversarialBaseline):
-    """Hi-Net [3]_: modality-specific encoders, mixed fusion, a decoder; L1 with reconstruction and a GAN.
+    """Hi-Net: modality-specific encoders, mixed fusion and a decoder, trained with L1, reconstruction L1 and an LSGAN.
 
-    Generator: :class:`HiNetGenerator` with one branch per distinct input modality (T1 and PD for
-    ``t1pd_to_t2``); discriminator an unconditional :class:`monai.networks.nets.PatchDiscriminator`
-    on the output ``(B, out_channels, h, w)``. Per step, the generator first (as the authors' code)::
-
-        L_G = (D(G(x)) - 1)^2 + 100 |G(x) - y|_1 + 20 sum_m |R_m(x_m) - x_m|_1
-        L_D = 1/2 [(D(y) - 1)^2 + D(G(x))^2]
-
-    with ``R_m`` the reconstruction of input ``m`` by its own branch.
+    ``L_G = (D(G(x)) - 1)^2 + l1_weight |G(x) - y|_1 + reconstruction_weight sum_m |R_m(x_m) - x_m|_1`` with an
+    unconditional PatchGAN ``D``, loss weights as in the authors' code. With one input the fusion blocks fuse nothing.
+    Deviations: smaller widths, fusion-block skips, a 4 x 4 PatchGAN, linear outputs, step lr decay.
 
     Parameters
     ----------
     task : Task or str
-        Any task; with one distinct input (``t1_to_t2``) the network has one branch and its
-        fusion blocks fuse nothing (Hi-Net is a multi-input method: the paper has no one-input
-        form; this one is supported so the T1 -> T2 column of Table I can have a Hi-Net row,
-        which is then an encoder-decoder with an auxiliary autoencoder).
     features, levels : int
-        Width of the first level and number of levels (the authors' code: 32 and 3; here 8 and 3,
-        147k parameters with one branch, 171k with two).
+        Width of the first level and number of levels (the authors' code: 32 and 3).
     disc_channels, disc_layers : int
         PatchGAN width and depth.
     l1_weight, reconstruction_weight : float
@@ -769,21 +602,10 @@ class HiNet(AdversarialBaseline):
     seed : int
         Seed of the starting weights.
 
-    Notes
-    -----
-    The loss weights (LSGAN adversarial term weight 1, synthesis L1 100, reconstruction L1 20 per
-    input, Adam betas (0.5, 0.999), learning rate 1e-3) are those of the authors' code
-    (``HiNet_SynthModel.py`` and ``config.py`` at https://github.com/taozh2017/HiNet). I could not
-    check from memory the λ values the paper's text gives for its loss; where they differ, the
-    code is followed here.
-
-    Deviations from [3]_ besides those in :mod:`ivan_core.baselines.synthesis.gans`: widths 8/16/32 with a
-    64-channel bottleneck (code: 32/64/128/256); the decoder's skips are the fusion blocks'
-    outputs (the code's decoder fuses the encoders' features again with further mixed fusion
-    blocks); the first fusion block sees unpooled features (the code's sees pooled ones); the
-    discriminator is a 4 x 4-kernel PatchGAN (the code's: four stride-2 3 x 3 convolutions, batch
-    norm, LeakyReLU); outputs are linear (code: ``tanh``); step learning-rate decay (code: linear
-    decay after epoch 100).
+    References
+    ----------
+    Zhou, T., Fu, H., Chen, G., Shen, J. & Shao, L. (2020), "Hi-Net: hybrid-fusion network for multi-modal MR image
+    synthesis", IEEE Trans. Medical Imaging 39(9), 2772-2781; code: https://github.com/taozh2017/HiNet.
     """
 
     name = "Hi-Net"
@@ -835,7 +657,7 @@ class HiNet(AdversarialBaseline):
         return 0.5 * (real + fake), {"d_real": float(real.detach()), "d_fake": float(fake.detach())}
 
 
-#: The methods by the names of the paper's Table I.
+#: The methods by name.
 METHODS: dict[str, type[AdversarialBaseline]] = {"pix2pix": Pix2Pix, "CycleGAN": CycleGAN, "Hi-Net": HiNet}
 
 
@@ -849,7 +671,7 @@ def make_baseline(name: str, task: Task | str, seed: int = 0, **kwargs: Any) -> 
 
 
 def from_describe(task: Task | str, described: dict, seed: int = 0) -> AdversarialBaseline:
-    """The untrained baseline whose :meth:`~AdversarialBaseline.describe` is ``described`` (for a file or a card)."""
+    """The untrained baseline whose :meth:`~AdversarialBaseline.describe` is ``described`` (else ValueError)."""
     name, gen, disc, loss = described["name"], described["generator"], described["discriminator"], described["loss"]
     common = {"disc_channels": disc["channels"], "disc_layers": disc["layers"]}
     if name == "pix2pix":

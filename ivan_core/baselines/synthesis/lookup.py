@@ -1,14 +1,6 @@
-"""Per-pixel synthesis baselines that iVAN has to beat.
+"""Per-pixel synthesis baselines: input copy, linear regression and a lookup table of ``E[Y | X]``.
 
-* :func:`copy_input` - "the output is the input": the first input modality, copied.
-* :class:`LinearBaseline` - per-pixel linear regression from the input modalities'
-  channels (plus a constant) to each output channel, fitted by least squares on the
-  head pixels of the training subjects.
-* :class:`LookupBaseline` - per-pixel *nonlinear* regression: a histogram lookup table of
-  ``E[Y | X]`` over the binned input intensities, fitted on the training subjects. It is
-  the best any method can do that sees one pixel at a time (up to the binning).
-
-The convolutional baseline (a plain U-Net) is :class:`ivan_core.baselines.synthesis.unet.UNetBaseline`.
+The convolutional baseline is :class:`ivan_core.baselines.synthesis.unet.UNetBaseline`.
 """
 
 from __future__ import annotations
@@ -44,14 +36,7 @@ def _features(task: Task, subject: Subject) -> np.ndarray:
 
 
 class LinearBaseline:
-    """Per-pixel linear regression from the task's inputs to its outputs.
-
-    Examples
-    --------
-    >>> model = LinearBaseline(task).fit(train_subjects)  # doctest: +SKIP
-    >>> model.predict(test_subject)["T2"].shape           # doctest: +SKIP
-    (12, 128, 128)
-    """
+    """Per-pixel linear regression (with a constant) from the task's input channels to each output channel."""
 
     def __init__(self, task: Task):
         self.task = task
@@ -66,7 +51,7 @@ class LinearBaseline:
         return self
 
     def predict(self, subject: Subject) -> dict[str, np.ndarray]:
-        """Outputs of ``task`` for every slice of ``subject`` (unclipped; :func:`ivan_core.evaluation.score` clips)."""
+        """Outputs of ``task`` for every slice of ``subject``, unclipped; call :meth:`fit` first (else RuntimeError)."""
         if not self.coef:
             raise RuntimeError("call fit() before predict()")
         feats = _features(self.task, subject)
@@ -79,28 +64,18 @@ class LinearBaseline:
 
 
 class LookupBaseline:
-    """Per-pixel lookup table of ``E[Y | X]``: the mean target of every bin of input intensities.
+    """Per-pixel lookup table of ``E[Y | X]``: the mean target in every joint bin of input intensities.
 
-    Every input channel is cut into ``bins`` equal bins of [0, 1]; the table holds, for each
-    joint bin, the mean of each output channel over the training pixels that fall in it. Bins
-    never seen in training fall back to the global mean. The table has ``bins ** c`` entries for
-    ``c`` input channels: one grey input gives ``bins``, two give ``bins x bins``, a colour input
-    three channels.
+    Each input channel is cut into ``bins`` equal bins of [0, 1], so the table has ``bins ** channels`` entries (at
+    most ``2**24``, else ValueError); bins unseen in training fall back to the global mean.
 
     Parameters
     ----------
     task : Task
     bins : int
-        Bins per input channel (64 by default; with three or more input channels the
-        table grows as ``bins ** channels``, so keep it small there).
+        Bins per input channel (>= 2).
     head_only : bool
-        Fit on the head pixels only (as :class:`LinearBaseline`), or on every pixel.
-
-    Examples
-    --------
-    >>> model = LookupBaseline(task).fit(train_subjects)  # doctest: +SKIP
-    >>> model.predict(test_subject)["T2"].shape           # doctest: +SKIP
-    (12, 128, 128)
+        Fit on the head pixels only, or on every pixel.
     """
 
     def __init__(self, task: Task, bins: int = 64, head_only: bool = False):
@@ -132,7 +107,7 @@ class LookupBaseline:
         return self
 
     def predict(self, subject: Subject) -> dict[str, np.ndarray]:
-        """Outputs of ``task`` for every slice of ``subject``."""
+        """Outputs of ``task`` for every slice of ``subject``; call :meth:`fit` first (else RuntimeError)."""
         if not self.tables:
             raise RuntimeError("call fit() before predict()")
         index = self._index(subject)

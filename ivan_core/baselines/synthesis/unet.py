@@ -1,11 +1,6 @@
-"""A plain, non-invertible convolutional baseline: a U-Net trained like iVAN.
+"""A plain, non-invertible convolutional baseline: MONAI's ``BasicUNet`` trained like iVAN.
 
-It sees the same training subjects, crops, augmentation, batch size, optimiser steps and
-learning-rate schedule as iVAN (:class:`~ivan_core.core.training.TrainConfig`), so a table that
-puts the two side by side compares the networks, not their budgets. The network is MONAI's
-:class:`monai.networks.nets.BasicUNet` (four 2x down- and up-sampling levels with skip
-connections); its input is the packed ``X`` of the task and its output one channel per
-output channel of the task's distinct outputs, fitted by the same L2 (or L1) distance.
+Same subjects, crops, augmentation, batches, steps and lr schedule as iVAN, so tables compare networks, not budgets.
 """
 
 from __future__ import annotations
@@ -29,20 +24,20 @@ from ivan_core.core.training.pairs import TaskDataset, channels_first, channels_
 
 #: Normalisation layers of the U-Net (see :func:`monai.networks.layers.factories.Norm`).
 NORM: str | tuple = "batch"
-#: BasicUNet feature widths: about 125k parameters, the size of a student's "plain U-Net".
+#: BasicUNet feature widths (a small "plain U-Net").
 FEATURES = (8, 8, 16, 32, 64, 8)
 
 
-#: The :class:`~ivan_core.core.training.TrainConfig` fields :meth:`UNetBaseline.fit` reads: all its
-#: weights depend on (with the data, the crop and the architecture), so all its cache key holds.
+#: The :class:`~ivan_core.core.training.TrainConfig` fields :meth:`UNetBaseline.fit` reads (all its cache key holds).
 FIT_SETTINGS = ("epochs", "batch_size", "lr", "lr_step", "lr_gamma", "seed", "max_steps_per_epoch", "norm")
 
 
 def predict_slices(generate: Callable[[torch.Tensor], torch.Tensor], task: Task, subject: Subject,
                    device: torch.device, batch_size: int = 8) -> dict[str, np.ndarray]:
-    """Run ``generate``, a non-invertible map from the task's packed inputs ``(B, C_x, H, W)`` to its
-    distinct outputs stacked along channels, over every slice of ``subject`` on ``device``:
-    ``{modality: (S, H, W)}`` (``(S, H, W, 3)`` for a colour output)."""
+    """Run ``generate`` (packed inputs ``(B, C_x, H, W)`` to stacked distinct outputs) over every slice of ``subject``.
+
+    Returns ``{modality: (S, H, W)}``, ``(S, H, W, 3)`` for a colour output.
+    """
     packed = task.pack_x({m: np.stack([channels_first(s, m) for s in subject[m]]).astype(np.float32)
                           for m in task.inputs})
     with torch.no_grad():
@@ -64,16 +59,15 @@ class UNetBaseline:
     task : Task or str
     features : tuple of int
         Widths of :class:`monai.networks.nets.BasicUNet`; sides must be multiples of 16.
+    norm : str or tuple
+        Its normalisation; batch norm, as a crop's instance statistics differ from a whole slice's.
     seed : int
         Seed of the starting weights (the training seed is ``TrainConfig.seed``).
-    norm : str or tuple
-        Its normalisation. Batch norm by default: MONAI's default instance norm takes its
-        statistics from each image, which differ between a training crop and a whole test slice.
 
     Attributes
     ----------
     steps, seconds : int, float
-        Optimiser steps taken and the wall-clock seconds they took (after :meth:`fit`).
+        Optimiser steps taken and their wall-clock seconds (after :meth:`fit`).
     """
 
     def __init__(self, task: Task | str, features: Sequence[int] = FEATURES, norm: str | tuple = NORM, seed: int = 0):
@@ -98,7 +92,7 @@ class UNetBaseline:
                             "steps": self.steps, "seconds": self.seconds, "describe": self.describe()}, path)
 
     def load(self, path: str | Path) -> UNetBaseline:
-        """Read a file of :meth:`save` (with ``torch.load(..., weights_only=True)``) into this U-Net."""
+        """Read a file of :meth:`save` (``torch.load(..., weights_only=True)``) into this U-Net."""
         data = safe_load(path)
         if data["describe"] != self.describe():
             raise ValueError(f"{path} holds a U-Net {data['describe']}, not {self.describe()}")
@@ -113,7 +107,7 @@ class UNetBaseline:
 
     def fit(self, subjects: Sequence[Subject], config: TrainConfig, patch: int | None,
             device: str | torch.device | None = None, progress: bool = True) -> UNetBaseline:
-        """Train with ``config``'s epochs, steps per epoch, batch, lr schedule, seed and norm."""
+        """Train with ``config``'s :data:`FIT_SETTINGS` on random ``patch`` crops (None: whole slices)."""
         device = pick_device(device)
         torch.manual_seed(config.seed)
         dataset = TaskDataset(subjects, self.task, augment=True, patch=patch, seed=config.seed)

@@ -1,7 +1,4 @@
-"""Training: the loop, the bidirectional loss, (X, Y) pair datasets, checkpoints, model keys, device.
-
->>> from ivan_core.core.training import TrainConfig, train   # doctest: +SKIP
-"""
+"""Training: the loop, the bidirectional loss, pair datasets, checkpoints, model keys, device."""
 
 from ivan_core.core.training.loop import (
     NonFiniteLossError,

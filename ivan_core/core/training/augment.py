@@ -1,9 +1,4 @@
-"""Training-time augmentation: one random right-angle rotation and flip applied to every array of a pair.
-
-The paper augments by rotating training slices. Here a pair is rotated by a multiple of 90 degrees
-(:func:`numpy.rot90`, exact, no interpolation) and flipped left-right with probability 1/2; every
-array of the pair gets the same transform, so registration is kept. Use it on training data only.
-"""
+"""Training-time augmentation: one random right-angle rotation and flip, the same for every array of a pair."""
 
 from __future__ import annotations
 
@@ -16,22 +11,9 @@ ANGLES = (0.0, 90.0, 180.0, 270.0)
 
 
 def augment_slice(arrays: Sequence[np.ndarray], rng: np.random.Generator, flip: bool = True) -> list[np.ndarray]:
-    """Apply one random right-angle rotation (and flip) to every array of a training pair.
-
-    Parameters
-    ----------
-    arrays : sequence of ndarray, each (C, H, W)
-        Registered arrays (input and target channels) sharing ``H, W``.
-    rng : numpy.random.Generator
-        Random source: one draw for the angle, one for the flip.
-    flip : bool
-        Flip left-right with probability 1/2 (after the rotation).
-
-    Returns
-    -------
-    list of ndarray, each (C, H', W')
-        Transformed contiguous copies, same dtype (``H', W'`` swap for odd quarter turns).
-    """
+    """Apply one random right-angle rotation (and, with ``flip``, a left-right flip with probability 1/2) to
+    every ``(C, H, W)`` array of a registered pair; returns contiguous copies (``H, W`` swap on odd quarter turns).
+    Arrays that are not 3-D or differ in ``H, W`` raise ValueError."""
     if not arrays:
         raise ValueError("augment_slice needs at least one array")
     shapes = {a.shape[1:] for a in arrays}

@@ -1,9 +1,5 @@
 """The key of a trained network: everything its weights depend on, as plain data.
-
-It names the folder a trained model is cached in (:func:`ivan_core.tutorial.experiment.model_dir`)
-and is stored on the card of every shipped network (:mod:`ivan_core.store`), so a
-cached or shipped network is reused only for exactly the data and settings it was trained on.
-"""
+It names a cached model's folder and is stored on every shipped network's card (:mod:`ivan_core.store`)."""
 
 from __future__ import annotations
 
@@ -21,22 +17,17 @@ from ivan_core.core.training.losses import ForwardTerm
 #: TrainConfig fields that do not change the trained weights, so not part of a model's key.
 _NOT_IN_WEIGHTS = ("val_every", "reversible", "channels_last", "compile")
 
-#: TrainConfig fields added after networks were shipped, with the value that reproduces those
-#: networks: a field at that value stays out of the key, so the keys (and shipped weights) stay valid.
+#: TrainConfig fields added after networks were shipped: at this value a field stays out of the key.
 _ADDED_LATER = {"max_grad_norm": None}
 
 
 def model_key(task: Task, config: TrainConfig, train: Sequence[Subject], val: Sequence[Subject], patch: int | None,
               forward_loss: ForwardTerm | None = None) -> dict[str, Any]:
-    """Everything a trained network's weights depend on, as plain data.
+    """Everything a trained network's weights depend on; equal keys train the same network.
 
-    The task's layouts, every :class:`~ivan_core.core.training.TrainConfig` field that changes
-    the weights (one added later only when set away from its old behaviour), the training crop
-    size, the forward term with its parameters, and the training and validation subjects by
-    name and fingerprint (:meth:`ivan_core.data.Subject.fingerprint` of the task's modalities: the pixels
-    of real data; a simulated phantom subject's draw and image statistics, so the same phantom simulated
-    under other library versions keeps its key; a fusion label from another teacher is other data).
-    Two calls with equal keys train the same network.
+    Holds the task's layouts, the weight-changing :class:`~ivan_core.core.training.TrainConfig` fields, the crop
+    size, the forward term's key, and the subjects by name and :meth:`~ivan_core.core.subject.Subject.fingerprint`.
+    A ``forward_loss`` that is not a :class:`ForwardTerm` raises TypeError.
     """
     if forward_loss is not None and not isinstance(forward_loss, ForwardTerm):
         raise TypeError("forward_loss must be an ivan_core.core.training.losses.ForwardTerm, whose key names the loss and its "

@@ -1,11 +1,5 @@
-"""Atomic, safely loadable checkpoints and trained-model files.
-
-Everything is written with :func:`torch.save` to a temporary file in the same folder
-and moved into place with :func:`os.replace`, so an interrupted write never leaves a
-half-written file behind. Everything is read with ``torch.load(..., weights_only=True)``,
-which refuses arbitrary pickled objects: only tensors, numbers, strings, lists and
-dicts are stored.
-"""
+"""Atomic, safely loadable checkpoints and trained-model files: writes go through :func:`os.replace`,
+reads use ``weights_only=True``."""
 
 from __future__ import annotations
 
@@ -26,7 +20,8 @@ def atomic_save(obj: Any, path: str | os.PathLike) -> Path:
 
 
 def safe_load(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load a file written by :func:`atomic_save` with ``weights_only=True``."""
+    """Load a file written by :func:`atomic_save` with ``weights_only=True``; FileNotFoundError when missing,
+    ValueError when unreadable (e.g. truncated)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
@@ -58,18 +53,8 @@ def save_model(path: str | os.PathLike, net: IVAN, task: Task, meta: dict[str, A
 
 
 def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[IVAN, Task, dict[str, Any]]:
-    """Read a trained network from a :func:`save_model` file (``model.pt``) or a training
-    checkpoint (``checkpoint.pt``, the network as of its last finished epoch: its weight average
-    when training kept one, as training would hand it out).
-
-    Returns
-    -------
-    net : IVAN
-        In eval mode, on ``device``.
-    task : Task
-    meta : dict
-        ``save_model``'s meta; for a checkpoint ``{"train_config", "epochs"}``.
-    """
+    """Read ``(net, task, meta)`` from a :func:`save_model` file or a training checkpoint (its weight average if kept).
+    ``net`` is in eval mode on ``device``; a checkpoint's ``meta`` is ``{"train_config", "epochs"}``."""
     data = safe_load(path)
     if "config" in data:
         config, meta = data["config"], data.get("meta", {})

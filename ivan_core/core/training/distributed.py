@@ -1,9 +1,4 @@
-"""Data-parallel training with :mod:`torch.distributed`: who this process is, its share of each batch,
-and the process group ``torchrun`` asks for.
-
->>> with launched_group():        # torchrun --nproc_per_node 2 ...   # doctest: +SKIP
-...     train(task, train_set, config=config, out_dir="runs/ddp")
-"""
+"""Data-parallel training with :mod:`torch.distributed`: rank, batch shards, and the ``torchrun`` process group."""
 
 from __future__ import annotations
 
@@ -24,8 +19,7 @@ def process_group() -> tuple[int, int]:
 
 
 class ShardedBatches(Sampler[list[int]]):
-    """This process's share of global batches: positions ``rank, rank + world, ...`` of each batch of
-    ``batches``, so that ``world`` processes together see exactly the batches one process would."""
+    """This process's share of each global batch: positions ``rank, rank + world, ...``."""
 
     def __init__(self, batches: BatchSampler, rank: int, world: int) -> None:
         if batches.batch_size % world:
@@ -46,9 +40,8 @@ class ShardedBatches(Sampler[list[int]]):
 
 @contextmanager
 def launched_group() -> Iterator[tuple[int, int]]:
-    """Join the process group a launcher describes (``torchrun`` sets ``WORLD_SIZE``, ``RANK``,
-    ``LOCAL_RANK`` and the rendezvous address), NCCL on GPUs and gloo on CPU, and leave it at the end;
-    yields ``(rank, world size)``. Without a launcher (or with one process) nothing is set up."""
+    """Join the ``torchrun`` process group (NCCL on GPU, gloo on CPU), yield ``(rank, world)``, leave it;
+    without a launcher or with one process nothing is set up."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1 or dist.is_initialized():
         yield process_group()

@@ -1,23 +1,8 @@
-"""Training iVAN: Adam with a step schedule, atomic checkpoints each epoch, resume.
+"""Training iVAN: Adam with a step schedule, atomic per-epoch checkpoints, deterministic resume.
 
->>> result = train(task, train_set, val_set, TrainConfig(epochs=2, n_blocks=2, hidden=8),
-...                out_dir="runs/t1_to_t2")          # doctest: +SKIP
->>> result.net, result.history[-1]["train_loss"]  # doctest: +SKIP
-
-``out_dir`` holds ``checkpoint.pt`` (model, optimiser, schedule, epoch, history; written
-atomically after every epoch), ``history.json`` (one row per epoch) and ``model.pt``
-(the final network, loadable with :func:`ivan_core.core.training.checkpoint.load_model`). Calling
-:func:`train` again with the same ``out_dir`` resumes after the last finished epoch,
-or returns at once if all epochs are done. Batch order, crops and augmentation depend
-only on ``(seed, epoch)``, so an interrupted and resumed run ends with the same
-weights as an uninterrupted one (on the same device).
-
-Data-parallel training: run :func:`train` in every process of an initialised
-:mod:`torch.distributed` group (``torchrun``, see ``ivan train``). Each of ``W`` processes takes
-every ``W``-th sample of each global batch of ``config.batch_size`` (which ``W`` must divide), the
-network is wrapped in :class:`~torch.nn.parallel.DistributedDataParallel`, which averages the
-gradients, and only rank 0 writes checkpoints, validates and shows progress. The ``W`` processes
-together take the steps one process would take on the same global batches.
+``out_dir`` holds ``checkpoint.pt``, ``history.json`` and the final ``model.pt``. Batches, crops and augmentation
+depend only on ``(seed, epoch)``, so a resumed run ends with an uninterrupted run's weights (same device).
+Under :mod:`torch.distributed` each process takes a shard of every global batch; rank 0 alone writes.
 """
 
 from __future__ import annotations
@@ -49,57 +34,34 @@ class NonFiniteLossError(RuntimeError):
 
 
 _FLOAT_FIELDS = ("lr", "lr_gamma", "lam", "clamp", "ema")
-#: Fields that may change between a checkpoint and its resumption: how often to validate, and
-#: how many epochs to run in all (a finished run can be trained further).
+#: Fields that may change between a checkpoint and its resumption.
 _RESUMABLE_CHANGES = ("val_every", "epochs", "reversible", "channels_last", "compile")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that decides a training run besides the data.
+    """Everything that decides a training run besides the data (floats normalised, ranges checked).
 
     Parameters
     ----------
-    epochs, batch_size : int
     lr, lr_step, lr_gamma : float, int, float
-        Adam learning rate, multiplied by ``lr_gamma`` every ``lr_step`` epochs
-        (the paper: 1e-4, halved every 50 epochs, 300 epochs).
+        Adam learning rate, times ``lr_gamma`` every ``lr_step`` epochs (the paper: 1e-4, halved every 50, 300 epochs).
     lam : float
-        Weight of the forward term in ``lam * ||f(X) - Y|| + ||f^-1(Y) - X||``.
-    norm : {"l2", "l1"}
+        Weight of the forward term.
     inverse_from : {"target", "forward", "repacked"}
         See :data:`ivan_core.core.training.losses.InverseFrom`.
-    n_blocks, hidden, levels, clamp : int, int, int, float
-        The network :func:`train` builds, see :class:`~ivan_core.core.model.IVAN`
-        (``levels=0`` is the paper's architecture, ``levels > 0`` the Haar variant).
-    seed : int
-    max_steps_per_epoch : int, optional
+    n_blocks, hidden, levels, clamp
+        The network, see :class:`~ivan_core.core.model.IVAN` (``levels=0``: the paper's architecture).
     amp : bool
-        bfloat16 autocast of the training steps (CUDA and CPU). The network stays float32 and
-        exactly invertible in float32 evaluation; the training arithmetic is bfloat16. Off by default.
-    ema : float
-        Decay of an exponential moving average of the weights, updated after every step
-        (0: off). With it, validation, ``on_epoch`` and the returned network use the
-        averaged weights, which do not jump with the last batches as raw Adam iterates do
-        (0.998 averages over about the last 500 steps).
-    reversible : bool
-        Backpropagate with memory flat in depth (:mod:`ivan_core.core.model.reversible`); the same
-        weights up to float rounding, at about one more pass per layer.
-    channels_last : bool
-        Keep the network and batches in the channels-last memory layout (faster convolutions on
-        many GPUs and some CPUs); the same weights up to float rounding.
-    compile : bool
-        Run the training objective through :func:`torch.compile`; the same weights up to float
-        rounding, after a compilation of tens of seconds.
-    max_grad_norm : float, optional
-        Rescale the gradient of every step to at most this L2 norm over all parameters
-        (:func:`torch.nn.utils.clip_grad_norm_`) before Adam moves; None (the default) leaves it
-        alone. A stabiliser for deep stacks at a high learning rate, where one large step can
-        blow up the exponential scales of the coupling layers.
-    val_every : int
-        Score the validation set after every ``val_every``-th epoch and after the last
-        (validation on whole images can cost more than the epoch itself). It does not
-        change the trained weights.
+        bfloat16 autocast of the training steps; the network stays float32.
+    ema : float in [0, 1)
+        Decay of a per-step weight average used for validation and the result (0: off).
+    reversible, channels_last, compile : bool
+        Memory-flat backprop, channels-last layout, :func:`torch.compile`; same weights up to rounding.
+    max_grad_norm : float > 0, optional
+        Clip each step's gradient to this L2 norm.
+    val_every : int >= 1
+        Validate after every ``val_every``-th epoch and the last.
     """
 
     epochs: int = 300
@@ -140,12 +102,7 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
-    """What :func:`train` returns.
-
-    ``seconds`` is the wall-clock of this call; for a shipped network loaded by
-    :func:`ivan_core.tutorial.experiment.fit` (``pretrained`` True) it is the one its card records, and
-    ``source`` the path of its weights.
-    """
+    """What :func:`train` returns; ``pretrained`` and ``source`` are set for shipped weights."""
 
     net: IVAN
     task: Task
@@ -158,8 +115,7 @@ class TrainResult:
 
 
 def loader(dataset: Dataset, config: TrainConfig, epoch: int) -> DataLoader:
-    """Batches of epoch ``epoch`` for this process (see :class:`ShardedBatches`): order, crops and
-    augmentation depend only on ``(seed, epoch)``."""
+    """Batches of epoch ``epoch`` for this process; order, crops and augmentation depend only on ``(seed, epoch)``."""
     if hasattr(dataset, "set_epoch"):
         dataset.set_epoch(epoch)
     generator = torch.Generator().manual_seed(config.seed * 100_003 + epoch)
@@ -331,35 +287,23 @@ def train(
 
     Parameters
     ----------
-    task : Task or str
     train_set, val_set : Dataset
-        Yield ``(X, Y)``, each ``(C, H, W)``; e.g. :class:`ivan_core.core.training.pairs.TaskDataset`.
+        Yield ``(X, Y)``, each ``(C, H, W)``.
     config : TrainConfig, optional
         Defaults to the paper's settings.
     out_dir : path, optional
-        Where checkpoints and history go; None keeps nothing on disk (no resume).
+        Checkpoints and history; None keeps nothing on disk.
     resume : bool
-        Continue from ``out_dir/checkpoint.pt`` when it exists. A checkpoint made for
-        another task or model size raises ``ValueError`` instead of being overwritten.
-    device : str or torch.device, optional
-        Defaults to CUDA when available, else CPU.
-    progress : bool
-        Show a tqdm progress bar.
+        Continue from ``out_dir/checkpoint.pt``; one made for another task, model or setting raises ValueError.
     forward_loss : callable, optional
-        Replaces the forward term, see :func:`ivan_core.core.training.losses.bidirectional_loss`.
+        Replaces the forward term, see :func:`~ivan_core.core.training.losses.bidirectional_loss`.
     on_epoch : callable, optional
-        ``on_epoch(epoch, net) -> dict`` after every validated epoch (see
-        ``config.val_every``); its numbers join that epoch's history row, e.g. a test
-        PSNR for a learning curve. Its time is not counted in the row's ``seconds``.
-
-    Returns
-    -------
-    TrainResult
+        ``on_epoch(epoch, net) -> dict`` after every validated epoch, joined to its history row.
 
     Raises
     ------
     NonFiniteLossError
-        When a loss is NaN or infinite; the checkpoint of the last finished epoch is kept.
+        When a loss is NaN or infinite; the last epoch's checkpoint is kept.
     """
     task = get_task(task)
     config = config or TrainConfig()

@@ -13,23 +13,15 @@ from torch.nn import functional as F
 from ivan_core.core.tasks import Task
 
 Norm = Literal["l2", "l1"]
-#: Where the inverse term starts from:
-#: ``"target"`` the real ``Y`` (Eq. 10: ``||f^-1(Y) - X||``);
-#: ``"forward"`` the network's own output ``f(X)`` (as the authors' public code trains;
-#: for an exact invertible network this term is ~0, so training is forward-only in effect);
-#: ``"repacked"`` ``f(X)`` with every copy of an output replaced by the copies' mean,
-#: i.e. what a saved output image gives back (trains separation from a saved image).
+#: Start of the inverse term: ``"target"`` the real ``Y`` (Eq. 10); ``"forward"`` ``f(X)`` (the authors' code);
+#: ``"repacked"`` ``f(X)`` with each output's copies replaced by their mean (what a saved image gives back).
 InverseFrom = Literal["target", "forward", "repacked"]
 
 
 @dataclass(frozen=True)
 class ForwardTerm:
-    """A forward term ``fn(y_hat, y, x) -> scalar`` that replaces ``||f(X) - Y||``, with its description.
-
-    ``key`` is plain data (the loss's name and every parameter); it keys the folder a
-    trained model is cached in (:func:`ivan_core.tutorial.experiment.model_key`) and the card of
-    shipped weights, so two losses that differ in any parameter never share weights.
-    """
+    """A forward term ``fn(y_hat, y, x) -> scalar`` replacing ``||f(X) - Y||``; ``key`` names the loss and
+    every parameter (it keys cached and shipped models; an unnamed key raises ValueError)."""
 
     fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
     key: Mapping[str, Any] = field(default_factory=dict)
@@ -62,32 +54,24 @@ def bidirectional_loss(
     inverse_from: InverseFrom = "target",
     forward_loss: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
-    """``lam * ||f(X) - Y|| + ||f^-1(Y') - X||`` for one batch.
+    """``lam * ||f(X) - Y|| + ||f^-1(Y') - X||`` for one batch (the paper's Eq. 10).
 
     Parameters
     ----------
     net : nn.Module
         Invertible network with ``forward`` and ``inverse``.
-    x, y : Tensor
-        Packed input and target, ``(B, C, H, W)``.
-    task : Task
-        Layouts, used for ``inverse_from="repacked"``.
-    lam : float
-        Weight of the forward (synthesis) term.
-    norm : {"l2", "l1"}
-        Distance; the paper's default is L2, L1 is its ablation.
+    x, y : Tensor, shape (B, C, H, W)
+        Packed input and target.
     inverse_from : {"target", "forward", "repacked"}
-        ``Y'`` of the inverse term, see :data:`InverseFrom`.
+        ``Y'``, see :data:`InverseFrom`.
     forward_loss : callable, optional
-        ``forward_loss(y_hat, y, x) -> scalar`` replacing ``||f(X) - Y||``, e.g. an
-        unsupervised fusion loss against the sources in ``x``.
+        ``forward_loss(y_hat, y, x) -> scalar`` replacing ``||f(X) - Y||``.
 
     Returns
     -------
-    loss : Tensor
-        Scalar to minimise.
+    loss : Tensor, shape ()
     parts : dict
-        ``{"forward": float, "inverse": float}``, the two unweighted terms.
+        ``{"forward": float, "inverse": float}``, unweighted.
     """
     y_hat = net(x)
     forward_term = distance(y_hat, y, norm) if forward_loss is None else forward_loss(y_hat, y, x)

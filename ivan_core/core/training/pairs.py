@@ -29,15 +29,13 @@ class TaskDataset(Dataset):
     Parameters
     ----------
     subjects : sequence of Subject
-        Each must hold every modality of ``task`` (for fusion, add the label
-        modality, e.g. ``"FUSED"``, to ``subject.images`` first).
-    task : Task or str
+        Each must hold every modality of ``task`` (KeyError otherwise).
     augment : bool
-        Random rotation and flips, the same for X and Y (training only).
+        Random rotation and flip, the same for X and Y.
     patch : int, optional
-        Return a random ``patch x patch`` crop instead of the whole slice.
+        Random ``patch x patch`` crop; larger than a slice raises ValueError.
     seed : int
-        Seed of augmentation and crops; call :meth:`set_epoch` to vary them by epoch.
+        Seed of augmentation and crops; :meth:`set_epoch` varies them by epoch.
     """
 
     def __init__(self, subjects: Sequence[Subject], task: Task | str, augment: bool = False,
