@@ -120,3 +120,30 @@ def test_the_checker_catches_hidden_and_sideways_imports():
     assert upward_imports("ivan_core.evaluation.scoring", "from ..data import noise_free\n") == []
     assert upward_imports("ivan_core.core.inference", "from . import tasks\n") == []
     assert upward_imports("ivan_core.core.inference", "from ..store import load_pretrained\n")
+
+
+def docstrings(source: str) -> list[tuple[int, str]]:
+    """``(lines, text)`` of every module, class and function docstring in ``source``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            text = ast.get_docstring(node, clean=False)
+            if text is not None:
+                expr = node.body[0]
+                found.append((expr.end_lineno - expr.lineno + 1, text))
+    return found
+
+
+def test_docstrings_are_short_and_hold_no_measured_results():
+    """Measured results live in results/ and the notebooks, not in library docstrings."""
+    total = doc = 0
+    citing = []
+    for path in SOURCES:
+        source = path.read_text()
+        total += len(source.splitlines())
+        for lines, text in docstrings(source):
+            doc += lines
+            if "results/" in text:
+                citing.append(str(path.relative_to(PACKAGE)))
+    assert doc <= 0.25 * total, f"docstrings are {doc / total:.0%} of the package's lines; keep them under 25%"
+    assert not citing, f"docstrings cite results/ files: {citing}"
