@@ -29,7 +29,7 @@ import torch
 from ivan_core.core.io import write_json
 from ivan_core.core.tasks import get_task
 from ivan_core.core.training.cache_key import model_key
-from ivan_core.store import WEIGHTS, card_for_key, load_card_weights
+from ivan_core.store import WEIGHTS, card_for_key, load_card
 from ivan_core.tutorial.experiment import Splits
 from ivan_core.tutorial.profiles import get_profile
 from ivan_core.tutorial.recipe import recipe_splits, score_probe
@@ -65,7 +65,7 @@ def rescore(measured: dict[str, Any], splits: Splits, folder: Path = WEIGHTS) ->
         if card is None:
             row["val_note"] = NOT_SHIPPED
         else:
-            probe = score_probe(get_task(row["task"]), splits.val)(0, load_card_weights(card))
+            probe = score_probe(get_task(row["task"]), splits.val)(0, load_card(card).net)
             row.update(val_psnr=probe["val_psnr"], val_ssim=probe["val_ssim"], val_network=Path(card["path"]).stem,
                        val_match=match)
         rows.append(row)

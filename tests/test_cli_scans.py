@@ -13,7 +13,7 @@ from ivan_core.core.tasks import get_task
 from ivan_core.data.scaling import match_reference
 from ivan_core.data.volumes import from_radiological, read_volume, to_slices
 from ivan_core.evaluation import score
-from ivan_core.store import find_card, load_card_weights
+from ivan_core.store import find_card, load_card
 
 #: A non-trivial grid: axes permuted and flipped against RAS+, 1.5 mm voxels, an offset.
 AFFINE = np.array([[0.0, -1.5, 0.0, 90.0], [0.0, 0.0, 1.5, -120.0], [1.5, 0.0, 0.0, -60.0], [0.0, 0.0, 0.0, 1.0]])
@@ -72,7 +72,7 @@ def test_synthesise_and_recover_keep_the_grid_and_match_the_in_memory_network(tr
 
     (card_path,) = out.glob("*.json")
     card = read_card(card_path)
-    net, task, ref = load_card_weights(card), get_task("t1pd_to_t2"), card["intensity_scaling"]["reference"]
+    net, task, ref = load_card(card).net, get_task("t1pd_to_t2"), card["intensity_scaling"]["reference"]
     scaled = {m: match_reference(subject.images[m] * 700.0, ref[m]) for m in ("T1", "PD")}
     expected = np.clip(synthesise(net, task, scaled)["T2"], 0, 1)
     np.testing.assert_allclose(to_slices(read_volume(t2)), expected, atol=1e-5)  # same slices, same scaling
@@ -125,7 +125,7 @@ def test_the_shipped_network_on_phantom_volumes_scores_as_in_the_notebooks(tmp_p
 
     subject = phantom_splits("tutorial", progress=False).test[0]
     task = get_task("t1pd_to_t2")
-    net = load_card_weights(find_card("t1pd_to_t2", "tutorial"))
+    net = load_card(find_card("t1pd_to_t2", "tutorial")).net
     notebook = score(subject, synthesise(net, task, subject), ("T2",), regions=("head",))[0]["psnr"]
     inputs = write_subject(subject, tmp_path, ("T1", "PD"), scale=1000.0)
     t2 = tmp_path / "t2.nii.gz"

@@ -12,7 +12,7 @@ from ivan_core.baselines.fusion import METHODS, fuse
 from ivan_core.core.inference import synthesise
 from ivan_core.core.tasks import get_task
 from ivan_core.metrics import bright_contrast
-from ivan_core.store import available, load_card_weights
+from ivan_core.store import available, load_card
 
 #: Shipped fusion networks kept to show what polarity-blind metrics reward: they must draw bone dark.
 LESSONS = {"polarity-lesson"}
@@ -63,7 +63,7 @@ def test_the_polarity_lesson_is_shipped():
 def test_every_shipped_fusion_network_keeps_bone_bright(card):
     t2, ct, head, skull = drawn_head(128)
     images = {"T2": t2[None], "CT": ct[None]}
-    fused = np.clip(synthesise(load_card_weights(card), get_task("t2ct_fusion"), images)["FUSED"][0], 0, 1)
+    fused = np.clip(synthesise(load_card(card).net, get_task("t2ct_fusion"), images)["FUSED"][0], 0, 1)
     contrast = bone_contrast(fused, head, skull)
     if card["variant"] in LESSONS:
         assert contrast < 0, f"{card['variant']} was kept to show a dark skull, and draws it bright ({contrast:+.2f})"

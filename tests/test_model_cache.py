@@ -10,7 +10,8 @@ from ivan_core import get_task
 from ivan_core.core.subject import Subject
 from ivan_core.core.training.cache_key import model_key
 from ivan_core.core.training.fusion_losses import teacher_forward_loss, unsupervised_forward_loss
-from ivan_core.tutorial.experiment import Splits, model_dir
+from ivan_core.store import IvanModel, run_folder
+from ivan_core.tutorial.experiment import Splits
 from ivan_core.tutorial.profiles import get_profile
 
 TASK = get_task("t1pd_to_t2")
@@ -18,7 +19,7 @@ CONFIG = get_profile("smoke").train_config()
 
 
 def folder(splits, task=TASK, config=CONFIG, patch=32, forward_loss=None):
-    return model_dir("root", model_key(task, config, splits.train, splits.val, patch, forward_loss))
+    return run_folder("root", IvanModel(task, config), model_key(task, config, splits.train, splits.val, patch, forward_loss))
 
 
 @pytest.fixture

@@ -9,8 +9,16 @@ from conftest import make_subject
 from ivan_core import get_task
 from ivan_core.core.training import TrainConfig
 from ivan_core.core.training.cache_key import model_key
-from ivan_core.store import PretrainedMismatchError, available, card_for_key, find_card, load_pretrained
-from ivan_core.tutorial.experiment import Splits, fit, model_dir
+from ivan_core.store import (
+    IvanModel,
+    PretrainedMismatchError,
+    available,
+    card_for_key,
+    find_card,
+    load_pretrained,
+    run_folder,
+)
+from ivan_core.tutorial.experiment import Splits, fit, fit_baseline
 from ivan_core.tutorial.profiles import get_profile
 from ivan_core.tutorial.ship import export_all, prune, variant_name
 
@@ -108,42 +116,40 @@ def test_fit_uses_a_shipped_network_only_for_its_own_key(shipped, tmp_path, monk
     import ivan_core.store as pretrained
 
     splits, result, dest, _ = shipped
-    monkeypatch.setattr(pretrained, "WEIGHTS", dest)
+    monkeypatch.setattr(pretrained.cards, "WEIGHTS", dest)
     loaded = fit("t1pd_to_t2", splits, PROFILE, tmp_path, progress=False, pretrained=True)
     assert loaded.pretrained and loaded.history == json.loads(json.dumps(result.history))
     assert not any(tmp_path.iterdir())  # nothing trained
     fresh = fit("t1pd_to_t2", splits, PROFILE, tmp_path, progress=False, pretrained=True, lam=2.0)
     assert not fresh.pretrained
-    assert (model_dir(tmp_path, json.loads(next(tmp_path.glob("*/key.json")).read_text())) / "model.pt").is_file()
+    key = json.loads(next(tmp_path.glob("*/key.json")).read_text())
+    assert (run_folder(tmp_path, IvanModel("t1pd_to_t2", TrainConfig()), key) / "model.pt").is_file()
 
 
 def test_a_shipped_unet_is_found_by_its_key(tmp_path, monkeypatch):
     import ivan_core.store as pretrained
-    from ivan_core.tutorial.experiment import fit_unet
-
     splits = Splits([make_subject(f"phantom-{i:03d}", seed=i) for i in range(2)], [], [])
-    trained = fit_unet("t1_to_t2", splits, PROFILE, tmp_path / "models", progress=False)
+    trained = fit_baseline("U-Net", "t1_to_t2", splits, PROFILE, tmp_path / "models", progress=False)
     dest = tmp_path / "weights"
     (card,) = export_all(tmp_path / "models", "smoke", dest)
     assert (card["kind"], card["variant"], card["steps"]) == ("unet", "U-Net", trained.steps)
-    monkeypatch.setattr(pretrained, "WEIGHTS", dest)
-    loaded = fit_unet("t1_to_t2", splits, PROFILE, tmp_path / "elsewhere", progress=False, pretrained=True)
+    monkeypatch.setattr(pretrained.cards, "WEIGHTS", dest)
+    loaded = fit_baseline("U-Net", "t1_to_t2", splits, PROFILE, tmp_path / "elsewhere", progress=False, pretrained=True)
     assert not (tmp_path / "elsewhere").exists()
     x = make_subject("t", seed=7)
     assert (loaded.predict(x)["T2"] == trained.predict(x)["T2"]).all()
     with pytest.raises(PretrainedMismatchError, match="no|not an iVAN"):
         key = json.loads(next((tmp_path / "models").glob("*/key.json")).read_text())
-        pretrained.load_card_weights(pretrained.card_for_key(key, dest))
+        assert pretrained.card_for_key(key, dest)["variant"] == "U-Net"
+        pretrained.load_pretrained("t1_to_t2", "smoke", "U-Net", folder=dest)
 
 
 def test_the_unet_cache_follows_its_own_settings_only(tmp_path):
-    from ivan_core.tutorial.experiment import fit_unet
-
     splits = Splits([make_subject(f"phantom-{i:03d}", seed=i) for i in range(2)], [], [])
-    fit_unet("t1_to_t2", splits, PROFILE, tmp_path, progress=False)
-    fit_unet("t1_to_t2", splits, PROFILE, tmp_path, progress=False, lam=9.0, n_blocks=3)  # iVAN's settings: reused
+    fit_baseline("U-Net", "t1_to_t2", splits, PROFILE, tmp_path, progress=False)
+    fit_baseline("U-Net", "t1_to_t2", splits, PROFILE, tmp_path, progress=False, lam=9.0, n_blocks=3)  # iVAN's settings: reused
     assert len(list(tmp_path.glob("unet-*"))) == 1
-    fit_unet("t1_to_t2", splits, PROFILE, tmp_path, progress=False, lr=5e-4)  # its own: retrained
+    fit_baseline("U-Net", "t1_to_t2", splits, PROFILE, tmp_path, progress=False, lr=5e-4)  # its own: retrained
     assert len(list(tmp_path.glob("unet-*"))) == 2
 
 
@@ -152,18 +158,16 @@ def test_export_all_takes_what_a_run_used_and_prune_drops_the_rest(tmp_path):
     import os
     import time
 
-    from ivan_core.tutorial.experiment import fit_unet
-
     splits = Splits([make_subject(f"phantom-{i:03d}", seed=i) for i in range(2)], [], [])
-    fit_unet("t1_to_t2", splits, PROFILE, tmp_path / "models", progress=False)
-    fit_unet("t1_to_t2", splits, PROFILE, tmp_path / "models", progress=False, lr=5e-4)
+    fit_baseline("U-Net", "t1_to_t2", splits, PROFILE, tmp_path / "models", progress=False)
+    fit_baseline("U-Net", "t1_to_t2", splits, PROFILE, tmp_path / "models", progress=False, lr=5e-4)
     old, new = sorted((tmp_path / "models").glob("unet-*/key.json"))
     for key in (old, new):
         os.utime(key, (1.0, 1.0))  # both trained long ago
     start = time.time()
     dest = tmp_path / "weights"
     assert len(export_all(tmp_path / "models", "smoke", dest)) == 2
-    again = fit_unet("t1_to_t2", splits, PROFILE, tmp_path / "models", progress=False, lr=5e-4)  # loaded: used now
+    again = fit_baseline("U-Net", "t1_to_t2", splits, PROFILE, tmp_path / "models", progress=False, lr=5e-4)  # loaded: used now
     (card,) = export_all(tmp_path / "models", "smoke", dest, used_since=start)
     assert card["train_config"]["lr"] == 5e-4 and card["steps"] == again.steps
     gone = prune(dest, "smoke", [card])

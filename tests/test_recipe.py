@@ -3,6 +3,7 @@ choice scored on the validation subjects, never on the test subjects."""
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -123,7 +124,7 @@ def test_rescoring_keeps_test_numbers_and_refuses_test_subjects(monkeypatch):
     splits = Splits([], [phantom_splits("smoke", progress=False).val[0]], [])
     monkeypatch.setattr(script, "shipped_network", lambda task, s, overrides, folder=None:
                         ({"path": "/w/card.pt"}, "exact model key") if not overrides else (None, ""))
-    monkeypatch.setattr(script, "load_card_weights", lambda card: "net")
+    monkeypatch.setattr(script, "load_card", lambda card: SimpleNamespace(net="net"))
     seen = []
     monkeypatch.setattr(script, "score_probe", lambda task, subjects: seen.append([s.name for s in subjects])
                         or (lambda epoch, net: {"val_psnr": 30.0, "val_ssim": 0.95}))

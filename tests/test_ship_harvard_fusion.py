@@ -45,7 +45,7 @@ def test_a_rerun_with_the_network_already_shipped_renews_only_its_card(atlas, tm
     weights = tmp_path / "weights"
     weights.mkdir()
     script = load_script("ship_harvard_fusion")
-    monkeypatch.setattr(pretrained, "WEIGHTS", weights)  # where fit() looks for shipped networks
+    monkeypatch.setattr(pretrained.cards, "WEIGHTS", weights)  # where fit() looks for shipped networks
     monkeypatch.setattr(script, "WEIGHTS", weights)  # the script's default --dest
     args = ["--aanlib", str(atlas), "--profile", "smoke", "--k", "2", "--models", str(tmp_path / "models"),
             "--methods", "average", "--cross-validate", "teacher", "--results", str(tmp_path / "results")]

@@ -21,16 +21,10 @@ from ivan_core.baselines.synthesis.gans import (
 from ivan_core.baselines.synthesis.unet import UNetBaseline
 from ivan_core.core.tasks import get_task
 from ivan_core.core.training import TrainConfig, loader
-from ivan_core.tutorial.experiment import baseline_predictors, phantom_splits
-from ivan_core.tutorial.ship import export_all
-from ivan_core.tutorial.synthesis_baselines import (
-    FILENAME,
-    baseline_dir,
-    baseline_key,
-    export_baseline,
-    fit_baseline,
-    load_card_baseline,
-)
+from ivan_core.store import BaselineModel, load_card, run_folder
+from ivan_core.tutorial.experiment import baseline_predictors, fit_baseline, phantom_splits
+from ivan_core.tutorial.profiles import get_profile
+from ivan_core.tutorial.ship import export_all, export_model
 
 #: Tiny networks for 16 x 16 crops (one strided PatchGAN layer after the first).
 TINY = {"pix2pix": {"features": (4, 4, 4, 4, 4, 4), "disc_channels": 4, "disc_layers": 1},
@@ -163,6 +157,12 @@ def test_the_generator_learns_a_simple_mapping(name, people):
         assert error < 0.8 * np.abs(people[2]["T1"] - people[2]["T2"]).mean()  # held out, whole slices
 
 
+def baseline_key(name, task, splits, profile, **overrides):
+    p = get_profile(profile)
+    model = BaselineModel.named(name, task, p.train_config(**overrides), p.patch)
+    return model, model.key(splits.train, [])
+
+
 def test_key_holds_only_what_the_method_reads_and_the_model():
     splits = phantom_splits("smoke", progress=False)
     _, key = baseline_key("pix2pix", "t1_to_t2", splits, "smoke")
@@ -183,9 +183,9 @@ def test_fit_baseline_caches_and_ships(tmp_path):
     splits = phantom_splits("smoke", progress=False)
     kw = {"epochs": 1, "max_steps_per_epoch": 1}
     model = fit_baseline("Hi-Net", "t1pd_to_t2", splits, "smoke", tmp_path / "models", progress=False, pretrained=True, **kw)
-    _, key = baseline_key("Hi-Net", "t1pd_to_t2", splits, "smoke", **kw)
-    folder = baseline_dir(tmp_path / "models", "Hi-Net", key)
-    assert (folder / FILENAME).is_file() and (folder / "key.json").is_file() and folder.name.startswith("Hi-Net-t1pd_to_t2-")
+    untrained, key = baseline_key("Hi-Net", "t1pd_to_t2", splits, "smoke", **kw)
+    folder = run_folder(tmp_path / "models", untrained, key)
+    assert (folder / "gan.pt").is_file() and (folder / "key.json").is_file() and folder.name.startswith("Hi-Net-t1pd_to_t2-")
     again = fit_baseline("Hi-Net", "t1pd_to_t2", splits, "smoke", tmp_path / "models", progress=False, **kw)
     assert again.seconds == model.seconds  # loaded, not retrained
     expected = model.predict(splits.test[0])["T2"]
@@ -194,14 +194,14 @@ def test_fit_baseline_caches_and_ships(tmp_path):
     from ivan_core.store import card_for_key
 
     (card,) = export_all(tmp_path / "models", "smoke", tmp_path / "weights")  # finds it by its gan.pt
-    assert card == export_baseline(folder, "smoke", tmp_path / "weights")
+    assert card == export_model(folder, "smoke", tmp_path / "weights")
     assert card["kind"] == "gan" and card["variant"] == "Hi-Net" and card["test_metrics"]["psnr_head"] > 0
     found = card_for_key(key, tmp_path / "weights")
-    shipped = load_card_baseline(found)
-    assert isinstance(shipped, HiNet) and np.array_equal(shipped.predict(splits.test[0])["T2"], expected)
+    shipped = load_card(found)
+    assert isinstance(shipped.model, HiNet) and np.array_equal(shipped.predict(splits.test[0])["T2"], expected)
     (tmp_path / "weights" / (found["path"].rsplit("/", 1)[1])).write_bytes(b"broken")
     with pytest.raises(ValueError, match="sha256"):
-        load_card_baseline(found)
+        load_card(found)
 
 
 def test_baseline_predictors_add_the_adversarial_rows(tmp_path):

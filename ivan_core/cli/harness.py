@@ -74,13 +74,13 @@ def _pretrain(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from ivan_core.baselines.synthesis.gans import METHODS as GANS
     from ivan_core.core.io import atomic_write_text, write_json
     from ivan_core.tutorial.comparison import SYNTHESIS_TASKS, baseline_comparison, comparison_table
     from ivan_core.tutorial.experiment import phantom_splits
-    from ivan_core.tutorial.synthesis_baselines import NAMES
 
     rows = baseline_comparison(phantom_splits(args.profile), args.profile, args.models, args.tasks or SYNTHESIS_TASKS,
-                               wall_clock=not args.same_steps_only, adversarial=NAMES)
+                               wall_clock=not args.same_steps_only, adversarial=tuple(GANS))
     json_path = args.out / "synthesis_vs_baselines.json"
     if json_path.exists():  # keep the rows of tasks not rerun now
         done = {r["task"] for r in rows}

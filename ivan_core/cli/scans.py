@@ -152,7 +152,7 @@ def _write(results: dict[str, Any], outputs: dict[str, Path], like: Any, overwri
 def _apply(args: argparse.Namespace, inverse: bool) -> int:
     from ivan_core.core.tasks import get_task
     from ivan_core.evaluation.volumes import card_scaling, check_modalities, recover_volumes, synthesise_volumes
-    from ivan_core.store import load_card_weights
+    from ivan_core.store import load_card
 
     task = get_task(args.task)
     given, wanted = (task.outputs, task.inputs) if inverse else (task.inputs, task.outputs)
@@ -162,7 +162,7 @@ def _apply(args: argparse.Namespace, inverse: bool) -> int:
     card = _card(task.name, args.weights, args.profile)
     volumes = _read_inputs(inputs)
     check_modalities(volumes, given, what)
-    net = load_card_weights(card)
+    net = load_card(card).net
     run = recover_volumes if inverse else synthesise_volumes
     results = run(net, task, volumes, card_scaling(card), axis=args.axis, batch_size=args.batch_size,
                   device=None if args.device == "auto" else args.device, progress=not args.quiet)

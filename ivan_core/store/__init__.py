@@ -1,131 +1,108 @@
-"""Trained networks shipped inside the package: weights-only ``<stem>.pt`` files, each with a ``<stem>.json`` card
-holding its :func:`~ivan_core.core.training.cache_key.model_key`, architecture, metrics and the weights' sha256."""
+"""The model store: a model key maps to a shipped card, a cached run folder or a new training, and a trained
+model ships as weights-only ``<stem>.pt`` plus a ``<stem>.json`` card.
+
+>>> from ivan_core.store import available, load_pretrained
+>>> net = load_pretrained("t1pd_to_t2", profile="tutorial")   # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
-import json
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from ivan_core.core.io import sha256
+from ivan_core.core.io import sha256, write_json
 from ivan_core.core.model import IVAN
+from ivan_core.core.subject import Subject
 from ivan_core.core.tasks import get_task
 from ivan_core.core.training.cache_key import key_hash
+from ivan_core.store.cards import (
+    WEIGHTS,
+    PretrainedMismatchError,
+    available,
+    card_for_key,
+    checked_path,
+    find_card,
+    key_differences,
+    read_card,
+)
+from ivan_core.store.models import BaselineModel, IvanModel, Storable, model_for
 
-#: Where the shipped weights and cards live.
-WEIGHTS = Path(__file__).resolve().parent / "weights"
-
-
-class PretrainedMismatchError(ValueError):
-    """A shipped network does not match what was asked for (task, key or checksum)."""
-
-
-def _cards(folder: str | Path | None) -> list[Path]:
-    """Card files in ``folder`` (default :data:`WEIGHTS`)."""
-    return sorted(Path(folder if folder is not None else WEIGHTS).glob("*.json"))
-
-
-def read_card(path: str | Path) -> dict[str, Any]:
-    """The card at ``path`` (its ``.json`` or the ``.pt`` beside it), plus ``path``: its weights' absolute path."""
-    card_path = Path(path).with_suffix(".json")
-    if not card_path.is_file():
-        raise FileNotFoundError(f"{card_path}: no such card; weights need their <name>.json card beside them")
-    try:
-        card = json.loads(card_path.read_text())
-    except json.JSONDecodeError as exc:
-        raise PretrainedMismatchError(f"{card_path}: not a readable card ({exc})") from exc
-    return {**card, "path": str(card_path.with_suffix(".pt").resolve())}
+__all__ = ["obtain", "ship", "load_card", "load_pretrained", "run_folder", "Storable", "IvanModel", "BaselineModel",
+           "model_for", "WEIGHTS", "PretrainedMismatchError", "available", "card_for_key", "checked_path", "find_card",
+           "key_differences", "read_card"]
 
 
-def available(folder: str | Path | None = None) -> list[dict[str, Any]]:
-    """Every shipped card (without its history), sorted by profile, name and variant."""
-    cards = []
-    for path in _cards(folder):
-        card = read_card(path)
-        card.pop("history", None)
-        cards.append(card)
-    return sorted(cards, key=lambda c: (c["profile"], c["name"], c["variant"]))
+def run_folder(models_root: str | Path, model: Storable, key: dict[str, Any]) -> Path:
+    """``<models_root>/<model.folder_name(key)>``: where a model trained under ``key`` is kept."""
+    return Path(models_root) / model.folder_name(key)
 
 
-def find_card(name: str, profile: str = "tutorial", variant: str = "default",
-              folder: str | Path | None = None) -> dict[str, Any]:
-    """The full card of one shipped network; KeyError (listing what is shipped) when none or several match."""
-    found = [card for card in map(read_card, _cards(folder))
-             if (card["name"], card["profile"], card["variant"]) == (name, profile, variant)]
-    if len(found) > 1:
-        raise KeyError(f"{len(found)} shipped networks are named {name!r} / {profile!r} / {variant!r} (trained on "
-                       "other data); pass key= of the one you mean to ivan_core.store.card_for_key")
-    if found:
-        return found[0]
-    shipped = [f"{c['name']} / {c['profile']} / {c['variant']}" for c in available(folder)] or ["none"]
-    raise KeyError(f"no shipped network {name!r} for profile {profile!r}, variant {variant!r}; shipped "
-                   f"(name / profile / variant): {', '.join(shipped)}")
+def obtain(model: Storable, train: Sequence[Subject], val: Sequence[Subject] = (),
+           models_root: str | Path | None = None, pretrained: bool = False, progress: bool = True,
+           folder: str | Path | None = None) -> Storable:
+    """``model`` trained on ``train`` (validated on ``val``): shipped, cached or trained now, in that order.
+
+    With ``pretrained`` a shipped card trained under exactly ``model.key(train, val)`` is loaded (its
+    ``source`` set to the card's weights). Otherwise the run lives in :func:`run_folder` under
+    ``models_root`` (or in ``folder``): a finished run is loaded, an unfinished one resumes where the
+    model can, and its ``key.json`` is (re)written, which marks it used. ``models_root=None`` keeps nothing.
+    """
+    key = model.key(train, val)
+    model.source = None
+    if pretrained:
+        card = card_for_key(key)
+        if card is not None:
+            return _from_card(model, card)
+    out = Path(folder) if folder is not None else None if models_root is None else run_folder(models_root, model, key)
+    if out is not None:
+        write_json(out / "key.json", key)
+        if (out / model.filename).is_file():
+            return model.load(out / model.filename)
+    model.fit(train, val, out, progress)
+    if out is not None and not (out / model.filename).is_file():
+        model.save(out / model.filename)
+    return model
 
 
-def card_for_key(key: dict[str, Any], folder: str | Path | None = None) -> dict[str, Any] | None:
-    """The full card of the shipped network trained under exactly ``key``, or None."""
-    wanted = key_hash(key)
-    for path in _cards(folder):
-        card = read_card(path)
-        if card["key_sha"] == wanted and key_hash(card["key"]) == wanted:  # the stored key, not only its label
-            return card
-    return None
+def _from_card(model: Storable, card: dict[str, Any]) -> Storable:
+    model.load(checked_path(card))
+    if isinstance(model, IvanModel):  # weights-only: the run's record comes from the card
+        model.history = list(card.get("history", []))
+        model.steps, model.seconds = int(card["steps"]), float(card["seconds"])
+    model.source = card["path"]
+    return model
 
 
-def key_differences(card_key: dict[str, Any], key: dict[str, Any]) -> list[str]:
-    """Human-readable parts of two model keys that differ, e.g. ``config.lam: 1.0 != 4.0``."""
-    out = []
-    for part in sorted(set(card_key) | set(key)):
-        a, b = card_key.get(part), key.get(part)
-        if a == b:
-            continue
-        if isinstance(a, dict) and isinstance(b, dict):
-            out += [f"{part}.{k}: shipped {a.get(k)!r}, wanted {b.get(k)!r}"
-                    for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
-        elif part in ("train", "val"):
-            out.append(f"{part} subjects differ: shipped {[n for n, _ in a or []]}, wanted {[n for n, _ in b or []]} "
-                       "(or the same names with other data: see Subject.fingerprint)")
-        else:
-            out.append(f"{part}: shipped {a!r}, wanted {b!r}")
-    return out
+def load_card(card: dict[str, Any]) -> Storable:
+    """The trained model of a card (any kind), its weights checked against the card's sha256."""
+    return _from_card(model_for(card.get("kind", "ivan"), card["task"]["name"], card["architecture"]), card)
 
 
-def _checked_path(card: dict[str, Any]) -> Path:
-    """The card's weights file; FileNotFoundError if missing, PretrainedMismatchError on a sha256 mismatch."""
-    path = Path(card["path"])
-    if not path.is_file():
-        raise FileNotFoundError(f"the card {card['name']!r} names {path}, which is missing; reinstall ivan_core "
-                                "or rebuild the weights with `python -m ivan_core pretrain`")
-    found = sha256(path)
-    if found != card["sha256"]:
-        raise PretrainedMismatchError(f"{path} has sha256 {found}, but its card says {card['sha256']}; the file "
-                                      "is damaged or was replaced: rebuild it with `python -m ivan_core pretrain`")
-    return path
+def ship(model: Storable, key: dict[str, Any], dest: str | Path, profile: str, variant: str,
+         command: str, test_metrics: dict[str, Any] | None = None, extra: dict[str, Any] | None = None
+         ) -> dict[str, Any]:
+    """Write ``model``'s weights as ``<dest>/<stem>.pt`` and its card ``<stem>.json``; returns the card.
 
-
-def load_card_weights(card: dict[str, Any], device: str | torch.device = "cpu") -> IVAN:
-    """The iVAN network of a card with its checked weights, in eval mode."""
-    if card.get("kind", "ivan") != "ivan":
-        raise PretrainedMismatchError(f"card {card['name']!r} ({card['variant']}) holds a {card['kind']}, not an "
-                                      "iVAN network; use load_card_unet")
-    net = IVAN(**card["architecture"])
-    net.load_state_dict(torch.load(_checked_path(card), map_location=device, weights_only=True))
-    return net.to(device).eval()
-
-
-def load_card_unet(card: dict[str, Any], device: str | torch.device = "cpu"):
-    """The trained :class:`~ivan_core.baselines.synthesis.unet.UNetBaseline` of a ``kind == "unet"`` card."""
-    from ivan_core.baselines.synthesis.unet import UNetBaseline
-
-    if card.get("kind") != "unet":
-        raise PretrainedMismatchError(f"card {card['name']!r} ({card['variant']}) holds no U-Net")
-    arch = card["architecture"]
-    norm = tuple(arch["norm"]) if isinstance(arch["norm"], list) else arch["norm"]
-    unet = UNetBaseline(card["task"]["name"], arch["features"], norm).load(_checked_path(card))
-    unet.net.to(device)
-    return unet
+    The stem is ``<profile>--<task>--<variant>--<key hash>``; ``extra`` adds card fields (e.g. ``intensity_scaling``).
+    """
+    stem = re.sub(r"[^A-Za-z0-9=.,+-]+", "_", f"{profile}--{model.task.name}--{variant}--{key_hash(key)[:8]}").strip("_")
+    dest = Path(dest)
+    weights = model.save(dest / f"{stem}.pt")
+    data = {"train": [n for n, _ in key["train"]], "patch": key["patch"], "training_seed": key["config"]["seed"],
+            "identified_by": "subject names and fingerprints (Subject.fingerprint) in key.train / key.val"}
+    if key.get("val"):
+        data["val"] = [n for n, _ in key["val"]]
+    card = {"kind": model.kind, "name": model.task.name, "variant": variant, "profile": profile, "task": key["task"],
+            "architecture": model.describe(), "train_config": key["config"], "data": data,
+            "epochs": len(model.history), "steps": model.steps, "seconds": model.seconds, "test_metrics": test_metrics,
+            "sha256": sha256(weights), "key_sha": key_hash(key), "key": key, "command": command, **(extra or {}),
+            "history": model.history}
+    write_json(dest / f"{stem}.json", card)
+    return card
 
 
 def load_pretrained(name: str, profile: str = "tutorial", variant: str = "default",
@@ -147,9 +124,12 @@ def load_pretrained(name: str, profile: str = "tutorial", variant: str = "defaul
     KeyError
         Nothing shipped under that name, profile and variant.
     PretrainedMismatchError
-        The card's task layouts or key differ (every difference listed), or the sha256 check fails.
+        The card holds no iVAN, its task layouts or key differ (every difference listed), or the sha256 check fails.
     """
     card = find_card(name, profile, variant, folder)
+    if card.get("kind", "ivan") != "ivan":
+        raise PretrainedMismatchError(f"card {name!r} ({variant}) holds a {card['kind']}, not an iVAN network; "
+                                      "use ivan_core.store.load_card")
     task = get_task(card["task"]["name"])
     if [list(task.x_layout), list(task.y_layout)] != [card["task"]["x"], card["task"]["y"]]:
         raise PretrainedMismatchError(f"card {name!r} was trained for layouts {card['task']['x']} -> "
@@ -158,4 +138,4 @@ def load_pretrained(name: str, profile: str = "tutorial", variant: str = "defaul
     if key is not None and key_hash(key) != card["key_sha"]:
         raise PretrainedMismatchError(f"shipped {name!r} ({profile}, {variant}) was trained under another key: "
                                       + "; ".join(key_differences(card["key"], key)))
-    return load_card_weights(card, device)
+    return load_card(card).net.to(device).eval()

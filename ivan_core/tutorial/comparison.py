@@ -20,7 +20,7 @@ from ivan_core.core.training import build_model, loader, steps_per_epoch
 from ivan_core.core.training.device import pick_device
 from ivan_core.core.training.losses import bidirectional_loss, distance
 from ivan_core.core.training.pairs import TaskDataset
-from ivan_core.tutorial.experiment import Method, Splits, baseline_predictors, compare, fit, fit_unet, ivan_predictor
+from ivan_core.tutorial.experiment import Method, Splits, baseline_predictors, compare, fit, fit_baseline, ivan_predictor
 from ivan_core.tutorial.profiles import Profile, get_profile
 
 SYNTHESIS_TASKS = ("t1_to_t2", "t1pd_to_t2", "t1_to_pet", "t1t2_to_pet", "t1_to_t2pd")
@@ -95,8 +95,8 @@ def baseline_comparison(splits: Splits, profile: str | Profile, models_root: str
         steps = math.ceil(methods["iVAN"].steps * per_step["iVAN"] / per_step["U-Net"])
         epochs = math.ceil(steps / steps_per_epoch(sum(s.n_slices for s in splits.train), p.train_config()))
         scale = epochs / p.epochs
-        unet = fit_unet(name, splits, p, models_root, progress, epochs=epochs,
-                        lr_step=max(1, round(p.lr_step * scale)))
+        unet = fit_baseline("U-Net", name, splits, p, models_root, progress, epochs=epochs,
+                            lr_step=max(1, round(p.lr_step * scale)))
         rows += _scored(name, splits, {"U-Net (iVAN's wall-clock)": Method(unet.predict, unet.steps, unet.seconds)},
                         per_step)
     return rows

@@ -12,22 +12,17 @@ from typing import Any
 import numpy as np
 
 from ivan_core.baselines.synthesis.lookup import LinearBaseline, LookupBaseline, copy_input
-from ivan_core.baselines.synthesis.unet import FIT_SETTINGS as UNET_SETTINGS
-from ivan_core.baselines.synthesis.unet import UNetBaseline
 from ivan_core.core.inference import quantise, recover, synthesise
-from ivan_core.core.io import write_json
 from ivan_core.core.model import IVAN
 from ivan_core.core.subject import Subject
 from ivan_core.core.tasks import Task, get_task
-from ivan_core.core.training import TrainResult, train
-from ivan_core.core.training.cache_key import key_hash, model_key
+from ivan_core.core.training import TrainResult
 from ivan_core.core.training.losses import ForwardTerm
-from ivan_core.core.training.pairs import TaskDataset, channels_last
+from ivan_core.core.training.pairs import channels_last
 from ivan_core.data import find_aanlib, load_aanlib, make_phantom, split_subjects
-from ivan_core.data.scaling import intensity_scaling
 from ivan_core.evaluation import inverse_rows, score, with_ceiling
+from ivan_core.store import BaselineModel, IvanModel, obtain
 from ivan_core.tutorial.profiles import Profile, get_profile
-from ivan_core.tutorial.synthesis_baselines import fit_baseline
 
 Predictor = Callable[[Subject], Mapping[str, np.ndarray]]
 
@@ -76,39 +71,18 @@ def phantom_splits(profile: str | Profile, seed: int = 0, progress: bool = True)
     return Splits(train, val, [replace(s, name=s.name.replace("phantom-", "phantom-test-")) for s in fresh])
 
 
-def model_dir(models_root: str | Path, key: dict[str, Any]) -> Path:
-    """Folder of one trained model: ``<models_root>/<task>-<hash of its model_key>``."""
-    return Path(models_root) / f"{key['task']['name']}-{key_hash(key)}"
-
-
 def fit(task: Task | str, splits: Splits, profile: str | Profile, models_root: str | Path | None,
         progress: bool = True, forward_loss: ForwardTerm | None = None, pretrained: bool = False,
         **overrides: Any) -> TrainResult:
-    """Train iVAN on ``splits.train`` with the profile's settings, or load it if already trained.
-
-    ``overrides`` change :class:`~ivan_core.core.training.TrainConfig` fields. With ``pretrained`` a shipped network
-    trained under exactly this :func:`~ivan_core.core.training.cache_key.model_key` is used. Otherwise the run lives
-    in :func:`model_dir` and resumes from its last checkpoint; ``models_root=None`` keeps nothing on disk.
-    """
+    """iVAN trained on ``splits`` with the profile's settings (``overrides``: TrainConfig fields), from the model
+    store (:func:`ivan_core.store.obtain`): shipped with ``pretrained``, cached under ``models_root``, or trained."""
     p = get_profile(profile)
     task = get_task(task)
     config = p.train_config(**overrides)
-    key = model_key(task, config, splits.train, splits.val, p.patch, forward_loss)
-    if pretrained:
-        from ivan_core.store import card_for_key, load_card_weights
-
-        card = card_for_key(key)
-        if card is not None:
-            return TrainResult(load_card_weights(card), task, config, card["history"], None, card["seconds"],
-                               pretrained=True, source=card["path"])
-    train_set = TaskDataset(splits.train, task, augment=True, patch=p.patch, seed=config.seed)
-    val_set = TaskDataset(splits.val, task) if splits.val else None
-    out = None
-    if models_root is not None:
-        out = model_dir(models_root, key)
-        write_json(out / "key.json", key)
-        write_json(out / "scaling.json", intensity_scaling(splits.train, task.modalities))
-    return train(task, train_set, val_set, config, out_dir=out, progress=progress, forward_loss=forward_loss)
+    model = obtain(IvanModel(task, config, p.patch, forward_loss), splits.train, splits.val, models_root,
+                   pretrained, progress)
+    return TrainResult(model.net, task, config, model.history, model.out_dir, model.seconds,
+                       pretrained=model.source is not None, source=model.source)
 
 
 @dataclass
@@ -135,38 +109,20 @@ def _timed(fit_: Callable[[], Any]) -> tuple[Any, float]:
     return fit_(), time.perf_counter() - t0
 
 
-def fit_unet(task: Task | str, splits: Splits, profile: str | Profile, models_root: str | Path | None,
-             progress: bool = True, pretrained: bool = False, **overrides: Any) -> UNetBaseline:
-    """The U-Net baseline trained with iVAN's budget for ``profile``, cached like :func:`fit` under a key
-    holding only the settings the U-Net reads (:data:`~ivan_core.baselines.synthesis.unet.FIT_SETTINGS`)."""
+def fit_baseline(name: str, task: Task | str, splits: Splits, profile: str | Profile, models_root: str | Path | None,
+                 progress: bool = True, pretrained: bool = False, **overrides: Any) -> BaselineModel:
+    """The U-Net (``"U-Net"``), pix2pix, CycleGAN or Hi-Net trained on ``splits.train`` with iVAN's budget for
+    ``profile``, from the model store like :func:`fit`; its key holds only the settings the baseline reads."""
     p = get_profile(profile)
-    task = get_task(task)
-    config = p.train_config(**overrides)
-    unet = UNetBaseline(task, seed=config.seed)
-    key = model_key(task, config, splits.train, [], p.patch)
-    key = {**key, "config": {k: key["config"][k] for k in UNET_SETTINGS}, "model": unet.describe()}
-    if pretrained:
-        from ivan_core.store import card_for_key, load_card_unet
-
-        card = card_for_key(key)
-        if card is not None:
-            return load_card_unet(card)
-    path = None if models_root is None else Path(models_root) / f"unet-{task.name}-{key_hash(key)}" / "unet.pt"
-    if path is not None and path.is_file():
-        write_json(path.parent / "key.json", key)  # marks it used (export_all's used_since)
-        return unet.load(path)
-    unet.fit(splits.train, config, p.patch, progress=progress)
-    if path is not None:
-        unet.save(path)
-        write_json(path.parent / "key.json", key)
-    return unet
+    model = BaselineModel.named(name, task, p.train_config(**overrides), p.patch)
+    return obtain(model, splits.train, [], models_root, pretrained, progress)
 
 
 def baseline_predictors(task: Task | str, splits: Splits, profile: str | Profile | None = None,
                         models_root: str | Path | None = None, progress: bool = True,
                         pretrained: bool = False, adversarial: Sequence[str] = ()) -> dict[str, Method]:
     """The baselines of a synthesis table, fitted on ``splits.train``: copy input, linear regression, lookup
-    table; with ``profile`` a U-Net (:func:`fit_unet`) and each ``adversarial`` method, all with iVAN's budget."""
+    table; with ``profile`` a U-Net and each ``adversarial`` method (:func:`fit_baseline`), all with iVAN's budget."""
     if adversarial and profile is None:
         raise ValueError(f"the adversarial baselines {list(adversarial)} train with a profile's budget; pass profile")
     task = get_task(task)
@@ -175,10 +131,7 @@ def baseline_predictors(task: Task | str, splits: Splits, profile: str | Profile
     methods = {"copy input": Method(lambda s: copy_input(task, s)),
                "linear regression": Method(linear.predict, 0, linear_s),
                "lookup table": Method(lookup.predict, 0, lookup_s)}
-    if profile is not None:
-        unet = fit_unet(task, splits, profile, models_root, progress, pretrained=pretrained)
-        methods["U-Net"] = Method(unet.predict, unet.steps, unet.seconds)
-    for name in adversarial:
+    for name in ("U-Net", *adversarial) if profile is not None else ():
         model = fit_baseline(name, task, splits, profile, models_root, progress, pretrained=pretrained)
         methods[name] = Method(model.predict, model.steps, model.seconds)
     return methods

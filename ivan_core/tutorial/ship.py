@@ -10,14 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ivan_core.core.inference import synthesise
-from ivan_core.core.io import atomic_write, write_json
-from ivan_core.core.training.cache_key import key_hash
-from ivan_core.core.training.checkpoint import atomic_save, load_model
-from ivan_core.store import WEIGHTS, sha256
+from ivan_core.store import WEIGHTS, Storable, model_for, ship
 from ivan_core.tutorial.profiles import get_profile
-from ivan_core.tutorial.synthesis_baselines import FILENAME as BASELINE_FILE
-from ivan_core.tutorial.synthesis_baselines import export_baseline
 
 #: The command that rebuilds every shipped network of a profile.
 COMMAND = "python -m ivan_core pretrain --profile {profile}"
@@ -71,44 +65,36 @@ def phantom_test_metrics(predict, key: dict[str, Any], profile: str, seed: int =
             "test_subjects": [s.name for s in splits.test], "phantom_seed": seed}
 
 
-def export_model(folder: str | Path, profile: str, dest: str | Path = WEIGHTS,
-                 command: str | None = None, variant: str | None = None,
-                 card_extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Write ``folder``'s trained network as ``<stem>.pt`` (state dict) and card ``<stem>.json`` in ``dest``.
+#: The finished file of a run folder, by the kind of model it holds.
+RUN_FILES = {"model.pt": "ivan", "unet.pt": "unet", "gan.pt": "gan"}
 
-    ``variant`` names it (default :func:`variant_name`); ``card_extra`` adds card fields. U-Net and GAN folders
-    are shipped as their kind. Raises FileNotFoundError for an unfinished folder. Returns the card.
-    """
-    folder, dest = Path(folder), Path(dest)
-    if (folder / "unet.pt").is_file():
-        return _export_unet(folder, profile, dest, command)
-    if (folder / BASELINE_FILE).is_file():
-        return export_baseline(folder, profile, dest, command)
-    for needed in ("key.json", "model.pt", "history.json"):
-        if not (folder / needed).is_file():
-            raise FileNotFoundError(f"{folder} lacks {needed}; train it to the end with ivan_core.tutorial.experiment.fit")
+
+def run_model(folder: str | Path) -> tuple[Storable, dict[str, Any]]:
+    """The trained model of a run folder (:func:`ivan_core.store.obtain`) and its key; FileNotFoundError for an
+    unfinished folder."""
+    folder = Path(folder)
+    found = [name for name in RUN_FILES if (folder / name).is_file()]
+    needed = ["key.json", *(["history.json"] if found == ["model.pt"] else [])]
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if not found or missing:
+        raise FileNotFoundError(f"{folder} lacks {missing or ' or '.join(RUN_FILES)}; train it to the end first "
+                                "(ivan_core.tutorial.experiment.fit or fit_baseline)")
     key = json.loads((folder / "key.json").read_text())
-    history = json.loads((folder / "history.json").read_text())
-    net, task, _ = load_model(folder / "model.pt")
-    variant = variant or variant_name(key, profile)
-    stem = _slug(f"{profile}--{task.name}--{variant}--{key_hash(key)[:8]}")  # the key tells same-named models apart
-    weights = atomic_save({k: v.detach().cpu() for k, v in net.state_dict().items()}, dest / f"{stem}.pt")
-    config = key["config"]
-    card = {
-        "kind": "ivan", "name": task.name, "variant": variant, "profile": get_profile(profile).name,
-        "task": key["task"], "architecture": dict(net.config), "train_config": config,
-        "data": {"train": [n for n, _ in key["train"]], "val": [n for n, _ in key["val"]],
-                 "patch": key["patch"], "training_seed": config["seed"],
-                 "identified_by": "subject names and fingerprints (Subject.fingerprint) in key.train / key.val"},
-        "epochs": len(history), "steps": int(sum(row["steps"] for row in history)),
-        "seconds": float(sum(row["seconds"] for row in history)),
-        "test_metrics": phantom_test_metrics(lambda s: synthesise(net, task, s), key, profile),
-        "intensity_scaling": _scaling(folder),
-        "sha256": sha256(weights), "key_sha": key_hash(key), "key": key,
-        "command": command or COMMAND.format(profile=profile), **(card_extra or {}), "history": history,
-    }
-    write_json(dest / f"{stem}.json", card)
-    return card
+    model = model_for(RUN_FILES[found[0]], key["task"]["name"], key.get("model") or key["config"])
+    return model.load(folder / found[0]), key
+
+
+def export_model(folder: str | Path, profile: str, dest: str | Path = WEIGHTS, command: str | None = None,
+                 variant: str | None = None, card_extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Ship a run folder's trained model (:func:`ivan_core.store.ship`) with its phantom test metrics; ``variant``
+    defaults to :func:`variant_name` for iVAN and to the method name for a baseline. Returns the card."""
+    folder = Path(folder)
+    model, key = run_model(folder)
+    extra = {"intensity_scaling": _scaling(folder)} if model.kind == "ivan" else {}
+    if variant is None:
+        variant = variant_name(key, profile) if model.kind == "ivan" else model.name
+    return ship(model, key, dest, get_profile(profile).name, variant, command or COMMAND.format(profile=profile),
+                phantom_test_metrics(model.predict, key, profile), {**extra, **(card_extra or {})})
 
 
 def _scaling(folder: Path) -> dict[str, Any]:
@@ -120,32 +106,6 @@ def _scaling(folder: Path) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
-def _export_unet(folder: Path, profile: str, dest: Path, command: str | None) -> dict[str, Any]:
-    """Ship a U-Net baseline of :func:`ivan_core.tutorial.experiment.fit_unet` (its file as it is)."""
-    from ivan_core.baselines.synthesis.unet import UNetBaseline
-    from ivan_core.core.tasks import get_task
-
-    key = json.loads((folder / "key.json").read_text())
-    task = get_task(key["task"]["name"])
-    arch = key["model"]
-    unet = UNetBaseline(task, arch["features"], tuple(arch["norm"]) if isinstance(arch["norm"], list) else arch["norm"])
-    unet.load(folder / "unet.pt")
-    stem = _slug(f"{profile}--{task.name}--U-Net--{key_hash(key)[:8]}")
-    weights = dest / f"{stem}.pt"
-    dest.mkdir(parents=True, exist_ok=True)
-    atomic_write(weights, lambda fh: fh.write((folder / "unet.pt").read_bytes()))
-    card = {"kind": "unet", "name": task.name, "variant": "U-Net", "profile": get_profile(profile).name,
-            "task": key["task"], "architecture": arch, "train_config": key["config"],
-            "data": {"train": [n for n, _ in key["train"]], "patch": key["patch"], "training_seed": key["config"]["seed"],
-                     "identified_by": "subject names and fingerprints (Subject.fingerprint) in key.train"},
-            "steps": unet.steps, "seconds": unet.seconds,
-            "test_metrics": phantom_test_metrics(unet.predict, key, profile),
-            "sha256": sha256(weights), "key_sha": key_hash(key), "key": key,
-            "command": command or COMMAND.format(profile=profile), "history": []}
-    write_json(dest / f"{stem}.json", card)
-    return card
-
-
 def export_all(models_root: str | Path, profile: str, dest: str | Path = WEIGHTS,
                used_since: float | None = None) -> list[dict[str, Any]]:
     """Export every finished model folder below ``models_root`` (:func:`export_model`).
@@ -153,7 +113,7 @@ def export_all(models_root: str | Path, profile: str, dest: str | Path = WEIGHTS
     ``used_since`` (a :func:`time.time` stamp) keeps only folders whose ``key.json`` was written since;
     folders below a ``*-cv`` folder are skipped.
     """
-    files = ("model.pt", "unet.pt", BASELINE_FILE)
+    files = tuple(RUN_FILES)
     root = Path(models_root)
     folders: Sequence[Path] = sorted(p.parent for p in root.rglob("key.json")
                                      if any((p.parent / f).is_file() for f in files)
