@@ -24,7 +24,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         # shellcheck disable=SC2086  # IVAN_TORCH may carry pip options on purpose
         "$venv/bin/python" -m pip install --quiet ${IVAN_TORCH:-torch==2.13.0}
     fi
-    "$venv/bin/python" -m pip install --quiet -e ".[dev]"
+    "$venv/bin/python" -m pip install --quiet -e ".[all]"
     echo "$want" > "$stamp"
 fi
 export PATH="$PWD/$venv/bin:$PATH" VIRTUAL_ENV="$PWD/$venv"

@@ -147,3 +147,26 @@ def test_docstrings_are_short_and_hold_no_measured_results():
                 citing.append(str(path.relative_to(PACKAGE)))
     assert doc <= 0.25 * total, f"docstrings are {doc / total:.0%} of the package's lines; keep them under 25%"
     assert not citing, f"docstrings cite results/ files: {citing}"
+
+
+#: Distribution of each third-party import name the package uses.
+DISTRIBUTIONS = {"torch": "torch", "numpy": "numpy", "tqdm": "tqdm", "scipy": "scipy", "skimage": "scikit-image",
+                 "sewar": "sewar", "nibabel": "nibabel", "nilearn": "nilearn", "matplotlib": "matplotlib",
+                 "PIL": "pillow", "pywt": "PyWavelets", "sklearn": "scikit-learn", "monai": "monai",
+                 "sporco": "sporco", "ipywidgets": "ipywidgets", "IPython": "ipykernel", "papermill": "papermill",
+                 "pandas": "pandas", "joblib": "joblib"}
+
+
+def test_every_import_is_a_declared_dependency_and_all_installs_every_group():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
+    name = lambda requirement: requirement.split(">")[0].split("=")[0].split("[")[0].strip()  # noqa: E731
+    extras = project["optional-dependencies"]
+    declared = {name(r) for r in project["dependencies"]} | {name(r) for group in extras.values() for r in group}
+    used = {target.split(".")[0] for path in SOURCES for _, target in path_imports(path)}
+    third_party = {top for top in used if top not in sys.stdlib_module_names and top != "ivan_core"}
+    assert third_party <= set(DISTRIBUTIONS), f"add {third_party - set(DISTRIBUTIONS)} to DISTRIBUTIONS"
+    assert {DISTRIBUTIONS[top] for top in third_party} <= declared
+    groups = [g for g in extras if g != "all"]
+    assert sorted(extras["all"]) == sorted(r for g in groups for r in extras[g])
