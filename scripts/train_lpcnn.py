@@ -24,9 +24,9 @@ from ivan_core.baselines.fusion.lpcnn import (
     BLUR_LEVELS,
     BLUR_SIGMA,
     HELD_OUT_IMAGE,
+    LPCNN_WEIGHTS,
     PATCH,
     TRAIN_IMAGES,
-    WEIGHTS,
     SiameseFocusNet,
     half_state_dict,
     held_out_pairs,
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
-    parser.add_argument("--out", type=Path, default=WEIGHTS, help=f"weights file (default {WEIGHTS})")
+    parser.add_argument("--out", type=Path, default=LPCNN_WEIGHTS, help=f"weights file (default {LPCNN_WEIGHTS})")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)

@@ -11,8 +11,8 @@ from scipy import ndimage
 
 from ivan_core.baselines.fusion.lpcnn import (
     HELD_OUT_IMAGE,
+    LPCNN_WEIGHTS,
     TRAIN_IMAGES,
-    WEIGHTS,
     SiameseFocusNet,
     _fuse_level,
     held_out_pairs,
@@ -139,10 +139,10 @@ def test_score_map_matches_the_patch_classifier():
 
 
 def test_card_matches_the_shipped_weights():
-    card = json.loads(WEIGHTS.with_suffix(".json").read_text())
-    assert card["sha256"] == sha256(WEIGHTS)
+    card = json.loads(LPCNN_WEIGHTS.with_suffix(".json").read_text())
+    assert card["sha256"] == sha256(LPCNN_WEIGHTS)
     assert f"skimage.data.{HELD_OUT_IMAGE}" not in card["training_data"]["images"]
     assert card["held_out_accuracy"]["accuracy"] > 0.9
-    state = torch.load(WEIGHTS, map_location="cpu", weights_only=True)
+    state = torch.load(LPCNN_WEIGHTS, map_location="cpu", weights_only=True)
     assert set(state) == set(SiameseFocusNet().state_dict())
     assert sum(v.numel() for v in state.values()) == card["architecture"]["parameters"]

@@ -121,7 +121,10 @@ def test_the_shipped_harvard_fusion_carries_its_cross_validation():
 
 
 def test_harvard_networks_train_with_the_harvard_recipe_in_the_tutorial_profile_only():
-    from ivan_core.tutorial.fusion_study import HARVARD_FUSION_RECIPE, harvard_overrides
+    from ivan_core.tutorial.fusion_study import harvard_overrides
+    from ivan_core.tutorial.profiles import get_profile
+
+    HARVARD_FUSION_RECIPE = get_profile("tutorial").harvard_fusion
 
     assert harvard_overrides("tutorial") == HARVARD_FUSION_RECIPE and harvard_overrides("smoke") == {}
     harvard_overrides("tutorial")["levels"] = 0  # a copy: the recipe itself stays

@@ -11,7 +11,7 @@ from ivan_core.plots import browser
 from ivan_core.plots.ablation import plot_sweep, plot_tradeoff
 from ivan_core.plots.browser import LiveFigure, draw_slice, slice_browser, synthesis_browser
 from ivan_core.plots.comparison import show_methods
-from ivan_core.plots.errors import ERROR_CMAP, abs_error, draw_error, error_scale
+from ivan_core.plots.error_maps import ERROR_CMAP, abs_error, draw_error, error_scale
 from ivan_core.plots.inverse import BitDepthExplorer, plot_inverse_kinds, show_output_copies, show_recovery
 from ivan_core.plots.layouts import show_packing
 from ivan_core.plots.training import show_row

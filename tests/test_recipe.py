@@ -10,6 +10,7 @@ import pytest
 from conftest import load_script
 from ivan_core.tutorial import recipe
 from ivan_core.tutorial.experiment import Splits, phantom_splits
+from ivan_core.tutorial.profiles import get_profile
 
 MEASURED = {"scored_on": "test subjects (before)",
             "variants": {"Haar": {"overrides": {"levels": 1}, "points": [{"steps": 200, "psnr": 21.0}]}},
@@ -48,7 +49,7 @@ def test_study_curves_retrain_changed_or_rerun_variants_and_drop_references(trai
 
 def test_study_curves_are_short_in_the_smoke_profile(trained):
     recipe.study_curves({"Haar": {"levels": 1}}, MEASURED, "smoke")
-    assert trained == [{"levels": 1, **recipe.SMOKE_CURVE}]
+    assert trained == [{"levels": 1, **get_profile("smoke").curve}]
 
 
 def test_study_runs_return_the_measured_runs_unless_rerun(monkeypatch):

@@ -74,13 +74,13 @@ def _pretrain(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from ivan_core.baselines.synthesis.gans import METHODS as GANS
+    from ivan_core.baselines.synthesis.gans import ADVERSARIAL
     from ivan_core.core.io import atomic_write_text, write_json
     from ivan_core.tutorial.comparison import SYNTHESIS_TASKS, baseline_comparison, comparison_table
     from ivan_core.tutorial.experiment import phantom_splits
 
     rows = baseline_comparison(phantom_splits(args.profile), args.profile, args.models, args.tasks or SYNTHESIS_TASKS,
-                               wall_clock=not args.same_steps_only, adversarial=tuple(GANS))
+                               wall_clock=not args.same_steps_only, adversarial=tuple(ADVERSARIAL))
     json_path = args.out / "synthesis_vs_baselines.json"
     if json_path.exists():  # keep the rows of tasks not rerun now
         done = {r["task"] for r in rows}
@@ -100,8 +100,8 @@ def _benchmark(args: argparse.Namespace) -> int:
         p = PROFILES[name]
         for size in args.sizes:
             for variant in args.variants:
-                row = {"model": name, **training_throughput(size=size, n_blocks=p.n_blocks, hidden=p.hidden,
-                                                            levels=p.levels, batch_size=args.batch_size,
+                row = {"model": name, **training_throughput(size=size, n_blocks=p.train.n_blocks, hidden=p.train.hidden,
+                                                            levels=p.train.levels, batch_size=args.batch_size,
                                                             steps=args.steps, warmup=args.warmup, variant=variant)}
                 print(f"[ivan] {name} {size}px {variant:13s} {row['images_per_s']:8.2f} images/s  "
                       f"{row['achieved_flops'] / 1e9:8.1f} GFLOP/s = {100 * row['utilisation']:5.1f} % of "

@@ -16,7 +16,7 @@ import numpy as np
 from IPython.display import DisplayHandle, display
 from matplotlib.figure import Figure
 
-from ivan_core.plots.errors import abs_error, draw_error, error_scale
+from ivan_core.plots.error_maps import abs_error, draw_error, error_scale
 
 
 def _check_panels(panels: Mapping[str, np.ndarray | None]) -> dict[str, np.ndarray | None]:
@@ -58,8 +58,8 @@ def draw_slice(
     cmap, vmin, vmax
         Colormap and display range of grey panels.
     errors : collection of str
-        Keys of error-map panels, drawn by :func:`~ivan_core.plots.errors.draw_error` on ``[0, error_max]`` (default
-        :func:`~ivan_core.plots.errors.error_scale` of this slice's maps).
+        Keys of error-map panels, drawn by :func:`~ivan_core.plots.error_maps.draw_error` on ``[0, error_max]`` (default
+        :func:`~ivan_core.plots.error_maps.error_scale` of this slice's maps).
     """
     arrays = _check_panels(panels)
     unknown = set(errors) - set(arrays)
@@ -155,7 +155,7 @@ def slice_browser(
     """Images with a slider over slices: an ipywidgets ``VBox`` to display.
 
     Arguments as :func:`draw_slice`; ``start`` (0-based) defaults to the middle slice, ``error_max`` to
-    :func:`~ivan_core.plots.errors.error_scale` over every slice, so the scale stays put while the slider moves.
+    :func:`~ivan_core.plots.error_maps.error_scale` over every slice, so the scale stays put while the slider moves.
     """
     arrays = _check_panels(panels)
     if errors and error_max is None:

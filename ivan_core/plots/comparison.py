@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from ivan_core.plots.errors import abs_error, draw_error, error_scale
+from ivan_core.plots.error_maps import abs_error, draw_error, error_scale
 
 
 def show_methods(truth: np.ndarray, outputs: Mapping[str, np.ndarray], slices: Sequence[int],

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ivan_core.plots.browser import LiveFigure
-from ivan_core.plots.errors import DIFFERENCE_CMAP, abs_error, draw_error, error_scale
+from ivan_core.plots.error_maps import DIFFERENCE_CMAP, abs_error, draw_error, error_scale
 
 #: One step of an 8-bit image on [0, 1].
 STEP_8BIT = 1.0 / 255.0
@@ -67,7 +67,7 @@ def show_recovery(truth: Mapping[str, np.ndarray], recovered: Mapping[str, Mappi
 
     ``truth`` maps a modality to its ``(H, W[, 3])`` slice; ``recovered`` maps a label (e.g. ``"saved synthesis (8-bit)"``)
     to ``{modality: slice}`` for every modality of ``truth``; ``error_max`` defaults to their
-    :func:`~ivan_core.plots.errors.error_scale`.
+    :func:`~ivan_core.plots.error_maps.error_scale`.
     """
     errors = {(m, label): abs_error(truth[m], images[m]) for label, images in recovered.items() for m in truth}
     if error_max is None:

@@ -9,8 +9,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ivan_core.plots.ceiling import draw_ceiling
-from ivan_core.plots.errors import abs_error as abs_error  # kept importable from here
-from ivan_core.plots.errors import draw_error, error_scale
+from ivan_core.plots.error_maps import abs_error as abs_error  # kept importable from here
+from ivan_core.plots.error_maps import draw_error, error_scale
 
 
 def plot_history(history: Sequence[Mapping[str, float]], title: str = "") -> Figure:
@@ -33,8 +33,8 @@ def show_row(images: Mapping[str, np.ndarray], errors: Mapping[str, np.ndarray] 
              error_max: float | None = None) -> Figure:
     """One slice per panel in a row: ``images`` ``(H, W)`` in grey on [0, 1], then ``errors`` as error maps.
 
-    ``errors`` are absolute-error maps drawn by :func:`~ivan_core.plots.errors.draw_error` on one scale (``error_max``,
-    default :func:`~ivan_core.plots.errors.error_scale` of them).
+    ``errors`` are absolute-error maps drawn by :func:`~ivan_core.plots.error_maps.draw_error` on one scale (``error_max``,
+    default :func:`~ivan_core.plots.error_maps.error_scale` of them).
     """
     errors = dict(errors or {})
     if errors and error_max is None:

@@ -11,8 +11,7 @@ import numpy as np
 
 from ivan_core.baselines.synthesis import gans
 from ivan_core.baselines.synthesis.gans import AdversarialBaseline, from_describe, make_baseline
-from ivan_core.baselines.synthesis.unet import FIT_SETTINGS as UNET_SETTINGS
-from ivan_core.baselines.synthesis.unet import UNetBaseline
+from ivan_core.baselines.synthesis.unet import UNET_SETTINGS, UNetBaseline
 from ivan_core.core.inference import synthesise
 from ivan_core.core.io import write_json
 from ivan_core.core.model import IVAN
@@ -147,12 +146,12 @@ class BaselineModel:
         unet = isinstance(model, UNetBaseline)
         self.kind, self.filename = ("unet", "unet.pt") if unet else ("gan", "gan.pt")
         self.name = "U-Net" if unet else model.name
-        self.settings = UNET_SETTINGS if unet else gans.FIT_SETTINGS
+        self.settings = UNET_SETTINGS if unet else gans.GAN_SETTINGS
         self.source: str | None = None
 
     @classmethod
     def named(cls, name: str, task: Task | str, config: TrainConfig, patch: int | None = None) -> BaselineModel:
-        """``"U-Net"`` or one of :data:`~ivan_core.baselines.synthesis.gans.METHODS`, untrained."""
+        """``"U-Net"`` or one of :data:`~ivan_core.baselines.synthesis.gans.ADVERSARIAL`, untrained."""
         model = UNetBaseline(task, seed=config.seed) if name == "U-Net" else make_baseline(name, task, seed=config.seed)
         return cls(model, config, patch)
 

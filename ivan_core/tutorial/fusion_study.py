@@ -80,17 +80,14 @@ def fusion_overrides(profile: str | Profile) -> dict[str, Any]:
     """TrainConfig overrides for fusion: ``lam = 1``, the profile's ``fusion`` overrides, ~5 validations per run."""
     p = get_profile(profile)
     merged = {"lam": 1.0, **p.fusion}
-    merged["val_every"] = max(1, merged.get("epochs", p.epochs) // 5)
+    merged["val_every"] = max(1, merged.get("epochs", p.train.epochs) // 5)
     return merged
 
 
-#: Overrides on top of :func:`fusion_overrides` for the real Harvard CT-MRI cases in the ``tutorial`` profile.
-HARVARD_FUSION_RECIPE: dict[str, Any] = {"levels": 1, "epochs": 150, "lr_step": 60, "signed_edges": False}
-
-
 def harvard_overrides(profile: str | Profile) -> dict[str, Any]:
-    """:data:`HARVARD_FUSION_RECIPE` in the ``tutorial`` profile, else no overrides."""
-    return dict(HARVARD_FUSION_RECIPE) if get_profile(profile).name == "tutorial" else {}
+    """The profile's frozen Harvard CT-MRI recipe (:attr:`~ivan_core.tutorial.profiles.Profile.harvard_fusion`), a copy."""
+    return dict(get_profile(profile).harvard_fusion)
+
 
 #: The two ways iVAN learns fusion: fit a teacher's fused image (plus an edge term), or no label at all.
 FUSION_VARIANTS = ("teacher", "unsupervised")

@@ -89,12 +89,8 @@ def finished_run(task: Task | str, splits: Splits, profile: str | Profile, model
             "psnr": probe["val_psnr"], "ssim": probe["val_ssim"], "scored_on": VALIDATION}
 
 
-#: Epochs of each curve in the ``smoke`` profile: enough to exercise the code, nothing more.
-SMOKE_CURVE = {"epochs": 2, "val_every": 1}
-
-
 def _use_measured(profile: str | Profile, rerun: bool) -> bool:
-    return get_profile(profile).name == "tutorial" and not rerun
+    return get_profile(profile).measured_recipe and not rerun
 
 
 def measured_points(measured: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
@@ -110,8 +106,9 @@ def study_curves(variants: Mapping[str, dict[str, Any]], measured: Mapping[str, 
     """The learning curves of notebook 10: ``(curves, references)``, curve name -> :func:`curve_points`.
 
     ``variants`` maps curve names to TrainConfig overrides. A variant stored in ``measured["variants"]`` with the
-    same overrides takes its stored points in the ``tutorial`` profile without ``rerun`` (and ``references`` is
-    ``measured["references"]``, else empty); others train with :func:`learning_curve` (``smoke``: :data:`SMOKE_CURVE`).
+    same overrides takes its stored points where the profile's ``measured_recipe`` allows, without ``rerun``
+    (``references`` is then ``measured["references"]``, else empty); others train with :func:`learning_curve` and
+    the profile's ``curve`` changes.
     """
     use = _use_measured(profile, rerun)
     known = measured["variants"]
@@ -121,8 +118,7 @@ def study_curves(variants: Mapping[str, dict[str, Any]], measured: Mapping[str, 
             curves[name] = measured_points(measured, name)
             continue
         splits = splits or recipe_splits(profile, progress=progress)
-        short = SMOKE_CURVE if get_profile(profile).name == "smoke" else {}
-        curves[name] = learning_curve(task, splits, profile, progress, **{**overrides, **short})
+        curves[name] = learning_curve(task, splits, profile, progress, **{**overrides, **get_profile(profile).curve})
     return curves, (measured["references"] if use else {})
 
 

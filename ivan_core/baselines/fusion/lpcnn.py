@@ -38,8 +38,8 @@ TRAIN_IMAGES = ("astronaut", "brick", "camera", "cell", "coffee", "coins", "gras
 #: ... and the one held out for evaluation.
 HELD_OUT_IMAGE = "chelsea"
 #: The shipped weights and their card.
-WEIGHTS = Path(__file__).resolve().parent / "weights" / "lp_cnn.pt"
-#: The command that rebuilds :data:`WEIGHTS` (from the repository root).
+LPCNN_WEIGHTS = Path(__file__).resolve().parent / "weights" / "lp_cnn.pt"
+#: The command that rebuilds :data:`LPCNN_WEIGHTS` (from the repository root).
 REBUILD_COMMAND = "python scripts/train_lpcnn.py"
 
 
@@ -207,18 +207,18 @@ def train_lpcnn(steps: int = 300, batch: int = 64, lr: float = 1e-3, seed: int =
 
 
 def half_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
-    """The state dict in float16, as :data:`WEIGHTS` is stored."""
+    """The state dict in float16, as :data:`LPCNN_WEIGHTS` is stored."""
     return {k: v.detach().to(torch.float16) for k, v in model.state_dict().items()}
 
 
 def load_lpcnn(path: str | Path | None = None, verify: bool = True) -> SiameseFocusNet:
-    """Load a trained :class:`SiameseFocusNet` (default :data:`WEIGHTS`) as float32 in eval mode, built from its card.
+    """Load a trained :class:`SiameseFocusNet` (default :data:`LPCNN_WEIGHTS`) as float32 in eval mode, built from its card.
 
     Raises FileNotFoundError if the weights or their card ``<name>.json`` are missing, ValueError if ``verify`` and
     the sha256 differs from the card's.
     """
 
-    path = Path(path) if path is not None else WEIGHTS
+    path = Path(path) if path is not None else LPCNN_WEIGHTS
     card_path = path.with_suffix(".json")
     for needed in (path, card_path):
         if not needed.is_file():
@@ -251,7 +251,7 @@ def weight_map(a: np.ndarray, b: np.ndarray, model: SiameseFocusNet | None = Non
     a, b = _check_pair(a, b)
     if min(a.shape) < PATCH:
         raise ValueError(f"images {a.shape} are smaller than the network's {PATCH}x{PATCH} window")
-    net = model if model is not None else _cached(str(WEIGHTS))
+    net = model if model is not None else _cached(str(LPCNN_WEIGHTS))
     ta = torch.from_numpy(a.astype(np.float32))[None, None]
     tb = torch.from_numpy(b.astype(np.float32))[None, None]
     with torch.no_grad():

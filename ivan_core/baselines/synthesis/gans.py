@@ -27,7 +27,7 @@ from ivan_core.core.training.device import pick_device
 from ivan_core.core.training.pairs import TaskDataset
 
 #: The :class:`~ivan_core.core.training.TrainConfig` fields :meth:`AdversarialBaseline.fit` reads (not ``norm``: fixed losses).
-FIT_SETTINGS = ("epochs", "batch_size", "lr", "lr_step", "lr_gamma", "seed", "max_steps_per_epoch")
+GAN_SETTINGS = ("epochs", "batch_size", "lr", "lr_step", "lr_gamma", "seed", "max_steps_per_epoch")
 #: Adam's ``(beta1, beta2)`` of all three papers.
 BETAS = (0.5, 0.999)
 #: Channels of a PatchGAN's first layer (the papers: 64), doubled at each of its layers.
@@ -262,7 +262,7 @@ class AdversarialBaseline:
 
     def fit(self, subjects: Sequence[Subject], config: TrainConfig, patch: int | None,
             device: str | torch.device | None = None, progress: bool = True) -> AdversarialBaseline:
-        """Train with ``config``'s :data:`FIT_SETTINGS` on ``patch`` crops (None: whole slices; >= 32 for the default PatchGAN).
+        """Train with ``config``'s :data:`GAN_SETTINGS` on ``patch`` crops (None: whole slices; >= 32 for the default PatchGAN).
 
         ``device`` defaults to CUDA when available; ``progress`` shows a tqdm bar. Returns ``self``, trained, in eval mode.
         """
@@ -658,15 +658,15 @@ class HiNet(AdversarialBaseline):
 
 
 #: The methods by name.
-METHODS: dict[str, type[AdversarialBaseline]] = {"pix2pix": Pix2Pix, "CycleGAN": CycleGAN, "Hi-Net": HiNet}
+ADVERSARIAL: dict[str, type[AdversarialBaseline]] = {"pix2pix": Pix2Pix, "CycleGAN": CycleGAN, "Hi-Net": HiNet}
 
 
 def make_baseline(name: str, task: Task | str, seed: int = 0, **kwargs: Any) -> AdversarialBaseline:
     """An untrained ``name`` (``"pix2pix"``, ``"CycleGAN"`` or ``"Hi-Net"``) for ``task``."""
     try:
-        cls = METHODS[name]
+        cls = ADVERSARIAL[name]
     except KeyError:
-        raise ValueError(f"unknown synthesis baseline {name!r}; choose one of {sorted(METHODS)}") from None
+        raise ValueError(f"unknown synthesis baseline {name!r}; choose one of {sorted(ADVERSARIAL)}") from None
     return cls(task, seed=seed, **kwargs)
 
 
@@ -683,7 +683,7 @@ def from_describe(task: Task | str, described: dict, seed: int = 0) -> Adversari
         model = HiNet(task, gen["features"], gen["levels"], l1_weight=loss["l1"],
                       reconstruction_weight=loss["reconstruction"], seed=seed, **common)
     else:
-        raise ValueError(f"unknown synthesis baseline {name!r}; choose one of {sorted(METHODS)}")
+        raise ValueError(f"unknown synthesis baseline {name!r}; choose one of {sorted(ADVERSARIAL)}")
     if model.describe() != described:
         raise ValueError(f"cannot rebuild {described} for task {model.task.name!r} (it builds {model.describe()})")
     return model

@@ -29,7 +29,7 @@ FEATURES = (8, 8, 16, 32, 64, 8)
 
 
 #: The :class:`~ivan_core.core.training.TrainConfig` fields :meth:`UNetBaseline.fit` reads (all its cache key holds).
-FIT_SETTINGS = ("epochs", "batch_size", "lr", "lr_step", "lr_gamma", "seed", "max_steps_per_epoch", "norm")
+UNET_SETTINGS = ("epochs", "batch_size", "lr", "lr_step", "lr_gamma", "seed", "max_steps_per_epoch", "norm")
 
 
 def predict_slices(generate: Callable[[torch.Tensor], torch.Tensor], task: Task, subject: Subject,
@@ -107,7 +107,7 @@ class UNetBaseline:
 
     def fit(self, subjects: Sequence[Subject], config: TrainConfig, patch: int | None,
             device: str | torch.device | None = None, progress: bool = True) -> UNetBaseline:
-        """Train with ``config``'s :data:`FIT_SETTINGS` on random ``patch`` crops (None: whole slices)."""
+        """Train with ``config``'s :data:`UNET_SETTINGS` on random ``patch`` crops (None: whole slices)."""
         device = pick_device(device)
         torch.manual_seed(config.seed)
         dataset = TaskDataset(subjects, self.task, augment=True, patch=patch, seed=config.seed)
