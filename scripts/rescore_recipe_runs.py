@@ -42,7 +42,8 @@ def shipped_network(task: str, splits: Splits, overrides: dict[str, Any],
     """The card of the shipped network a run with ``overrides`` on ``splits`` (training and validation
     subjects only) would train, and how it matched (``""`` when none does). Never trains."""
     p = get_profile(profile)
-    key = model_key(get_task(task), p.train_config(**overrides), splits.train, splits.val, p.patch, None)
+    q = p.changed(**overrides)
+    key = model_key(get_task(task), q.train, splits.train, splits.val, q.patch, None, q.model)
     card = card_for_key(key, folder)
     return (card, "exact model key") if card is not None else (None, "")
 

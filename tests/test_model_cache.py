@@ -15,11 +15,12 @@ from ivan_core.tutorial.experiment import Splits
 from ivan_core.tutorial.profiles import get_profile
 
 TASK = get_task("t1pd_to_t2")
-CONFIG = get_profile("smoke").train_config()
+CONFIG, MODEL = get_profile("smoke").train, get_profile("smoke").model
 
 
-def folder(splits, task=TASK, config=CONFIG, patch=32, forward_loss=None):
-    return run_folder("root", IvanModel(task, config), model_key(task, config, splits.train, splits.val, patch, forward_loss))
+def folder(splits, task=TASK, config=CONFIG, patch=32, forward_loss=None, model=MODEL):
+    key = model_key(task, config, splits.train, splits.val, patch, forward_loss, model)
+    return run_folder("root", IvanModel(task, model, config), key)
 
 
 @pytest.fixture
@@ -56,9 +57,14 @@ def test_only_the_task_modalities_count(splits):
 
 
 @pytest.mark.parametrize("field, value", [("epochs", 9), ("lr", 0.5), ("lam", 3.0), ("norm", "l1"), ("seed", 1),
-                                          ("levels", 1), ("clamp", 1.0), ("inverse_from", "repacked")])
+                                          ("inverse_from", "repacked")])
 def test_any_training_setting_gives_another_folder(splits, field, value):
     assert folder(splits) != folder(splits, config=replace(CONFIG, **{field: value}))
+
+
+@pytest.mark.parametrize("field, value", [("n_blocks", 3), ("hidden", 4), ("levels", 1), ("clamp", 1.0)])
+def test_any_model_setting_gives_another_folder(splits, field, value):
+    assert folder(splits) != folder(splits, model=replace(MODEL, **{field: value}))
 
 
 def test_task_and_crop_give_another_folder(splits):

@@ -1,6 +1,7 @@
 """Shipped weights: export with a card, load by name, refuse anything that does not match."""
 
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -63,10 +64,10 @@ def test_available_lists_cards_and_load_pretrained_rebuilds_the_network(shipped)
 def test_a_matching_key_finds_the_card_and_another_does_not(shipped):
     splits, result, dest, card = shipped
     task = get_task("t1pd_to_t2")
-    key = model_key(task, result.config, splits.train, splits.val, PROFILE.patch)
+    key = model_key(task, result.config, splits.train, splits.val, PROFILE.patch, None, PROFILE.model)
     assert card_for_key(key, dest)["key_sha"] == card["key_sha"]
     other = model_key(task, TrainConfig(**{**result.config.__dict__, "lam": 2.0}), splits.train, splits.val,
-                      PROFILE.patch)
+                      PROFILE.patch, None, PROFILE.model)
     assert card_for_key(other, dest) is None
     with pytest.raises(PretrainedMismatchError, match="config.lam: shipped 1.0, wanted 2.0"):
         load_pretrained("t1pd_to_t2", "smoke", card["variant"], key=other, folder=dest)
@@ -87,12 +88,13 @@ def test_unknown_names_and_damaged_files_are_reported(shipped, tmp_path):
 def test_variant_names_say_what_differs_from_the_profile():
     task = get_task("t1_to_t2")
     subjects = [make_subject("phantom-000")]
-    own = get_profile("tutorial").train_config()
-    assert variant_name(model_key(task, own, subjects, [], 48), "tutorial") == "default"
+    own, model = get_profile("tutorial").train, get_profile("tutorial").model
+    assert variant_name(model_key(task, own, subjects, [], 48, None, model), "tutorial") == "default"
     l2 = TrainConfig(**{**own.__dict__, "norm": "l2"})
-    assert variant_name(model_key(task, l2, subjects, [], 48), "tutorial") == "norm=l2"
+    assert variant_name(model_key(task, l2, subjects, [], 48, None, model), "tutorial") == "norm=l2"
+    assert variant_name(model_key(task, own, subjects, [], 48, None, replace(model, n_blocks=6)), "tutorial") == "n_blocks=6"
     real = [make_subject("aanlib-CT-MRI-2")]
-    assert variant_name(model_key(task, own, real, [], 48), "tutorial") == "aanlib"
+    assert variant_name(model_key(task, own, real, [], 48, None, model), "tutorial") == "aanlib"
 
 
 def test_fusion_networks_are_named_by_their_loss():
@@ -103,13 +105,14 @@ def test_fusion_networks_are_named_by_their_loss():
 
     task = get_task("t2ct_fusion")
     subjects = add_fusion_label([make_subject("phantom-000")], "average")
-    recipe = get_profile("tutorial").train_config(**fusion_overrides("tutorial"), inverse_from="repacked")
+    fusion = get_profile("tutorial").changed(**fusion_overrides("tutorial"), inverse_from="repacked")
+    recipe, model = fusion.train, fusion.model
     loss = teacher_forward_loss(task, 1.0)
     assert isinstance(loss, ForwardTerm)
     name = "teacher_fusion_loss(norm=l2,w_edge=1)"
-    assert variant_name(model_key(task, recipe, subjects, [], 48, loss), "tutorial") == name
+    assert variant_name(model_key(task, recipe, subjects, [], 48, loss, model), "tutorial") == name
     longer = TrainConfig(**{**recipe.__dict__, "epochs": 80})
-    assert variant_name(model_key(task, longer, subjects, [], 48, loss), "tutorial") == f"epochs=80 {name}"
+    assert variant_name(model_key(task, longer, subjects, [], 48, loss, model), "tutorial") == f"epochs=80 {name}"
 
 
 def test_fit_uses_a_shipped_network_only_for_its_own_key(shipped, tmp_path, monkeypatch):
@@ -123,7 +126,7 @@ def test_fit_uses_a_shipped_network_only_for_its_own_key(shipped, tmp_path, monk
     fresh = fit("t1pd_to_t2", splits, PROFILE, tmp_path, progress=False, pretrained=True, lam=2.0)
     assert not fresh.pretrained
     key = json.loads(next(tmp_path.glob("*/key.json")).read_text())
-    assert (run_folder(tmp_path, IvanModel("t1pd_to_t2", TrainConfig()), key) / "model.pt").is_file()
+    assert (run_folder(tmp_path, IvanModel("t1pd_to_t2", PROFILE.model, TrainConfig()), key) / "model.pt").is_file()
 
 
 def test_a_shipped_unet_is_found_by_its_key(tmp_path, monkeypatch):

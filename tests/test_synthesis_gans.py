@@ -158,8 +158,8 @@ def test_the_generator_learns_a_simple_mapping(name, people):
 
 
 def baseline_key(name, task, splits, profile, **overrides):
-    p = get_profile(profile)
-    model = BaselineModel.named(name, task, p.train_config(**overrides), p.patch)
+    p = get_profile(profile).changed(**overrides)
+    model = BaselineModel.named(name, task, p.train, p.patch)
     return model, model.key(splits.train, [])
 
 

@@ -10,6 +10,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from ivan_core import get_task
+from ivan_core.core.model import ModelConfig
 from ivan_core.core.training import NonFiniteLossError, TrainConfig, train
 from ivan_core.core.training.checkpoint import load_model, safe_load, save_model
 from ivan_core.plots.training import plot_history
@@ -23,11 +24,13 @@ def data():
     return TensorDataset(x, y)
 
 
-CONFIG = TrainConfig(epochs=4, batch_size=4, lr=3e-3, lr_step=2, n_blocks=2, hidden=4)
+CONFIG = TrainConfig(epochs=4, batch_size=4, lr=3e-3, lr_step=2)
+MODEL = ModelConfig(n_blocks=2, hidden=4)
+MODEL8 = ModelConfig(n_blocks=2, hidden=8)
 
 
 def test_loss_decreases_and_history_is_saved(tmp_path, data):
-    result = train("t1pd_to_t2", data, data, CONFIG, out_dir=tmp_path, progress=False)
+    result = train("t1pd_to_t2", data, data, CONFIG, out_dir=tmp_path, progress=False, model=MODEL)
     losses = [row["train_loss"] for row in result.history]
     assert losses[-1] < losses[0]
     assert [row["lr"] for row in result.history] == pytest.approx([3e-3, 3e-3, 1.5e-3, 1.5e-3])
@@ -38,7 +41,7 @@ def test_loss_decreases_and_history_is_saved(tmp_path, data):
 
 def test_validation_runs_every_n_epochs_and_after_the_last(tmp_path, data):
     config = TrainConfig(**{**CONFIG.__dict__, "val_every": 3})
-    result = train("t1pd_to_t2", data, data, config, out_dir=tmp_path, progress=False)
+    result = train("t1pd_to_t2", data, data, config, out_dir=tmp_path, progress=False, model=MODEL)
     assert [row["epoch"] for row in result.history if "val_loss" in row] == [3, 4]
     assert len(plot_history(result.history).axes[0].lines) == 4  # train and val, forward and inverse
     with pytest.raises(ValueError, match="val_every"):
@@ -48,44 +51,44 @@ def test_validation_runs_every_n_epochs_and_after_the_last(tmp_path, data):
 @pytest.mark.parametrize("ema", [0.0, 0.9])
 def test_resume_gives_the_same_weights(tmp_path, data, ema):
     config = TrainConfig(**{**CONFIG.__dict__, "ema": ema})
-    full = train("t1pd_to_t2", data, None, config, out_dir=tmp_path / "full", progress=False)
+    full = train("t1pd_to_t2", data, None, config, out_dir=tmp_path / "full", progress=False, model=MODEL)
     half = TrainConfig(**{**config.__dict__, "epochs": 2})
-    train("t1pd_to_t2", data, None, half, out_dir=tmp_path / "split", progress=False)
-    resumed = train("t1pd_to_t2", data, None, config, out_dir=tmp_path / "split", progress=False)
+    train("t1pd_to_t2", data, None, half, out_dir=tmp_path / "split", progress=False, model=MODEL)
+    resumed = train("t1pd_to_t2", data, None, config, out_dir=tmp_path / "split", progress=False, model=MODEL)
     assert len(resumed.history) == 4
     for a, b in zip(full.net.state_dict().values(), resumed.net.state_dict().values()):
         assert torch.equal(a, b)
 
 
 def test_finished_run_is_not_retrained(tmp_path, data):
-    first = train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False)
+    first = train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False, model=MODEL)
     written = (tmp_path / "checkpoint.pt").stat().st_mtime_ns
-    again = train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False)
+    again = train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False, model=MODEL)
     assert (tmp_path / "checkpoint.pt").stat().st_mtime_ns == written  # no epoch ran, nothing rewritten
     assert again.history == first.history
 
 
 def test_checkpoint_for_another_task_is_refused(tmp_path, data):
-    train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False)
+    train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False, model=MODEL)
     with pytest.raises(ValueError, match="t1pd_to_t2"):
-        train("t1_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False)
+        train("t1_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False, model=MODEL)
 
 
 def test_non_finite_loss_keeps_last_checkpoint(tmp_path, data):
     train("t1pd_to_t2", data, None, TrainConfig(**{**CONFIG.__dict__, "epochs": 1}), out_dir=tmp_path,
-          progress=False)
+          progress=False, model=MODEL)
     before = safe_load(tmp_path / "checkpoint.pt")
     x, y = data.tensors
     bad = TensorDataset(x, torch.full_like(y, float("nan")))
     with pytest.raises(NonFiniteLossError, match="epoch 2.*checkpoint of epoch 1"):
-        train("t1pd_to_t2", bad, None, CONFIG, out_dir=tmp_path, progress=False)
+        train("t1pd_to_t2", bad, None, CONFIG, out_dir=tmp_path, progress=False, model=MODEL)
     after = safe_load(tmp_path / "checkpoint.pt")
     assert after["epoch"] == before["epoch"] == 1
     assert not list(tmp_path.glob(".*.tmp"))
 
 
 def test_model_file_round_trip(tmp_path, data):
-    result = train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False)
+    result = train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False, model=MODEL)
     net, task, meta = load_model(tmp_path / "model.pt")
     assert task == get_task("t1pd_to_t2") and meta["epochs"] == 4
     x = data.tensors[0][:2]
@@ -104,7 +107,7 @@ def test_untrusted_pickle_is_refused(tmp_path):
 
 def test_truncated_checkpoint_is_reported(tmp_path, data):
     train("t1pd_to_t2", data, None, TrainConfig(**{**CONFIG.__dict__, "epochs": 1}), out_dir=tmp_path,
-          progress=False)
+          progress=False, model=MODEL)
     raw = (tmp_path / "model.pt").read_bytes()
     (tmp_path / "model.pt").write_bytes(raw[: len(raw) // 2])
     with pytest.raises(ValueError, match="model.pt"):
@@ -113,9 +116,9 @@ def test_truncated_checkpoint_is_reported(tmp_path, data):
 
 def test_load_model_reads_a_training_checkpoint(tmp_path, data):
     result = train("t1pd_to_t2", data, None, TrainConfig(**{**CONFIG.__dict__, "epochs": 2}), out_dir=tmp_path,
-                   progress=False)
+                   progress=False, model=MODEL)
     net, task, meta = load_model(tmp_path / "checkpoint.pt")
-    assert task.name == "t1pd_to_t2" and meta["epochs"] == 2 and meta["train_config"]["hidden"] == 4
+    assert task.name == "t1pd_to_t2" and meta["epochs"] == 2 and net.config["hidden"] == 4
     x = data.tensors[0][:2]
     with torch.no_grad():
         assert torch.equal(net(x), result.net(x))
@@ -125,17 +128,18 @@ def test_on_epoch_numbers_join_the_validated_rows(tmp_path, data):
     config = TrainConfig(**{**CONFIG.__dict__, "val_every": 2})
     seen = []
     result = train("t1pd_to_t2", data, None, config, progress=False,
-                   on_epoch=lambda epoch, net: seen.append(epoch) or {"probe": float(epoch)})
+                   on_epoch=lambda epoch, net: seen.append(epoch) or {"probe": float(epoch)}, model=MODEL)
     assert seen == [2, 4]
     assert [row.get("probe") for row in result.history] == [None, 2.0, None, 4.0]
 
 
 def test_resuming_with_other_settings_is_refused_but_more_epochs_are_fine(tmp_path, data):
-    train("t1pd_to_t2", data, None, TrainConfig(**{**CONFIG.__dict__, "epochs": 2}), out_dir=tmp_path, progress=False)
+    train("t1pd_to_t2", data, None, TrainConfig(**{**CONFIG.__dict__, "epochs": 2}), out_dir=tmp_path, progress=False,
+          model=MODEL)
     with pytest.raises(ValueError, match="lr: 0.003 -> 0.001"):
         train("t1pd_to_t2", data, None, TrainConfig(**{**CONFIG.__dict__, "lr": 1e-3}), out_dir=tmp_path,
-              progress=False)
-    longer = train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False)
+              progress=False, model=MODEL)
+    longer = train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=False, model=MODEL)
     assert len(longer.history) == CONFIG.epochs
 
 
@@ -145,7 +149,7 @@ def test_integer_and_float_settings_are_one_setting():
 
 def test_the_weight_average_is_what_training_hands_out(tmp_path, data):
     config = TrainConfig(**{**CONFIG.__dict__, "ema": 0.5})
-    result = train("t1pd_to_t2", data, data, config, out_dir=tmp_path, progress=False)
+    result = train("t1pd_to_t2", data, data, config, out_dir=tmp_path, progress=False, model=MODEL)
     raw = safe_load(tmp_path / "checkpoint.pt")
     averaged = {k: v for k, v in result.net.state_dict().items()}
     assert all(torch.equal(averaged[k], v) for k, v in raw["average_model"].items())
@@ -165,16 +169,16 @@ def _weights(net):
 
 @pytest.mark.parametrize("option", ["channels_last", "compile"])
 def test_layout_and_compile_options_train_the_same_weights(data, option):
-    config = TrainConfig(epochs=1, n_blocks=2, hidden=8, batch_size=4, lr=1e-3, max_steps_per_epoch=3)
-    plain = _weights(train("t1pd_to_t2", data, config=config, progress=False).net)
-    other = _weights(train("t1pd_to_t2", data, config=replace(config, **{option: True}), progress=False).net)
+    config = TrainConfig(epochs=1, batch_size=4, lr=1e-3, max_steps_per_epoch=3)
+    plain = _weights(train("t1pd_to_t2", data, config=config, progress=False, model=MODEL8).net)
+    other = _weights(train("t1pd_to_t2", data, config=replace(config, **{option: True}), progress=False, model=MODEL8).net)
     for name, value in plain.items():
         torch.testing.assert_close(other[name], value, rtol=1e-4, atol=1e-5, msg=name)
 
 
 def test_bf16_training_keeps_the_float32_round_trip_exact(data):
-    config = TrainConfig(epochs=1, n_blocks=2, hidden=8, batch_size=4, lr=1e-3, max_steps_per_epoch=3, amp=True)
-    net = train("t1pd_to_t2", data, config=config, progress=False).net.float().eval()
+    config = TrainConfig(epochs=1, batch_size=4, lr=1e-3, max_steps_per_epoch=3, amp=True)
+    net = train("t1pd_to_t2", data, config=config, progress=False, model=MODEL8).net.float().eval()
     x = data.tensors[0][:4]
     with torch.no_grad():
         err = float(torch.mean((net.inverse(net(x)) - x) ** 2))
@@ -193,8 +197,8 @@ def test_gradient_clipping_bounds_every_step(data, monkeypatch):
         return before
 
     monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", recording)
-    config = TrainConfig(epochs=1, n_blocks=2, hidden=8, batch_size=4, lr=1e-3, max_steps_per_epoch=3, max_grad_norm=1e-3)
-    train("t1pd_to_t2", data, config=config, progress=False)
+    config = TrainConfig(epochs=1, batch_size=4, lr=1e-3, max_steps_per_epoch=3, max_grad_norm=1e-3)
+    train("t1pd_to_t2", data, config=config, progress=False, model=MODEL8)
     assert len(seen) == 3 and all(before > 1e-3 for before, _ in seen)
     assert all(after <= 1e-3 * (1 + 1e-4) for _, after in seen)
     with pytest.raises(ValueError, match="max_grad_norm"):

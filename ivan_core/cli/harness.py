@@ -100,8 +100,8 @@ def _benchmark(args: argparse.Namespace) -> int:
         p = PROFILES[name]
         for size in args.sizes:
             for variant in args.variants:
-                row = {"model": name, **training_throughput(size=size, n_blocks=p.train.n_blocks, hidden=p.train.hidden,
-                                                            levels=p.train.levels, batch_size=args.batch_size,
+                row = {"model": name, **training_throughput(size=size, n_blocks=p.model.n_blocks, hidden=p.model.hidden,
+                                                            levels=p.model.levels, batch_size=args.batch_size,
                                                             steps=args.steps, warmup=args.warmup, variant=variant)}
                 print(f"[ivan] {name} {size}px {variant:13s} {row['images_per_s']:8.2f} images/s  "
                       f"{row['achieved_flops'] / 1e9:8.1f} GFLOP/s = {100 * row['utilisation']:5.1f} % of "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -14,7 +15,7 @@ from ivan_core.baselines.synthesis.gans import AdversarialBaseline, from_describ
 from ivan_core.baselines.synthesis.unet import UNET_SETTINGS, UNetBaseline
 from ivan_core.core.inference import synthesise
 from ivan_core.core.io import write_json
-from ivan_core.core.model import IVAN
+from ivan_core.core.model import IVAN, ModelConfig
 from ivan_core.core.subject import Subject
 from ivan_core.core.tasks import Task, get_task
 from ivan_core.core.training import TrainConfig, train
@@ -63,15 +64,17 @@ class Storable(Protocol):
 
 
 class IvanModel:
-    """iVAN trained by :func:`~ivan_core.core.training.train` with ``config`` on ``patch`` crops and ``forward_loss``."""
+    """iVAN of ``model`` trained by :func:`~ivan_core.core.training.train` with ``config`` on ``patch`` crops and
+    ``forward_loss``."""
 
     kind: ClassVar[str] = "ivan"
     filename: ClassVar[str] = "model.pt"
     name = "iVAN"
 
-    def __init__(self, task: Task | str, config: TrainConfig, patch: int | None = None,
+    def __init__(self, task: Task | str, model: ModelConfig, config: TrainConfig, patch: int | None = None,
                  forward_loss: ForwardTerm | None = None):
-        self.task, self.config, self.patch, self.forward_loss = get_task(task), config, patch, forward_loss
+        self.task, self.model, self.config = get_task(task), model, config
+        self.patch, self.forward_loss = patch, forward_loss
         self.net: IVAN | None = None
         self.history: list[dict] = []
         self.steps, self.seconds, self.out_dir, self.source = 0, 0.0, None, None
@@ -79,11 +82,11 @@ class IvanModel:
     @classmethod
     def from_architecture(cls, task: Task | str, architecture: dict[str, Any]) -> IvanModel:
         """An untrained model of a card's ``architecture`` (``IVAN.config``), for loading weights."""
-        fields = ("n_blocks", "hidden", "clamp", "levels")
-        return cls(task, TrainConfig(**{k: architecture[k] for k in fields if k in architecture}))
+        names = {f.name for f in fields(ModelConfig)}
+        return cls(task, ModelConfig(**{k: v for k, v in architecture.items() if k in names}), TrainConfig())
 
     def key(self, train: Sequence[Subject], val: Sequence[Subject]) -> dict[str, Any]:
-        return model_key(self.task, self.config, train, val, self.patch, self.forward_loss)
+        return model_key(self.task, self.config, train, val, self.patch, self.forward_loss, self.model)
 
     def folder_name(self, key: dict[str, Any]) -> str:
         return f"{key['task']['name']}-{key_hash(key)}"
@@ -91,9 +94,7 @@ class IvanModel:
     def describe(self) -> dict[str, Any]:
         if self.net is not None:
             return dict(self.net.config)
-        c = self.config
-        return {"channels": self.task.channels, "n_blocks": c.n_blocks, "hidden": c.hidden, "clamp": c.clamp,
-                "levels": c.levels}
+        return {"channels": self.task.channels, **asdict(self.model)}
 
     def fit(self, train_: Sequence[Subject], val: Sequence[Subject], out_dir: Path | None, progress: bool) -> None:
         if out_dir is not None:
@@ -101,7 +102,7 @@ class IvanModel:
         train_set = TaskDataset(train_, self.task, augment=True, patch=self.patch, seed=self.config.seed)
         val_set = TaskDataset(val, self.task) if val else None
         result = train(self.task, train_set, val_set, self.config, out_dir=out_dir, progress=progress,
-                       forward_loss=self.forward_loss)
+                       forward_loss=self.forward_loss, model=self.model)
         self.net, self.out_dir = result.net, result.out_dir
         self._set_history(result.history)
 

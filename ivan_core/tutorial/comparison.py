@@ -32,14 +32,14 @@ def seconds_per_step(task: str, splits: Splits, profile: str | Profile, steps: i
     """Seconds per training step of iVAN and the U-Net on the same batches, timed back to back after a warm-up."""
     p, spec = get_profile(profile), get_task(task)
     device = pick_device()
-    config = p.train_config()
+    config = p.train
     dataset = TaskDataset(splits.train, spec, True, p.patch)
     batches, epoch = [], 0
     while len(batches) < steps + 1:
         batches += [(x.to(device), y.to(device)) for x, y in loader(dataset, config, epoch)]
         epoch += 1
     batches = batches[: steps + 1]
-    net, unet = build_model(spec, config).to(device), UNetBaseline(spec)
+    net, unet = build_model(spec, p.model, config).to(device), UNetBaseline(spec)
     unet.net.to(device)
     ivan_opt, unet_opt = torch.optim.Adam(net.parameters()), torch.optim.Adam(unet.net.parameters())
 
@@ -93,7 +93,7 @@ def baseline_comparison(splits: Splits, profile: str | Profile, models_root: str
         if not wall_clock:
             continue
         steps = math.ceil(methods["iVAN"].steps * per_step["iVAN"] / per_step["U-Net"])
-        epochs = math.ceil(steps / steps_per_epoch(sum(s.n_slices for s in splits.train), p.train_config()))
+        epochs = math.ceil(steps / steps_per_epoch(sum(s.n_slices for s in splits.train), p.train))
         scale = epochs / p.train.epochs
         unet = fit_baseline("U-Net", name, splits, p, models_root, progress, epochs=epochs,
                             lr_step=max(1, round(p.train.lr_step * scale)))

@@ -74,14 +74,14 @@ def phantom_splits(profile: str | Profile, seed: int = 0, progress: bool = True)
 def fit(task: Task | str, splits: Splits, profile: str | Profile, models_root: str | Path | None,
         progress: bool = True, forward_loss: ForwardTerm | None = None, pretrained: bool = False,
         **overrides: Any) -> TrainResult:
-    """iVAN trained on ``splits`` with the profile's settings (``overrides``: TrainConfig fields), from the model
-    store (:func:`ivan_core.store.obtain`): shipped with ``pretrained``, cached under ``models_root``, or trained."""
-    p = get_profile(profile)
+    """iVAN trained on ``splits`` with the profile's settings (``overrides``: :meth:`Profile.changed` fields), from
+    the model store (:func:`ivan_core.store.obtain`): shipped with ``pretrained``, cached under ``models_root``,
+    or trained."""
+    p = get_profile(profile).changed(**overrides)
     task = get_task(task)
-    config = p.train_config(**overrides)
-    model = obtain(IvanModel(task, config, p.patch, forward_loss), splits.train, splits.val, models_root,
+    model = obtain(IvanModel(task, p.model, p.train, p.patch, forward_loss), splits.train, splits.val, models_root,
                    pretrained, progress)
-    return TrainResult(model.net, task, config, model.history, model.out_dir, model.seconds,
+    return TrainResult(model.net, task, p.train, model.history, model.out_dir, model.seconds,
                        pretrained=model.source is not None, source=model.source)
 
 
@@ -113,8 +113,8 @@ def fit_baseline(name: str, task: Task | str, splits: Splits, profile: str | Pro
                  progress: bool = True, pretrained: bool = False, **overrides: Any) -> BaselineModel:
     """The U-Net (``"U-Net"``), pix2pix, CycleGAN or Hi-Net trained on ``splits.train`` with iVAN's budget for
     ``profile``, from the model store like :func:`fit`; its key holds only the settings the baseline reads."""
-    p = get_profile(profile)
-    model = BaselineModel.named(name, task, p.train_config(**overrides), p.patch)
+    p = get_profile(profile).changed(**overrides)
+    model = BaselineModel.named(name, task, p.train, p.patch)
     return obtain(model, splits.train, [], models_root, pretrained, progress)
 
 

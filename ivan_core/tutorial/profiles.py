@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from ivan_core.core.model import ModelConfig
 from ivan_core.core.training import TrainConfig
 
 
@@ -20,16 +21,19 @@ class Profile:
         Subjects for (train, val, test).
     patch : int or None
         Train on random ``patch x patch`` crops; None trains on whole images.
+    model : ModelConfig
+        The iVAN network.
     train : TrainConfig
         How iVAN (and, with its budget, every baseline) trains.
     fusion : dict
-        TrainConfig changes for T2 + CT fusion; empty: fusion trains like synthesis.
+        :meth:`changed` fields for T2 + CT fusion; empty: fusion trains like synthesis.
     harvard_fusion : dict
-        Changes on top of ``fusion`` for the real Harvard CT-MRI cases (a frozen recipe, see notebook 06).
+        :meth:`changed` fields on top of ``fusion`` for the real Harvard CT-MRI cases (a frozen recipe), and
+        ``signed_edges``, the edge term it was frozen with.
     measured_recipe : bool
         Notebook 10 may show the stored learning curves (they were measured in this profile).
     curve : dict
-        TrainConfig changes for every learning curve of notebook 10 (e.g. shorter ones).
+        :meth:`changed` fields for every learning curve of notebook 10 (e.g. shorter ones).
     """
 
     name: str
@@ -38,15 +42,27 @@ class Profile:
     n_slices: int
     split: tuple[int, int, int]
     patch: int | None
+    model: ModelConfig
     train: TrainConfig
     fusion: dict[str, Any] = field(default_factory=dict)
     harvard_fusion: dict[str, Any] = field(default_factory=dict)
     measured_recipe: bool = False
     curve: dict[str, Any] = field(default_factory=dict)
 
-    def train_config(self, **changes: Any) -> TrainConfig:
-        """:attr:`train` with ``changes`` (TrainConfig fields)."""
-        return replace(self.train, **changes)
+    def changed(self, **changes: Any) -> Profile:
+        """This profile with ``changes`` to fields of :attr:`model` (ModelConfig) or :attr:`train` (TrainConfig),
+        e.g. ``changed(n_blocks=6, lam=4.0)``; a name of neither raises TypeError."""
+        model_fields, train_fields = {f.name for f in fields(ModelConfig)}, {f.name for f in fields(TrainConfig)}
+        unknown = sorted(set(changes) - model_fields - train_fields)
+        if unknown:
+            raise TypeError(f"{unknown} are fields of neither ModelConfig {sorted(model_fields)} nor TrainConfig "
+                            f"{sorted(train_fields)}")
+        return replace(self, model=replace(self.model, **{k: v for k, v in changes.items() if k in model_fields}),
+                       train=replace(self.train, **{k: v for k, v in changes.items() if k in train_fields}))
+
+    def settings(self) -> dict[str, Any]:
+        """Every field of :attr:`model` and :attr:`train` in one flat dict (as a model key's ``config``)."""
+        return {**asdict(self.train), **asdict(self.model)}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form, for results files."""
@@ -55,17 +71,19 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile("smoke", n_subjects=4, size=48, n_slices=3, split=(2, 1, 1), patch=32,
-                     train=TrainConfig(n_blocks=2, hidden=8, epochs=2, batch_size=4, lr=1e-3, lr_step=1,
-                                       max_steps_per_epoch=2),
+                     model=ModelConfig(n_blocks=2, hidden=8),
+                     train=TrainConfig(epochs=2, batch_size=4, lr=1e-3, lr_step=1, max_steps_per_epoch=2),
                      curve={"epochs": 2, "val_every": 1}),
     "tutorial": Profile("tutorial", n_subjects=20, size=128, n_slices=12, split=(14, 2, 4), patch=48,
-                        train=TrainConfig(n_blocks=4, hidden=16, epochs=150, batch_size=8, lr=1e-3, lr_step=50,
-                                          max_steps_per_epoch=20, levels=1, lam=64.0, norm="l1", ema=0.998),
+                        model=ModelConfig(n_blocks=4, hidden=16, levels=1),
+                        train=TrainConfig(epochs=150, batch_size=8, lr=1e-3, lr_step=50, max_steps_per_epoch=20,
+                                          lam=64.0, norm="l1", ema=0.998),
                         fusion={"levels": 0, "epochs": 50, "lr_step": 20, "ema": 0.0, "norm": "l2"},
                         harvard_fusion={"levels": 1, "epochs": 150, "lr_step": 60, "signed_edges": False},
                         measured_recipe=True),
     "paper": Profile("paper", n_subjects=24, size=256, n_slices=32, split=(16, 4, 4), patch=None,
-                     train=TrainConfig(n_blocks=8, hidden=32, epochs=300, batch_size=4, lr=1e-4, lr_step=50)),
+                     model=ModelConfig(n_blocks=8, hidden=32),
+                     train=TrainConfig(epochs=300, batch_size=4, lr=1e-4, lr_step=50)),
 }
 
 

@@ -68,10 +68,10 @@ def learning_curve(task: Task | str, splits: Splits, profile: str | Profile, pro
                    **overrides: Any) -> list[dict[str, Any]]:
     """Train afresh on ``splits.train`` with the profile and ``overrides``; :func:`curve_points` on ``splits.val``."""
     splits = _checked(splits)
-    p, task = get_profile(profile), get_task(task)
-    config = p.train_config(**overrides)
-    train_set = TaskDataset(splits.train, task, augment=True, patch=p.patch, seed=config.seed)
-    result = train(task, train_set, None, config, progress=progress, on_epoch=score_probe(task, splits.val))
+    p, task = get_profile(profile).changed(**overrides), get_task(task)
+    train_set = TaskDataset(splits.train, task, augment=True, patch=p.patch, seed=p.train.seed)
+    result = train(task, train_set, None, p.train, progress=progress, on_epoch=score_probe(task, splits.val),
+                   model=p.model)
     return curve_points(result.history)
 
 

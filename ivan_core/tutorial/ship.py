@@ -22,11 +22,11 @@ def variant_name(key: dict[str, Any], profile: str) -> str:
 
     Fusion networks are compared against the profile's fusion recipe, so their name is their loss.
     """
-    own = get_profile(profile).train_config().__dict__
+    own = get_profile(profile).settings()
     if key.get("forward_loss"):
         from ivan_core.tutorial.fusion_study import fusion_overrides
 
-        own = get_profile(profile).train_config(**fusion_overrides(profile), inverse_from="repacked").__dict__
+        own = get_profile(profile).changed(**fusion_overrides(profile), inverse_from="repacked").settings()
     parts = [f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
              for k, v in sorted(key["config"].items()) if k in own and own[k] != v]
     if key.get("forward_loss"):

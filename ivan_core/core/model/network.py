@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from ivan_core.core.model.conv1x1 import InvertibleConv1x1
@@ -125,3 +127,20 @@ class IVAN(Invertible):
         if self.reversible:
             return reversible_apply([Inverted(layer) for layer in reversed(self.flow.layers)], y)
         return self.flow.inverse(y)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """An :class:`IVAN`'s architecture apart from its channel count, which the task fixes."""
+
+    n_blocks: int = 8
+    hidden: int = 32
+    levels: int = 0
+    clamp: float = DEFAULT_CLAMP
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "clamp", float(self.clamp))  # clamp=2 and 2.0 are one model (and one key)
+
+    def build(self, channels: int, reversible: bool = False) -> IVAN:
+        """The untrained network with ``channels`` on both sides."""
+        return IVAN(channels, self.n_blocks, self.hidden, self.clamp, self.levels, reversible=reversible)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from ivan_core.core.model import ModelConfig
 from ivan_core.core.subject import Subject
 from ivan_core.core.tasks import Task
 from ivan_core.core.training.loop import TrainConfig
@@ -22,17 +23,18 @@ _ADDED_LATER = {"max_grad_norm": None}
 
 
 def model_key(task: Task, config: TrainConfig, train: Sequence[Subject], val: Sequence[Subject], patch: int | None,
-              forward_loss: ForwardTerm | None = None) -> dict[str, Any]:
+              forward_loss: ForwardTerm | None = None, model: ModelConfig | None = None) -> dict[str, Any]:
     """Everything a trained network's weights depend on; equal keys train the same network.
 
-    Holds the task's layouts, the weight-changing :class:`~ivan_core.core.training.TrainConfig` fields, the crop
-    size, the forward term's key, and the subjects by name and :meth:`~ivan_core.core.subject.Subject.fingerprint`.
+    Holds the task's layouts, the weight-changing :class:`~ivan_core.core.training.TrainConfig` fields and the
+    ``model``'s fields in one flat ``config``, the crop size, the forward term's key, and the subjects by name and
+    :meth:`~ivan_core.core.subject.Subject.fingerprint`.
     A ``forward_loss`` that is not a :class:`ForwardTerm` raises TypeError.
     """
     if forward_loss is not None and not isinstance(forward_loss, ForwardTerm):
         raise TypeError("forward_loss must be an ivan_core.core.training.losses.ForwardTerm, whose key names the loss and its "
                         f"parameters (so the model is cached under them); got {type(forward_loss).__name__}")
-    settings = {k: v for k, v in asdict(config).items()
+    settings = {k: v for k, v in {**asdict(config), **(asdict(model) if model is not None else {})}.items()
                 if k not in _NOT_IN_WEIGHTS and not (k in _ADDED_LATER and v == _ADDED_LATER[k])}
     return {"task": {"name": task.name, "x": list(task.x_layout), "y": list(task.y_layout)},
             "config": settings, "patch": patch, "augment": True,

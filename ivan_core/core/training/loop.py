@@ -21,7 +21,7 @@ from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler
 from tqdm.auto import tqdm
 
 from ivan_core.core.io import write_json
-from ivan_core.core.model import DEFAULT_CLAMP, IVAN
+from ivan_core.core.model import IVAN, ModelConfig
 from ivan_core.core.tasks import Task, get_task
 from ivan_core.core.training.checkpoint import atomic_save, safe_load, save_model, task_to_dict
 from ivan_core.core.training.device import pick_device
@@ -33,7 +33,7 @@ class NonFiniteLossError(RuntimeError):
     """Raised when the training loss becomes NaN or infinite."""
 
 
-_FLOAT_FIELDS = ("lr", "lr_gamma", "lam", "clamp", "ema")
+_FLOAT_FIELDS = ("lr", "lr_gamma", "lam", "ema")
 #: Fields that may change between a checkpoint and its resumption.
 _RESUMABLE_CHANGES = ("val_every", "epochs", "reversible", "channels_last", "compile")
 
@@ -50,8 +50,6 @@ class TrainConfig:
         Weight of the forward term.
     inverse_from : {"target", "forward", "repacked"}
         See :data:`ivan_core.core.training.losses.InverseFrom`.
-    n_blocks, hidden, levels, clamp
-        The network, see :class:`~ivan_core.core.model.IVAN` (``levels=0``: the paper's architecture).
     amp : bool
         bfloat16 autocast of the training steps; the network stays float32.
     ema : float in [0, 1)
@@ -72,10 +70,6 @@ class TrainConfig:
     lam: float = 1.0
     norm: Norm = "l2"
     inverse_from: InverseFrom = "target"
-    n_blocks: int = 8
-    hidden: int = 32
-    levels: int = 0
-    clamp: float = DEFAULT_CLAMP
     seed: int = 0
     max_steps_per_epoch: int | None = None
     amp: bool = False
@@ -148,10 +142,9 @@ def evaluate_loss(net: IVAN, task: Task, dataset: Dataset, config: TrainConfig, 
     return {k: v / n for k, v in totals.items()}
 
 
-def build_model(task: Task, config: TrainConfig) -> IVAN:
-    """The untrained :class:`~ivan_core.core.model.IVAN` that ``config`` describes for ``task``."""
-    return IVAN(task.channels, n_blocks=config.n_blocks, hidden=config.hidden, clamp=config.clamp,
-                levels=config.levels, reversible=config.reversible)
+def build_model(task: Task, model: ModelConfig, config: TrainConfig) -> IVAN:
+    """The untrained :class:`~ivan_core.core.model.IVAN` of ``model`` for ``task`` (``config.reversible`` backprop)."""
+    return model.build(task.channels, reversible=config.reversible)
 
 
 class _Objective(torch.nn.Module):
@@ -183,11 +176,12 @@ class _State:
         return self.average.module if self.average is not None else self.net
 
 
-def _start(task: Task, config: TrainConfig, device: torch.device, ckpt_path: Path | None, resume: bool) -> _State:
+def _start(task: Task, model: ModelConfig, config: TrainConfig, device: torch.device, ckpt_path: Path | None,
+           resume: bool) -> _State:
     """A fresh run, or the one saved at ``ckpt_path`` when it exists and ``resume`` is set."""
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)  # noqa: NPY002 (any legacy global-state randomness downstream)
-    net = build_model(task, config).to(device)
+    net = build_model(task, model, config).to(device)
     optimiser = torch.optim.Adam(net.parameters(), lr=config.lr)
     schedule = torch.optim.lr_scheduler.StepLR(optimiser, step_size=config.lr_step, gamma=config.lr_gamma)
     average = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(config.ema), use_buffers=True) if config.ema else None
@@ -282,6 +276,7 @@ def train(
     progress: bool = True,
     forward_loss: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
     on_epoch: Callable[[int, IVAN], dict[str, float]] | None = None,
+    model: ModelConfig | None = None,
 ) -> TrainResult:
     """Train an :class:`~ivan_core.core.model.IVAN` on ``(X, Y)`` pairs of ``task``.
 
@@ -290,7 +285,7 @@ def train(
     train_set, val_set : Dataset
         Yield ``(X, Y)``, each ``(C, H, W)``.
     config : TrainConfig, optional
-        Defaults to the paper's settings.
+        How to train; defaults to the paper's settings.
     out_dir : path, optional
         Checkpoints and history; None keeps nothing on disk.
     resume : bool
@@ -299,6 +294,8 @@ def train(
         Replaces the forward term, see :func:`~ivan_core.core.training.losses.bidirectional_loss`.
     on_epoch : callable, optional
         ``on_epoch(epoch, net) -> dict`` after every validated epoch, joined to its history row.
+    model : ModelConfig, optional
+        The network to train; defaults to the paper's.
 
     Raises
     ------
@@ -306,11 +303,11 @@ def train(
         When a loss is NaN or infinite; the last epoch's checkpoint is kept.
     """
     task = get_task(task)
-    config = config or TrainConfig()
+    config, model = config or TrainConfig(), model or ModelConfig()
     device = pick_device(device)
     out = Path(out_dir) if out_dir is not None else None
     ckpt_path = out / "checkpoint.pt" if out is not None else None
-    state = _start(task, config, device, ckpt_path, resume)
+    state = _start(task, model, config, device, ckpt_path, resume)
     rank, world = process_group()
     lead = rank == 0
     if config.channels_last:
