@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 
 #: Public names loaded on first use, by the module that holds them.
 _LAZY = {
-    "ivan_core.core.model": ("Invertible",),
+    "ivan_core.core.model": ("Invertible", "ModelConfig"),
     "ivan_core.core.subject": ("Subject",),
     "ivan_core.core.training": ("TrainConfig", "train"),
     "ivan_core.core.training.pairs": ("TaskDataset",),

@@ -3,9 +3,9 @@
     python scripts/diagnose_fusion_polarity.py        # results/tutorial_cpu/fusion_polarity_diagnosis.json
 
 On the tutorial phantom's validation subjects, for the teacher's label (the Laplacian pyramid), the
-shipped ``polarity-lesson`` network (trained with :func:`~ivan_core.baselines.fusion.edge_loss`, magnitudes only)
+shipped ``polarity-lesson`` network (trained with :func:`~ivan_core.core.training.fusion_losses.edge_loss`, magnitudes only)
 and both shipped signed-edge networks: the teacher loss's label term (L2 to the label), the magnitude
-edge term, the signed edge term (:func:`~ivan_core.baselines.fusion.signed_edge_loss`), the unsupervised intensity
+edge term, the signed edge term (:func:`~ivan_core.core.training.fusion_losses.signed_edge_loss`), the unsupervised intensity
 term ``mean|F - max(A, B)|`` and POLARITY (:func:`~ivan_core.metrics.bright_contrast`). A fit whose label
 term plus magnitude edge term is below the label's own has no reason to keep the label's polarity.
 """

@@ -25,7 +25,7 @@ from ivan_core.data import split_subjects
 from ivan_core.metrics import FUSION_METRICS
 from ivan_core.tutorial.experiment import Splits, harvard_cases
 from ivan_core.tutorial.fusion_cv import best_rule
-from ivan_core.tutorial.fusion_study import harvard_overrides, run_fusion_study
+from ivan_core.tutorial.fusion_study import fusion_profile, run_fusion_study
 from ivan_core.tutorial.reporting import markdown_table, metrics_table
 
 
@@ -44,8 +44,8 @@ def main(argv: list[str]) -> int:
     if cases is None:
         return 2
     splits = Splits(*split_subjects(cases, (5, 1, 2), seed=0))
-    study = run_fusion_study(splits, "tutorial", args.models, pretrained=True, methods=args.methods, progress=False,
-                             **harvard_overrides("tutorial"))
+    study = run_fusion_study(splits, fusion_profile("tutorial", harvard=True), args.models, pretrained=True,
+                             methods=args.methods, progress=False)
     table = metrics_table(study.table, by=("method",), metrics=FUSION_METRICS)
     rules = [best_rule(study.table, method) for method in study.nets]
     command = shlex.join(["python", "scripts/score_harvard_split_fusion.py", *argv])

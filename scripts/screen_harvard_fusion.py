@@ -7,7 +7,7 @@
 
 Trains (in ``--profile``, by default ``tutorial``) on the training cases of
 ``split_subjects(harvard_cases("CT-MRI"), (5, 1, 2), seed=0)`` (cases 20, 21, 28, 32, 33) with the
-Harvard recipe (:func:`~ivan_core.tutorial.fusion_study.harvard_overrides`) and the changes in the JSON
+Harvard recipe (:func:`~ivan_core.tutorial.fusion_study.fusion_profile`, ``harvard=True``) and the changes in the JSON
 spec, then scores the fused image on the validation case (16) only
 (:func:`~ivan_core.baselines.fusion.methods.fusion_rows`), and separation from the saved 8-bit fused image on
 it too. A screen is a recipe choice: the split's two test cases are dropped as soon as the cases are
@@ -15,11 +15,11 @@ split, never labelled, trained with or scored (they are kept for the final table
 The spec's keys: ``teacher`` (a key of :data:`ivan_core.baselines.fusion.METHODS`, or ``"lp_max_base"``: the
 Laplacian pyramid with the brighter base instead of the mean; or method names joined by ``|``: per
 pixel the teacher with the most local edge activity, :func:`sharpest_label`), ``w_edge``, ``overshoot``
-(:func:`ivan_core.baselines.fusion.edge_loss`), ``gradient`` (``"sobel"`` or ``"differences"``: forward differences
+(:func:`ivan_core.core.training.fusion_losses.edge_loss`), ``gradient`` (``"sobel"`` or ``"differences"``: forward differences
 ``|dx| + |dy|``, the gradient SF measures), ``fnorm`` (the label term's norm), ``signed_edges`` (the
-edge term keeps each source edge's sign, :func:`ivan_core.baselines.fusion.signed_edge_loss`; default: the
+edge term keeps each source edge's sign, :func:`ivan_core.core.training.fusion_losses.signed_edge_loss`; default: the
 recipe's, else True; the Sobel gradient only, with ``overshoot`` 1); every other key is a
-:class:`~ivan_core.core.training.TrainConfig` override. One JSON line per screen is appended to ``--out``.
+:meth:`~ivan_core.tutorial.profiles.Profile.changed` field. One JSON line per screen is appended to ``--out``.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from ivan_core.evaluation import inverse_rows
 from ivan_core.evaluation.scoring import fusion_rows
 from ivan_core.metrics import FUSION_METRICS
 from ivan_core.tutorial.experiment import Splits, fit, harvard_cases
-from ivan_core.tutorial.fusion_study import fusion_overrides, harvard_overrides
+from ivan_core.tutorial.fusion_study import fusion_profile
 
 
 def difference_magnitude(img: torch.Tensor) -> torch.Tensor:
@@ -128,10 +128,9 @@ def main(argv: list[str]) -> int:
     labelled = Splits(label(train, teacher), label(val, teacher), [])
     task = get_task("t2ct_fusion")
     start = time.perf_counter()
-    overrides = {**fusion_overrides(args.profile), **harvard_overrides(args.profile), **spec}
-    signed = bool(overrides.pop("signed_edges", True))  # a loss option, not a TrainConfig field
-    result = fit(task, labelled, args.profile, args.models, False, inverse_from="repacked",
-                 forward_loss=screen_term(task, **loss, signed=signed), **overrides)
+    profile = fusion_profile(args.profile, harvard=True).changed(**spec)
+    signed = profile.signed_edges
+    result = fit(task, labelled, profile, args.models, False, screen_term(task, **loss, signed=signed))
     seconds = round(time.perf_counter() - start, 1)
     spec.pop("signed_edges", None)
     out = {"name": args.name, "teacher": teacher, **loss, "signed_edges": signed, "overrides": spec, "seconds": seconds}

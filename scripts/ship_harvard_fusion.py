@@ -4,7 +4,7 @@
     python scripts/ship_harvard_fusion.py --fold 0        # only fold 0's networks (run folds in parallel)
 
 Every fold trains both fusion variants (or those of ``--cross-validate``) with the profile's fusion recipe
-and :func:`~ivan_core.tutorial.fusion_study.harvard_overrides`
+and :func:`~ivan_core.tutorial.fusion_study.fusion_profile` (``harvard=True``)
 (:func:`~ivan_core.tutorial.fusion_study.fit_fusion`) and scores every method of
 :data:`ivan_core.baselines.fusion.METHODS` on its test cases (:func:`~ivan_core.tutorial.fusion_cv.cross_validate_fusion`).
 Finished networks and the classical methods' fused volumes are kept under ``--models``, so an
@@ -12,7 +12,7 @@ interrupted or repeated run resumes where it stopped. Then the ``--variant`` net
 cases and shipped in ``ivan_core/store/weights`` as the variant ``harvard``, its card holding the
 cross-validation (:func:`~ivan_core.tutorial.fusion_cv.shipped_cross_validation` reads it back); when a
 network trained under the same key is shipped already, only its card's cross-validation is replaced.
-The recipe is frozen before the cross-validation (:func:`~ivan_core.tutorial.fusion_study.harvard_overrides`),
+The recipe is frozen before the cross-validation (the profile's ``harvard_fusion``),
 not chosen inside it. The tables (every fusion metric, per-case wins, the "best" rule of
 :func:`~ivan_core.tutorial.fusion_cv.best_rule`) go to ``--results`` (``harvard_fusion_cv.json`` and
 ``.md``), with the middle slice of three cases by every method (``harvard_fusion_cv_cases.png``).
@@ -38,7 +38,7 @@ from ivan_core.plots.fusion import show_fusion_cases
 from ivan_core.store import WEIGHTS, read_card
 from ivan_core.tutorial.experiment import Splits, harvard_cases
 from ivan_core.tutorial.fusion_cv import best_rule, cross_validate_fusion, paired_wins
-from ivan_core.tutorial.fusion_study import FUSION_VARIANTS, fit_fusion, fuse_volume, harvard_overrides, variant_label
+from ivan_core.tutorial.fusion_study import FUSION_VARIANTS, fit_fusion, fuse_volume, fusion_profile, variant_label
 from ivan_core.tutorial.reporting import markdown_table, metrics_table
 from ivan_core.tutorial.ship import export_model
 
@@ -75,19 +75,18 @@ def main(argv: list[str]) -> int:
     if cases is None:
         return 2
     cv_root = args.models / "aanlib-cv"
-    recipe = harvard_overrides(args.profile)
-    if args.edge_overshoot is not None:
-        recipe["edge_overshoot"] = args.edge_overshoot
+    profile = fusion_profile(args.profile, harvard=True)
+    overshoot = 1.0 if args.edge_overshoot is None else args.edge_overshoot
     if args.fold is not None:
         train, val, _ = case_folds(cases, args.k)[args.fold]
         labelled = Splits(*(add_fusion_label(part, args.teacher) for part in (train, val, [])))
         for variant in args.cross_validate:
-            fit_fusion(labelled, args.profile, cv_root / f"fold{args.fold}", variant, args.teacher, args.edge_weight,
-                       **recipe)
+            fit_fusion(labelled, profile, cv_root / f"fold{args.fold}", variant, args.teacher, args.edge_weight,
+                       edge_overshoot=overshoot)
         return 0
 
-    cv = cross_validate_fusion(cases, args.profile, cv_root, k=args.k, teacher=args.teacher,
-                               edge_weight=args.edge_weight, methods=args.methods, variants=args.cross_validate, **recipe)
+    cv = cross_validate_fusion(cases, profile, cv_root, k=args.k, teacher=args.teacher, edge_weight=args.edge_weight,
+                               methods=args.methods, variants=args.cross_validate, edge_overshoot=overshoot)
     ours = variant_label(args.variant, args.teacher)
     wins = paired_wins(cv.table, ours)
     rule = best_rule(cv.table, ours)
@@ -102,14 +101,15 @@ def main(argv: list[str]) -> int:
                       + markdown_table(table.to_dict("records")) + f"\n\nCases on which {ours} scores higher:\n\n"
                       + markdown_table([{**w, "beaten_on": ", ".join(w["beaten_on"])} for w in wins])
                       + f"\n\n{verdict}\n")
-    fig = show_fusion_cases(picture_cases(cases, cv.folds, args, recipe, ours), title=f"Harvard CT-MRI, {args.k}-fold "
-                            "cross-validation: each case fused by networks that never saw it")
+    fig = show_fusion_cases(picture_cases(cases, cv.folds, args, profile, overshoot, ours),
+                            title=f"Harvard CT-MRI, {args.k}-fold cross-validation: each case fused by networks that "
+                                  "never saw it")
     fig.savefig(args.results / "harvard_fusion_cv_cases.png", dpi=110)
     print(verdict, flush=True)
 
     labelled = Splits(add_fusion_label(cases, args.teacher), [], [])
-    result = fit_fusion(labelled, args.profile, args.models / "all", args.variant, args.teacher, args.edge_weight,
-                        pretrained=args.dest == WEIGHTS, **recipe)
+    result = fit_fusion(labelled, profile, args.models / "all", args.variant, args.teacher, args.edge_weight,
+                        pretrained=args.dest == WEIGHTS, edge_overshoot=overshoot)
     extra = {"method": ours, "cross_validation": asdict(cv)}
     if result.pretrained:  # trained under this key and shipped already: renew that card's cross-validation only
         shipped = read_card(result.source)
@@ -123,7 +123,7 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def picture_cases(cases, folds: list[dict], args: argparse.Namespace, recipe: dict, ours: str) -> dict:
+def picture_cases(cases, folds: list[dict], args: argparse.Namespace, profile, overshoot: float, ours: str) -> dict:
     """The middle slice of the first test case of the first :data:`PICTURE_CASES` folds: the sources, every
     classical method (from the cache) and the fold's own network (:func:`fit_fusion` finds it trained)."""
     by_name = {c.name: c for c in cases}
@@ -132,8 +132,8 @@ def picture_cases(cases, folds: list[dict], args: argparse.Namespace, recipe: di
         case = by_name[fold["test"][0]]
         train, val = ([by_name[n] for n in fold[part]] for part in ("train", "val"))
         labelled = Splits(add_fusion_label(train, args.teacher), add_fusion_label(val, args.teacher), [])
-        net = fit_fusion(labelled, args.profile, args.models / "aanlib-cv" / f"fold{i}", args.variant, args.teacher,
-                         args.edge_weight, progress=False, **recipe).net
+        net = fit_fusion(labelled, profile, args.models / "aanlib-cv" / f"fold{i}", args.variant, args.teacher,
+                         args.edge_weight, progress=False, edge_overshoot=overshoot).net
         k = case.n_slices // 2
         images = {"T2": case["T2"][k], "CT": case["CT"][k]}
         images |= {m: fuse_volume(m, case["T2"], case["CT"], args.models / "aanlib-cv" / "fused")[k] for m in args.methods}

@@ -1,7 +1,7 @@
 """Fusion supervision: teacher labels, the unsupervised forward term, and the fusion table."""
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
@@ -13,7 +13,8 @@ from ivan_core.core.tasks import get_task
 from ivan_core.core.training.fusion_losses import teacher_forward_loss, unsupervised_forward_loss
 from ivan_core.metrics import FUSION_METRICS
 from ivan_core.tutorial.experiment import Splits
-from ivan_core.tutorial.fusion_study import fusion_overrides, run_fusion_study
+from ivan_core.tutorial.fusion_study import fusion_profile, run_fusion_study
+from ivan_core.tutorial.profiles import get_profile
 
 
 def test_teacher_label_is_added_per_slice(subjects):
@@ -42,16 +43,19 @@ def test_teacher_forward_term_fits_the_label_and_the_edges():
 
 
 def test_fusion_budget_comes_from_the_profile():
-    assert fusion_overrides("tutorial") == {"lam": 1.0, "levels": 0, "epochs": 50, "lr_step": 20, "ema": 0.0, "norm": "l2",
-                                            "val_every": 10}
-    assert fusion_overrides("smoke") == {"lam": 1.0, "val_every": 1}
-    assert fusion_overrides("paper") == {"lam": 1.0, "val_every": 60}
+    tutorial = fusion_profile("tutorial")
+    assert (tutorial.model.levels, tutorial.train.epochs, tutorial.train.lr_step, tutorial.train.ema,
+            tutorial.train.norm, tutorial.train.lam, tutorial.train.val_every) == (0, 50, 20, 0.0, "l2", 1.0, 10)
+    assert all(fusion_profile(p).train.inverse_from == "repacked" for p in ("smoke", "tutorial", "paper"))
+    assert fusion_profile("smoke").train == replace(get_profile("smoke").train, lam=1.0, val_every=1,
+                                                    inverse_from="repacked")
+    assert fusion_profile("paper").train.val_every == 60
 
 
 def test_run_fusion_study_smoke(tmp_path):
     subjects = [make_subject(f"s{i}", slices=2, size=40, seed=i) for i in range(3)]
-    study = run_fusion_study(Splits(subjects[:1], subjects[1:2], subjects[2:]), "smoke", tmp_path, "average",
-                             progress=False)
+    study = run_fusion_study(Splits(subjects[:1], subjects[1:2], subjects[2:]), fusion_profile("smoke"), tmp_path,
+                             "average", progress=False)
     methods = {r["method"] for r in study.table}
     assert {"average", "lp_sr", "cs_mca", "iVAN (teacher: average)", "iVAN (unsupervised)"} <= methods
     assert all(set(FUSION_METRICS) <= set(r) for r in study.table)
@@ -78,8 +82,8 @@ def test_cross_validation_tests_every_case_once_with_networks_that_never_saw_it(
     from ivan_core.tutorial.reporting import metrics_table
 
     cases = [make_subject(f"c{i}", slices=2, size=40, seed=i) for i in range(4)]
-    cv = cross_validate_fusion(cases, "smoke", tmp_path, k=2, teacher="average", methods=("average", "lp_sr"),
-                               progress=False)
+    cv = cross_validate_fusion(cases, fusion_profile("smoke"), tmp_path, k=2, teacher="average",
+                               methods=("average", "lp_sr"), progress=False)
     assert sorted(r["subject"] for r in cv.table if r["method"] == "average") == [c.name for c in cases]
     for i, fold in enumerate(cv.folds):
         tested = {r["subject"] for r in cv.table if r["fold"] == i}
@@ -121,26 +125,26 @@ def test_the_shipped_harvard_fusion_carries_its_cross_validation():
 
 
 def test_harvard_networks_train_with_the_harvard_recipe_in_the_tutorial_profile_only():
-    from ivan_core.tutorial.fusion_study import harvard_overrides
-    from ivan_core.tutorial.profiles import get_profile
+    harvard = fusion_profile("tutorial", harvard=True)
+    assert (harvard.model.levels, harvard.train.epochs, harvard.train.lr_step, harvard.signed_edges) == (1, 150, 60, False)
+    assert fusion_profile("smoke", harvard=True) == fusion_profile("smoke")
+    with pytest.raises(ValueError, match="fusion_profile"):  # a synthesis profile would train the wrong inverse
+        from ivan_core.tutorial.fusion_study import fit_fusion
 
-    HARVARD_FUSION_RECIPE = get_profile("tutorial").harvard_fusion
-
-    assert harvard_overrides("tutorial") == HARVARD_FUSION_RECIPE and harvard_overrides("smoke") == {}
-    harvard_overrides("tutorial")["levels"] = 0  # a copy: the recipe itself stays
-    assert HARVARD_FUSION_RECIPE["levels"] == 1
+        fit_fusion(Splits([], [], []), get_profile("smoke"), None, "unsupervised")
 
 
 def test_fit_fusion_passes_the_edge_overshoot_to_the_teacher_loss(tmp_path):
     from ivan_core.tutorial.fusion_study import fit_fusion
 
     subjects = add_fusion_label([make_subject(f"s{i}", slices=2, size=40, seed=i) for i in range(2)], "average")
-    result = fit_fusion(Splits(subjects[:1], subjects[1:], []), "smoke", tmp_path, edge_overshoot=0.5, signed_edges=False,
-                        progress=False)
+    unsigned = fusion_profile("smoke").changed(signed_edges=False)
+    result = fit_fusion(Splits(subjects[:1], subjects[1:], []), unsigned, tmp_path, edge_overshoot=0.5, progress=False)
     key = json.loads((result.out_dir / "key.json").read_text())
     assert key["forward_loss"] == {"name": "teacher_fusion_loss", "w_edge": 1.0, "norm": "l2", "overshoot": 0.5}
     with pytest.raises(ValueError, match="signed edge term"):  # overshoot weighs magnitudes, which the signed term has not
-        fit_fusion(Splits(subjects[:1], subjects[1:], []), "smoke", None, edge_overshoot=0.5, progress=False)
+        fit_fusion(Splits(subjects[:1], subjects[1:], []), fusion_profile("smoke"), None, edge_overshoot=0.5,
+                   progress=False)
 
 
 def test_fit_fusion_keeps_edge_signs_by_default(tmp_path):
@@ -148,7 +152,8 @@ def test_fit_fusion_keeps_edge_signs_by_default(tmp_path):
 
     subjects = add_fusion_label([make_subject(f"s{i}", slices=2, size=40, seed=i) for i in range(2)], "average")
     for variant, name in (("teacher", "teacher_fusion_loss"), ("unsupervised", "unsupervised_fusion_loss")):
-        result = fit_fusion(Splits(subjects[:1], subjects[1:], []), "smoke", tmp_path, variant, progress=False)
+        result = fit_fusion(Splits(subjects[:1], subjects[1:], []), fusion_profile("smoke"), tmp_path, variant,
+                            progress=False)
         key = json.loads((result.out_dir / "key.json").read_text())["forward_loss"]
         assert key["name"] == name and key["signed"] is True
 

@@ -101,11 +101,11 @@ def test_fusion_networks_are_named_by_their_loss():
     from ivan_core.baselines.fusion.methods import add_fusion_label
     from ivan_core.core.training.fusion_losses import teacher_forward_loss
     from ivan_core.core.training.losses import ForwardTerm
-    from ivan_core.tutorial.fusion_study import fusion_overrides
+    from ivan_core.tutorial.fusion_study import fusion_profile
 
     task = get_task("t2ct_fusion")
     subjects = add_fusion_label([make_subject("phantom-000")], "average")
-    fusion = get_profile("tutorial").changed(**fusion_overrides("tutorial"), inverse_from="repacked")
+    fusion = fusion_profile("tutorial")
     recipe, model = fusion.train, fusion.model
     loss = teacher_forward_loss(task, 1.0)
     assert isinstance(loss, ForwardTerm)
@@ -123,7 +123,7 @@ def test_fit_uses_a_shipped_network_only_for_its_own_key(shipped, tmp_path, monk
     loaded = fit("t1pd_to_t2", splits, PROFILE, tmp_path, progress=False, pretrained=True)
     assert loaded.pretrained and loaded.history == json.loads(json.dumps(result.history))
     assert not any(tmp_path.iterdir())  # nothing trained
-    fresh = fit("t1pd_to_t2", splits, PROFILE, tmp_path, progress=False, pretrained=True, lam=2.0)
+    fresh = fit("t1pd_to_t2", splits, PROFILE.changed(lam=2.0), tmp_path, progress=False, pretrained=True)
     assert not fresh.pretrained
     key = json.loads(next(tmp_path.glob("*/key.json")).read_text())
     assert (run_folder(tmp_path, IvanModel("t1pd_to_t2", PROFILE.model, TrainConfig()), key) / "model.pt").is_file()
@@ -150,9 +150,10 @@ def test_a_shipped_unet_is_found_by_its_key(tmp_path, monkeypatch):
 def test_the_unet_cache_follows_its_own_settings_only(tmp_path):
     splits = Splits([make_subject(f"phantom-{i:03d}", seed=i) for i in range(2)], [], [])
     fit_baseline("U-Net", "t1_to_t2", splits, PROFILE, tmp_path, progress=False)
-    fit_baseline("U-Net", "t1_to_t2", splits, PROFILE, tmp_path, progress=False, lam=9.0, n_blocks=3)  # iVAN's settings: reused
+    # iVAN's settings: the same U-Net is reused
+    fit_baseline("U-Net", "t1_to_t2", splits, PROFILE.changed(lam=9.0, n_blocks=3), tmp_path, progress=False)
     assert len(list(tmp_path.glob("unet-*"))) == 1
-    fit_baseline("U-Net", "t1_to_t2", splits, PROFILE, tmp_path, progress=False, lr=5e-4)  # its own: retrained
+    fit_baseline("U-Net", "t1_to_t2", splits, PROFILE.changed(lr=5e-4), tmp_path, progress=False)  # its own: retrained
     assert len(list(tmp_path.glob("unet-*"))) == 2
 
 
@@ -163,14 +164,15 @@ def test_export_all_takes_what_a_run_used_and_prune_drops_the_rest(tmp_path):
 
     splits = Splits([make_subject(f"phantom-{i:03d}", seed=i) for i in range(2)], [], [])
     fit_baseline("U-Net", "t1_to_t2", splits, PROFILE, tmp_path / "models", progress=False)
-    fit_baseline("U-Net", "t1_to_t2", splits, PROFILE, tmp_path / "models", progress=False, lr=5e-4)
+    fit_baseline("U-Net", "t1_to_t2", splits, PROFILE.changed(lr=5e-4), tmp_path / "models", progress=False)
     old, new = sorted((tmp_path / "models").glob("unet-*/key.json"))
     for key in (old, new):
         os.utime(key, (1.0, 1.0))  # both trained long ago
     start = time.time()
     dest = tmp_path / "weights"
     assert len(export_all(tmp_path / "models", "smoke", dest)) == 2
-    again = fit_baseline("U-Net", "t1_to_t2", splits, PROFILE, tmp_path / "models", progress=False, lr=5e-4)  # loaded: used now
+    # loaded, so used now
+    again = fit_baseline("U-Net", "t1_to_t2", splits, PROFILE.changed(lr=5e-4), tmp_path / "models", progress=False)
     (card,) = export_all(tmp_path / "models", "smoke", dest, used_since=start)
     assert card["train_config"]["lr"] == 5e-4 and card["steps"] == again.steps
     gone = prune(dest, "smoke", [card])

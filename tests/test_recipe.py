@@ -24,8 +24,8 @@ def trained(monkeypatch):
     calls = []
     monkeypatch.setattr(recipe, "recipe_splits", lambda profile, seed=0, progress=True: "splits")
 
-    def fake_curve(task, splits, profile, progress=True, **overrides):
-        calls.append(overrides)
+    def fake_curve(task, splits, profile, progress=True):
+        calls.append(profile)
         return [{"steps": 40, "psnr": 10.0}]
 
     monkeypatch.setattr(recipe, "learning_curve", fake_curve)
@@ -37,19 +37,19 @@ def test_study_curves_take_measured_points_and_train_only_what_is_new(trained):
     curves, references = recipe.study_curves(variants, MEASURED, "tutorial")
     assert curves["Haar"] == [{"steps": 200, "psnr": 21.0, "scored_on": "test subjects (before)"}]  # labelled
     assert references == {"U-Net": 25.0}
-    assert trained == [{"levels": 1, "hidden": 32}]  # only the new variant trained
+    assert trained == [get_profile("tutorial").changed(levels=1, hidden=32)]  # only the new variant trained
 
 
 def test_study_curves_retrain_changed_or_rerun_variants_and_drop_references(trained):
     _, references = recipe.study_curves({"Haar": {"levels": 1, "lam": 4.0}}, MEASURED, "tutorial")
-    assert trained == [{"levels": 1, "lam": 4.0}]  # same name, other settings: not the measured curve
+    assert trained == [get_profile("tutorial").changed(levels=1, lam=4.0)]  # same name, other settings: trained
     curves, references = recipe.study_curves({"Haar": {"levels": 1}}, MEASURED, "tutorial", rerun=True)
     assert curves["Haar"] == [{"steps": 40, "psnr": 10.0}] and references == {}
 
 
 def test_study_curves_are_short_in_the_smoke_profile(trained):
     recipe.study_curves({"Haar": {"levels": 1}}, MEASURED, "smoke")
-    assert trained == [{"levels": 1, **get_profile("smoke").curve}]
+    assert trained == [get_profile("smoke").changed(levels=1, **get_profile("smoke").curve)]
 
 
 def test_study_runs_return_the_measured_runs_unless_rerun(monkeypatch):
@@ -62,7 +62,7 @@ def test_study_runs_return_the_measured_runs_unless_rerun(monkeypatch):
                                                                        (24.0, 0.7, "test subjects (before)")]
     assert shown[0]["test_psnr"] == 25.0  # the old test number stays, labelled
     monkeypatch.setattr(recipe, "recipe_splits", lambda profile, seed=0, progress=True: "splits")
-    monkeypatch.setattr(recipe, "finished_run", lambda task, splits, profile, root, name, progress, **o:
+    monkeypatch.setattr(recipe, "finished_run", lambda task, splits, profile, root, name, progress, o:
                         {"task": task, "recipe": name, "overrides": o, "psnr": 1.0})
     again = recipe.study_runs(runs[:1], "tutorial", None, rerun=True)
     assert again == [{"task": "t1_to_t2", "recipe": "L1", "overrides": {"norm": "l1"}, "psnr": 1.0}]

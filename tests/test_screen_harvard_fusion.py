@@ -73,7 +73,9 @@ def test_screens_never_touch_the_test_cases(screen, atlas, tmp_path, monkeypatch
 
 def test_the_recipes_signed_edges_is_a_loss_option(screen, atlas, tmp_path, monkeypatch):
     """The tutorial's Harvard recipe holds ``signed_edges``: it goes to the loss, not to TrainConfig."""
-    monkeypatch.setattr(screen, "harvard_overrides", lambda profile: {"signed_edges": False})
+    from ivan_core.tutorial.fusion_study import fusion_profile
+
+    monkeypatch.setattr(screen, "fusion_profile", lambda profile, harvard: fusion_profile(profile).changed(signed_edges=False))
     terms, fits = [], []
     real_term, real_fit = screen.screen_term, screen.fit
     monkeypatch.setattr(screen, "screen_term", lambda task, **k: terms.append(k) or real_term(task, **k))
@@ -81,7 +83,7 @@ def test_the_recipes_signed_edges_is_a_loss_option(screen, atlas, tmp_path, monk
     out = tmp_path / "screens.jsonl"
     assert screen.main(["over", '{"overshoot": 0.5, "epochs": 1}', "--aanlib", str(atlas), "--profile", "smoke",
                         "--models", str(tmp_path / "models"), "--out", str(out)]) == 0
-    assert terms[0]["signed"] is False and "signed_edges" not in fits[0]
+    assert terms[0]["signed"] is False and fits[0] == {}  # everything travels in the profile
     assert json.loads(out.read_text())["signed_edges"] is False
 
 

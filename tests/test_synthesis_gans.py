@@ -182,11 +182,12 @@ def test_fit_baseline_caches_and_ships(tmp_path):
     """Trained once into the models folder, loaded from it the next time, exported to a card and loaded from that."""
     splits = phantom_splits("smoke", progress=False)
     kw = {"epochs": 1, "max_steps_per_epoch": 1}
-    model = fit_baseline("Hi-Net", "t1pd_to_t2", splits, "smoke", tmp_path / "models", progress=False, pretrained=True, **kw)
+    profile = get_profile("smoke").changed(**kw)
+    model = fit_baseline("Hi-Net", "t1pd_to_t2", splits, profile, tmp_path / "models", progress=False, pretrained=True)
     untrained, key = baseline_key("Hi-Net", "t1pd_to_t2", splits, "smoke", **kw)
     folder = run_folder(tmp_path / "models", untrained, key)
     assert (folder / "gan.pt").is_file() and (folder / "key.json").is_file() and folder.name.startswith("Hi-Net-t1pd_to_t2-")
-    again = fit_baseline("Hi-Net", "t1pd_to_t2", splits, "smoke", tmp_path / "models", progress=False, **kw)
+    again = fit_baseline("Hi-Net", "t1pd_to_t2", splits, profile, tmp_path / "models", progress=False)
     assert again.seconds == model.seconds  # loaded, not retrained
     expected = model.predict(splits.test[0])["T2"]
     assert np.array_equal(again.predict(splits.test[0])["T2"], expected)

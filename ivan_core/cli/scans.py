@@ -226,6 +226,7 @@ def _train(args: argparse.Namespace) -> int:
     from ivan_core.data import DataError, split_subjects
     from ivan_core.evaluation import score
     from ivan_core.tutorial.experiment import Splits, fit, phantom_splits
+    from ivan_core.tutorial.profiles import get_profile
     from ivan_core.tutorial.ship import export_model
 
     task = get_task(args.task)
@@ -245,7 +246,8 @@ def _train(args: argparse.Namespace) -> int:
                                                                      "; group slices with --subject-of"))
         splits = Splits(*split_subjects(subjects, (len(subjects) - 2, 1, 1)))
     with launched_group() as (rank, world):
-        result = fit(task, splits, args.profile, args.out / "models", progress=not args.quiet, **overrides)
+        result = fit(task, splits, get_profile(args.profile).changed(**overrides), args.out / "models",
+                     progress=not args.quiet)
     if rank:
         return 0  # rank 0 writes the card
     command = ("torchrun --nproc_per_node {world} -m ivan_core " if world > 1 else "ivan ").format(world=world) \

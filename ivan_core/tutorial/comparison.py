@@ -95,8 +95,8 @@ def baseline_comparison(splits: Splits, profile: str | Profile, models_root: str
         steps = math.ceil(methods["iVAN"].steps * per_step["iVAN"] / per_step["U-Net"])
         epochs = math.ceil(steps / steps_per_epoch(sum(s.n_slices for s in splits.train), p.train))
         scale = epochs / p.train.epochs
-        unet = fit_baseline("U-Net", name, splits, p, models_root, progress, epochs=epochs,
-                            lr_step=max(1, round(p.train.lr_step * scale)))
+        unet = fit_baseline("U-Net", name, splits, p.changed(epochs=epochs, lr_step=max(1, round(p.train.lr_step * scale))),
+                            models_root, progress)
         rows += _scored(name, splits, {"U-Net (iVAN's wall-clock)": Method(unet.predict, unet.steps, unet.seconds)},
                         per_step)
     return rows

@@ -72,12 +72,11 @@ def phantom_splits(profile: str | Profile, seed: int = 0, progress: bool = True)
 
 
 def fit(task: Task | str, splits: Splits, profile: str | Profile, models_root: str | Path | None,
-        progress: bool = True, forward_loss: ForwardTerm | None = None, pretrained: bool = False,
-        **overrides: Any) -> TrainResult:
-    """iVAN trained on ``splits`` with the profile's settings (``overrides``: :meth:`Profile.changed` fields), from
-    the model store (:func:`ivan_core.store.obtain`): shipped with ``pretrained``, cached under ``models_root``,
-    or trained."""
-    p = get_profile(profile).changed(**overrides)
+        progress: bool = True, forward_loss: ForwardTerm | None = None, pretrained: bool = False) -> TrainResult:
+    """iVAN trained on ``splits`` with the profile's model and training (for a variant pass
+    ``get_profile(name).changed(...)``), from the model store (:func:`ivan_core.store.obtain`): shipped with
+    ``pretrained``, cached under ``models_root``, or trained."""
+    p = get_profile(profile)
     task = get_task(task)
     model = obtain(IvanModel(task, p.model, p.train, p.patch, forward_loss), splits.train, splits.val, models_root,
                    pretrained, progress)
@@ -110,10 +109,10 @@ def _timed(fit_: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def fit_baseline(name: str, task: Task | str, splits: Splits, profile: str | Profile, models_root: str | Path | None,
-                 progress: bool = True, pretrained: bool = False, **overrides: Any) -> BaselineModel:
+                 progress: bool = True, pretrained: bool = False) -> BaselineModel:
     """The U-Net (``"U-Net"``), pix2pix, CycleGAN or Hi-Net trained on ``splits.train`` with iVAN's budget for
     ``profile``, from the model store like :func:`fit`; its key holds only the settings the baseline reads."""
-    p = get_profile(profile).changed(**overrides)
+    p = get_profile(profile)
     model = BaselineModel.named(name, task, p.train, p.patch)
     return obtain(model, splits.train, [], models_root, pretrained, progress)
 
@@ -150,18 +149,18 @@ def compare(task: Task | str, subjects: list[Subject], predictors: Mapping[str, 
 
 
 def variant_rows(label: str, task: Task | str, splits: Splits, profile: str | Profile,
-                 models_root: str | Path | None, progress: bool = True, pretrained: bool = False,
-                 **overrides: Any) -> list[dict]:
-    """Train (or load) one ablation variant and score it on ``splits.test``; rows carry ``method=label``."""
-    result = fit(task, splits, profile, models_root, progress, pretrained=pretrained, **overrides)
+                 models_root: str | Path | None, progress: bool = True, pretrained: bool = False) -> list[dict]:
+    """Train (or load) one ablation variant (a changed ``profile``) and score it on ``splits.test``; rows carry
+    ``method=label``."""
+    result = fit(task, splits, profile, models_root, progress, pretrained=pretrained)
     return [{**r, "method": label} for r in compare(task, splits.test, {"iVAN": ivan_predictor(result)})]
 
 
 def variant_inverse_rows(label: str, task: Task | str, splits: Splits, profile: str | Profile,
-                         models_root: str | Path | None, progress: bool = True, pretrained: bool = False,
-                         **overrides: Any) -> list[dict]:
+                         models_root: str | Path | None, progress: bool = True, pretrained: bool = False
+                         ) -> list[dict]:
     """:func:`ivan_core.evaluation.inverse_rows` of the :func:`variant_rows` variant on ``splits.test``."""
-    result = fit(task, splits, profile, models_root, progress, pretrained=pretrained, **overrides)
+    result = fit(task, splits, profile, models_root, progress, pretrained=pretrained)
     return [{**r, "method": label} for s in splits.test for r in inverse_rows(result.net, result.task, s)]
 
 

@@ -30,10 +30,11 @@ class FusionCrossValidation:
     folds: list[dict[str, list[str]]]
 
 
-def cross_validate_fusion(cases: Sequence[Subject], profile: str | Profile, models_root: str | Path | None,
+def cross_validate_fusion(cases: Sequence[Subject], profile: Profile, models_root: str | Path | None,
                           k: int = 4, teacher: str = "laplacian_pyramid", edge_weight: float = 1.0, seed: int = 0,
                           methods: Sequence[str] = tuple(METHODS), progress: bool = True, pretrained: bool = False,
-                          variants: Sequence[str] = FUSION_VARIANTS, **overrides: Any) -> FusionCrossValidation:
+                          variants: Sequence[str] = FUSION_VARIANTS, edge_overshoot: float = 1.0
+                          ) -> FusionCrossValidation:
     """Run :func:`~ivan_core.tutorial.fusion_study.run_fusion_study` on each of ``k`` folds of ``cases``
     (with T2 and CT; :func:`~ivan_core.data.case_folds`, one validation case each). Fold ``i`` keeps its networks in
     ``models_root/fold<i>``, fused volumes in ``models_root/fused``; the other arguments go to ``run_fusion_study``."""
@@ -43,7 +44,7 @@ def cross_validate_fusion(cases: Sequence[Subject], profile: str | Profile, mode
         root = None if models_root is None else Path(models_root) / f"fold{i}"
         study = run_fusion_study(split, profile, root, teacher, edge_weight, progress, pretrained, methods,
                                  fused_cache=None if models_root is None else Path(models_root) / "fused",
-                                 variants=variants, **overrides)
+                                 variants=variants, edge_overshoot=edge_overshoot)
         rows += [{**r, "fold": i} for r in study.table]
         separation += [{**r, "fold": i} for r in study.separation]
         folds.append({part: [s.name for s in getattr(split, part)] for part in ("train", "val", "test")})

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -76,17 +75,13 @@ class FusionStudy:
     nets: dict[str, IVAN]
 
 
-def fusion_overrides(profile: str | Profile) -> dict[str, Any]:
-    """TrainConfig overrides for fusion: ``lam = 1``, the profile's ``fusion`` overrides, ~5 validations per run."""
+def fusion_profile(profile: str | Profile, harvard: bool = False) -> Profile:
+    """The profile as fusion trains it: ``lam = 1``, the inverse from the repacked output, the profile's ``fusion``
+    changes (and with ``harvard`` its ``harvard_fusion`` ones), about five validations per run."""
     p = get_profile(profile)
-    merged = {"lam": 1.0, **p.fusion}
-    merged["val_every"] = max(1, merged.get("epochs", p.train.epochs) // 5)
-    return merged
-
-
-def harvard_overrides(profile: str | Profile) -> dict[str, Any]:
-    """The profile's frozen Harvard CT-MRI recipe (:attr:`~ivan_core.tutorial.profiles.Profile.harvard_fusion`), a copy."""
-    return dict(get_profile(profile).harvard_fusion)
+    changes = {"lam": 1.0, "inverse_from": "repacked", **p.fusion, **(p.harvard_fusion if harvard else {})}
+    epochs = changes.get("epochs", p.train.epochs)
+    return p.changed(**changes, val_every=max(1, epochs // 5))
 
 
 #: The two ways iVAN learns fusion: fit a teacher's fused image (plus an edge term), or no label at all.
@@ -100,19 +95,21 @@ def variant_label(variant: str, teacher: str = "laplacian_pyramid") -> str:
     return f"iVAN (teacher: {teacher})" if variant == "teacher" else "iVAN (unsupervised)"
 
 
-def fit_fusion(labelled: Splits, profile: str | Profile, models_root: str | Path | None, variant: str = "teacher",
+def fit_fusion(labelled: Splits, profile: Profile, models_root: str | Path | None, variant: str = "teacher",
                teacher: str = "laplacian_pyramid", edge_weight: float = 1.0, progress: bool = True,
-               pretrained: bool = False, edge_overshoot: float = 1.0, signed_edges: bool = True,
-               **overrides: Any) -> TrainResult:
-    """Train (or load) one iVAN fusion variant on ``labelled.train`` with the fusion recipe.
+               pretrained: bool = False, edge_overshoot: float = 1.0) -> TrainResult:
+    """Train (or load) one iVAN fusion variant on ``labelled.train`` with a :func:`fusion_profile`.
 
     ``"teacher"`` fits the ``"FUSED"`` label plus ``edge_weight`` times the edge term
     (:func:`~ivan_core.core.training.fusion_losses.teacher_forward_loss`); ``"unsupervised"`` uses
-    :func:`~ivan_core.core.training.fusion_losses.unsupervised_forward_loss`. ``signed_edges`` keeps edge signs;
-    ``edge_overshoot`` applies to the magnitude term. Trains the inverse from the repacked output with
-    :func:`fusion_overrides`, then ``overrides``. A teacher variant without labels raises ValueError.
+    :func:`~ivan_core.core.training.fusion_losses.unsupervised_forward_loss`. The profile's ``signed_edges`` keeps
+    edge signs; ``edge_overshoot`` applies to the magnitude term. A teacher variant without labels, or a profile
+    that does not train the inverse from the repacked output (not a fusion profile), raises ValueError.
     """
     variant_label(variant, teacher)
+    if profile.train.inverse_from != "repacked":
+        raise ValueError(f"fusion trains the inverse from the repacked output; pass fusion_profile({profile.name!r})")
+    signed_edges = profile.signed_edges
     task = get_task("t2ct_fusion")
     if variant == "teacher" and not all("FUSED" in s.images for s in labelled.train):
         raise ValueError(f"the teacher variant fits a label: add {teacher!r}'s fused image to every training subject "
@@ -121,21 +118,21 @@ def fit_fusion(labelled: Splits, profile: str | Profile, models_root: str | Path
         forward = teacher_forward_loss(task, edge_weight, overshoot=edge_overshoot, signed=signed_edges)
     else:
         forward = unsupervised_forward_loss(task, signed=signed_edges)
-    return fit(task, labelled, profile, models_root, progress, pretrained=pretrained, inverse_from="repacked",
-               forward_loss=forward, **{**fusion_overrides(profile), **overrides})
+    return fit(task, labelled, profile, models_root, progress, forward, pretrained)
 
 
-def run_fusion_study(splits: Splits, profile: str | Profile, models_root: str | Path | None,
+def run_fusion_study(splits: Splits, profile: Profile, models_root: str | Path | None,
                      teacher: str = "laplacian_pyramid", edge_weight: float = 1.0,
                      progress: bool = True, pretrained: bool = False, methods: Sequence[str] = tuple(METHODS),
                      fused_cache: str | Path | None = None, variants: Sequence[str] = FUSION_VARIANTS,
-                     **overrides: Any) -> FusionStudy:
-    """Train the iVAN fusion ``variants`` (:func:`fit_fusion`), then compare with ``methods`` on ``splits.test``;
+                     edge_overshoot: float = 1.0) -> FusionStudy:
+    """Train the iVAN fusion ``variants`` with a :func:`fusion_profile` (:func:`fit_fusion`), then compare with
+    ``methods`` on ``splits.test``;
     each variant's inverse pass is scored as separation into T2 and CT. Classical fused volumes are cached in
     ``fused_cache`` (default ``models_root/fused``)."""
     labelled = Splits(*(add_fusion_label(part, teacher) for part in (splits.train, splits.val, splits.test)))
     nets = {variant_label(variant, teacher): fit_fusion(labelled, profile, models_root, variant, teacher, edge_weight,
-                                                        progress, pretrained, **overrides).net
+                                                        progress, pretrained, edge_overshoot).net
             for variant in variants}
     task = get_task("t2ct_fusion")
     if fused_cache is None and models_root is not None:

@@ -34,6 +34,8 @@ class Profile:
         Notebook 10 may show the stored learning curves (they were measured in this profile).
     curve : dict
         :meth:`changed` fields for every learning curve of notebook 10 (e.g. shorter ones).
+    signed_edges : bool
+        Fusion's edge terms keep the sign of the sources' edges (see notebook 06).
     """
 
     name: str
@@ -48,16 +50,19 @@ class Profile:
     harvard_fusion: dict[str, Any] = field(default_factory=dict)
     measured_recipe: bool = False
     curve: dict[str, Any] = field(default_factory=dict)
+    signed_edges: bool = True
 
     def changed(self, **changes: Any) -> Profile:
-        """This profile with ``changes`` to fields of :attr:`model` (ModelConfig) or :attr:`train` (TrainConfig),
-        e.g. ``changed(n_blocks=6, lam=4.0)``; a name of neither raises TypeError."""
+        """This profile with ``changes`` to fields of :attr:`model` (ModelConfig), :attr:`train` (TrainConfig) or
+        itself, e.g. ``changed(n_blocks=6, lam=4.0, patch=32)``; any other name raises TypeError."""
         model_fields, train_fields = {f.name for f in fields(ModelConfig)}, {f.name for f in fields(TrainConfig)}
-        unknown = sorted(set(changes) - model_fields - train_fields)
+        own = {f.name for f in fields(Profile)} - {"name", "model", "train"}
+        unknown = sorted(set(changes) - model_fields - train_fields - own)
         if unknown:
-            raise TypeError(f"{unknown} are fields of neither ModelConfig {sorted(model_fields)} nor TrainConfig "
-                            f"{sorted(train_fields)}")
-        return replace(self, model=replace(self.model, **{k: v for k, v in changes.items() if k in model_fields}),
+            raise TypeError(f"{unknown} are fields of neither ModelConfig {sorted(model_fields)}, TrainConfig "
+                            f"{sorted(train_fields)} nor Profile {sorted(own)}")
+        return replace(self, **{k: v for k, v in changes.items() if k in own},
+                       model=replace(self.model, **{k: v for k, v in changes.items() if k in model_fields}),
                        train=replace(self.train, **{k: v for k, v in changes.items() if k in train_fields}))
 
     def settings(self) -> dict[str, Any]:

@@ -64,11 +64,11 @@ def curve_points(history: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return points
 
 
-def learning_curve(task: Task | str, splits: Splits, profile: str | Profile, progress: bool = True,
-                   **overrides: Any) -> list[dict[str, Any]]:
-    """Train afresh on ``splits.train`` with the profile and ``overrides``; :func:`curve_points` on ``splits.val``."""
+def learning_curve(task: Task | str, splits: Splits, profile: str | Profile, progress: bool = True
+                   ) -> list[dict[str, Any]]:
+    """Train afresh on ``splits.train`` with the profile; :func:`curve_points` on ``splits.val``."""
     splits = _checked(splits)
-    p, task = get_profile(profile).changed(**overrides), get_task(task)
+    p, task = get_profile(profile), get_task(task)
     train_set = TaskDataset(splits.train, task, augment=True, patch=p.patch, seed=p.train.seed)
     result = train(task, train_set, None, p.train, progress=progress, on_epoch=score_probe(task, splits.val),
                    model=p.model)
@@ -76,12 +76,14 @@ def learning_curve(task: Task | str, splits: Splits, profile: str | Profile, pro
 
 
 def finished_run(task: Task | str, splits: Splits, profile: str | Profile, models_root: str | None, recipe: str,
-                 progress: bool = True, **overrides: Any) -> dict[str, Any]:
-    """One full-budget run (:func:`~ivan_core.tutorial.experiment.fit`) scored on ``splits.val``:
+                 progress: bool = True, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One full-budget run (:func:`~ivan_core.tutorial.experiment.fit`) of the profile with ``overrides``
+    (:meth:`~ivan_core.tutorial.profiles.Profile.changed`) scored on ``splits.val``:
     ``{"task", "recipe", "overrides", "steps", "seconds", "psnr", "ssim", "scored_on"}``."""
     splits = _checked(splits)
     task = get_task(task)
-    result = fit(task, splits, profile, models_root, progress, **overrides)
+    overrides = dict(overrides or {})
+    result = fit(task, splits, get_profile(profile).changed(**overrides), models_root, progress)
     probe = score_probe(task, splits.val)(len(result.history), result.net)
     return {"task": task.name, "recipe": recipe, "overrides": overrides,
             "steps": int(sum(row.get("steps", 0) for row in result.history)),
@@ -118,7 +120,8 @@ def study_curves(variants: Mapping[str, dict[str, Any]], measured: Mapping[str, 
             curves[name] = measured_points(measured, name)
             continue
         splits = splits or recipe_splits(profile, progress=progress)
-        curves[name] = learning_curve(task, splits, profile, progress, **{**overrides, **get_profile(profile).curve})
+        p = get_profile(profile)
+        curves[name] = learning_curve(task, splits, p.changed(**{**overrides, **p.curve}), progress)
     return curves, (measured["references"] if use else {})
 
 
@@ -139,4 +142,4 @@ def study_runs(runs: Sequence[Mapping[str, Any]], profile: str | Profile, models
     if _use_measured(profile, rerun):
         return [measured_run(r) for r in runs]
     splits = recipe_splits(profile, progress=progress)
-    return [finished_run(r["task"], splits, profile, models_root, r["recipe"], progress, **r["overrides"]) for r in runs]
+    return [finished_run(r["task"], splits, profile, models_root, r["recipe"], progress, r["overrides"]) for r in runs]

@@ -24,9 +24,9 @@ def variant_name(key: dict[str, Any], profile: str) -> str:
     """
     own = get_profile(profile).settings()
     if key.get("forward_loss"):
-        from ivan_core.tutorial.fusion_study import fusion_overrides
+        from ivan_core.tutorial.fusion_study import fusion_profile
 
-        own = get_profile(profile).changed(**fusion_overrides(profile), inverse_from="repacked").settings()
+        own = fusion_profile(profile).settings()
     parts = [f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
              for k, v in sorted(key["config"].items()) if k in own and own[k] != v]
     if key.get("forward_loss"):
