@@ -27,7 +27,7 @@ filters: 32 random high-energy training patches drawn with ``SEED`` (cartoon) an
 ``SEED + 1`` (texture). FFTW (when SPORCO uses pyfftw) is
 set to one thread and ``FFTW_ESTIMATE`` plans so that a rerun repeats the result.
 
-Usage (writes ``ivan_core/fusion/csmca_dictionaries.npz``; about 5 minutes on two
+Usage (writes ``ivan_core/baselines/fusion/csmca_dictionaries.npz``; about 5 minutes on two
 busy CPU cores)::
 
     OMP_NUM_THREADS=1 python scripts/learn_csmca_dictionaries.py
@@ -65,7 +65,7 @@ CARTOON_IMAGES = ("camera", "coins", "moon", "text", "clock", "page", "astronaut
 TEXTURE_IMAGES = ("brick", "grass", "gravel")
 TILES_PER_TEXTURE = 4
 
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "ivan_core" / "fusion" / "csmca_dictionaries.npz"
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "ivan_core" / "baselines" / "fusion" / "csmca_dictionaries.npz"
 
 
 def _grey(name: str) -> np.ndarray:
