@@ -6,12 +6,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
-from ivan_core.baselines.synthesis import gans
-from ivan_core.baselines.synthesis.gans import AdversarialBaseline, from_describe, make_baseline
+from ivan_core.baselines.synthesis.gans import GAN_SETTINGS, AdversarialBaseline, from_describe, make_baseline
 from ivan_core.baselines.synthesis.unet import UNET_SETTINGS, UNetBaseline
 from ivan_core.core.inference import synthesise
 from ivan_core.core.io import write_json
@@ -32,8 +31,8 @@ class Storable(Protocol):
     ``kind`` names it on cards, ``filename`` is its finished file in a run folder, ``name`` its method name.
     """
 
-    kind: ClassVar[str]
-    filename: ClassVar[str]
+    kind: str
+    filename: str
     name: str
     task: Task
     steps: int
@@ -67,8 +66,8 @@ class IvanModel:
     """iVAN of ``model`` trained by :func:`~ivan_core.core.training.train` with ``config`` on ``patch`` crops and
     ``forward_loss``."""
 
-    kind: ClassVar[str] = "ivan"
-    filename: ClassVar[str] = "model.pt"
+    kind = "ivan"
+    filename = "model.pt"
     name = "iVAN"
 
     def __init__(self, task: Task | str, model: ModelConfig, config: TrainConfig, patch: int | None = None,
@@ -138,8 +137,6 @@ class BaselineModel:
     Its key holds only the settings the baseline reads, so iVAN-only settings share one trained baseline.
     """
 
-    filename: ClassVar[str]
-
     def __init__(self, model: UNetBaseline | AdversarialBaseline, config: TrainConfig | None = None,
                  patch: int | None = None):
         self.model, self.config, self.patch = model, config or TrainConfig(), patch
@@ -147,7 +144,7 @@ class BaselineModel:
         unet = isinstance(model, UNetBaseline)
         self.kind, self.filename = ("unet", "unet.pt") if unet else ("gan", "gan.pt")
         self.name = "U-Net" if unet else model.name
-        self.settings = UNET_SETTINGS if unet else gans.GAN_SETTINGS
+        self.settings = UNET_SETTINGS if unet else GAN_SETTINGS
         self.source: str | None = None
 
     @classmethod

@@ -101,8 +101,8 @@ def _scaling(folder: Path) -> dict[str, Any]:
     """The training intensities stored beside the model; FileNotFoundError if missing."""
     path = folder / "scaling.json"
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: missing; call ivan_core.tutorial.experiment.fit on this run again "
-                                "(it returns at once for a finished run) to write it")
+        raise FileNotFoundError(f"{path}: missing; it is written when a run starts, so this folder predates it: "
+                                "delete the folder and train the run again with ivan_core.tutorial.experiment.fit")
     return json.loads(path.read_text())
 
 
