@@ -1,7 +1,7 @@
 """iVAN: invertible networks with variable augmentation for medical image synthesis and fusion.
 
-The public API is this module's ``__all__``; everything beyond ``IVAN`` and the tasks loads on first use,
-so ``from ivan_core import IVAN, get_task`` needs torch and numpy only.
+The public API is this module's ``__all__``; every name loads on first use, so ``import ivan_core`` is instant
+and ``from ivan_core import IVAN, get_task`` needs torch and numpy only.
 
 >>> from ivan_core import IVAN, get_task
 >>> task = get_task("t1pd_to_t2")
@@ -13,14 +13,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ivan_core.core.model import IVAN
-from ivan_core.core.tasks import TASKS, Task, get_task
-
 __version__ = "0.1.0"
 
 #: Public names loaded on first use, by the module that holds them.
 _LAZY = {
-    "ivan_core.core.model": ("Invertible", "ModelConfig"),
+    "ivan_core.core.model": ("IVAN", "Invertible", "ModelConfig"),
+    "ivan_core.core.tasks": ("TASKS", "Task", "get_task"),
     "ivan_core.core.subject": ("Subject",),
     "ivan_core.core.training": ("TrainConfig", "train"),
     "ivan_core.core.training.pairs": ("TaskDataset",),
@@ -36,7 +34,7 @@ _LAZY = {
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 
-__all__ = ["IVAN", "TASKS", "Task", "get_task", *_WHERE, "__version__"]
+__all__ = [*_WHERE, "__version__"]
 
 
 def __getattr__(name: str) -> Any:

@@ -143,6 +143,14 @@ def test_resuming_with_other_settings_is_refused_but_more_epochs_are_fine(tmp_pa
     assert len(longer.history) == CONFIG.epochs
 
 
+def test_a_resumed_run_says_so(tmp_path, data, capsys):
+    train("t1pd_to_t2", data, None, TrainConfig(**{**CONFIG.__dict__, "epochs": 2}), out_dir=tmp_path, progress=False,
+          model=MODEL)
+    assert "resuming" not in capsys.readouterr().out
+    train("t1pd_to_t2", data, None, CONFIG, out_dir=tmp_path, progress=True, model=MODEL)
+    assert f"2 of {CONFIG.epochs} epochs done" in capsys.readouterr().out
+
+
 def test_integer_and_float_settings_are_one_setting():
     assert TrainConfig(lam=4) == TrainConfig(lam=4.0) and isinstance(TrainConfig(lr=1).lr, float)
 

@@ -6,27 +6,27 @@ import argparse
 import json
 from pathlib import Path
 
-from ivan_core.tutorial.profiles import PROFILES
+from ivan_core.cli.options import PROFILE_NAMES
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register the harness's sub-commands on ``sub``."""
     tut = sub.add_parser("tutorial", help="run every notebook headless and write a results summary")
-    tut.add_argument("--profile", choices=sorted(PROFILES), default="tutorial")
+    tut.add_argument("--profile", choices=PROFILE_NAMES, default="tutorial")
     tut.add_argument("--out", type=Path, default=None, help="output folder (default runs/<profile>)")
     tut.add_argument("--only", nargs="*", default=None, help="notebook prefixes to run, e.g. 00 02")
     tut.add_argument("--train", action="store_true",
                      help="train every network afresh instead of using the weights shipped in ivan_core")
     tut.set_defaults(handler=_tutorial)
     pre = sub.add_parser("pretrain", help="train every network the notebooks use and ship it in ivan_core/store/weights")
-    pre.add_argument("--profile", choices=sorted(PROFILES), default="tutorial")
+    pre.add_argument("--profile", choices=PROFILE_NAMES, default="tutorial")
     pre.add_argument("--out", type=Path, default=None, help="run folder (default runs/pretrain-<profile>); "
                                                            "rerunning resumes its trainings")
     pre.add_argument("--only", nargs="*", default=None, help="notebook prefixes to run, e.g. 03 04")
     pre.set_defaults(handler=_pretrain)
     cmp_ = sub.add_parser("compare", help="iVAN against the lookup table, U-Nets and (on Table I's tasks) "
                                           "pix2pix, CycleGAN and Hi-Net on the same data and budget")
-    cmp_.add_argument("--profile", choices=sorted(PROFILES), default="tutorial")
+    cmp_.add_argument("--profile", choices=PROFILE_NAMES, default="tutorial")
     cmp_.add_argument("--models", type=Path, default=Path("runs/pretrain-tutorial/models"),
                       help="trained-model folder shared with the notebooks (resumed, and reused)")
     cmp_.add_argument("--tasks", nargs="+", default=None, help="synthesis tasks (default: all five)")
@@ -36,7 +36,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     cmp_.set_defaults(handler=_compare)
     bench = sub.add_parser("benchmark", help="training throughput, FLOP utilisation against a peak, memory")
     bench.add_argument("--sizes", type=int, nargs="+", default=[128, 256])
-    bench.add_argument("--models", nargs="+", default=["tutorial", "paper"], choices=sorted(PROFILES),
+    bench.add_argument("--models", nargs="+", default=["tutorial", "paper"], choices=PROFILE_NAMES,
                        help="profiles whose n_blocks/hidden to time")
     bench.add_argument("--batch-size", type=int, default=4)
     bench.add_argument("--steps", type=int, default=3)
@@ -96,6 +96,8 @@ def _benchmark(args: argparse.Namespace) -> int:
     from ivan_core.tutorial.benchmark import training_throughput
 
     rows = []
+    from ivan_core.tutorial.profiles import PROFILES
+
     for name in args.models:
         p = PROFILES[name]
         for size in args.sizes:

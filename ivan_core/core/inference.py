@@ -1,5 +1,8 @@
 """Forward and inverse passes of a trained network over whole subjects, in
-:class:`~ivan_core.core.subject.Subject` layout: grey ``(S, H, W)``, colour ``(S, H, W, 3)``."""
+:class:`~ivan_core.core.subject.Subject` layout: grey ``(S, H, W)``, colour ``(S, H, W, 3)``.
+
+Slices of any size run: they are padded (edge values repeated) to the network's ``size_multiple`` and cropped back.
+"""
 
 from __future__ import annotations
 
@@ -22,12 +25,17 @@ def _to_scw(volume: np.ndarray, modality: str) -> np.ndarray:
 
 
 def _run(fn: Callable[[torch.Tensor], torch.Tensor], packed: np.ndarray, batch_size: int,
-         device: torch.device) -> np.ndarray:
+         device: torch.device, multiple: int = 1) -> np.ndarray:
+    """``fn`` over ``(S, C, H, W)`` in batches; ``H`` and ``W`` padded by edge repetition to ``multiple``, cropped back."""
+    h, w = packed.shape[-2:]
+    pad = (0, -w % multiple, 0, -h % multiple)
     outs = []
     with torch.no_grad():
         for start in range(0, len(packed), batch_size):
             batch = torch.from_numpy(packed[start : start + batch_size]).to(device)
-            outs.append(fn(batch).float().cpu().numpy())
+            if any(pad):
+                batch = torch.nn.functional.pad(batch, pad, mode="replicate")
+            outs.append(fn(batch)[..., :h, :w].float().cpu().numpy())
     return np.concatenate(outs)
 
 
@@ -49,7 +57,7 @@ def synthesise(net: IVAN, task: Task, subject: Subject | Mapping[str, np.ndarray
     net = net.to(device).eval()
     images = subject.images if isinstance(subject, Subject) else subject
     x = task.pack_x({m: _to_scw(images[m], m) for m in task.inputs})
-    y = _run(net, x, batch_size, device)
+    y = _run(net, x, batch_size, device, getattr(net, "size_multiple", 1))
     if raw:
         return y
     return {m: channels_last(v, m) for m, v in task.unpack_y(y).items()}
@@ -65,5 +73,5 @@ def recover(net: IVAN, task: Task, outputs: Mapping[str, np.ndarray] | np.ndarra
         y = outputs.astype(np.float32)
     else:
         y = task.pack_y({m: _to_scw(outputs[m], m) for m in task.outputs})
-    x = _run(net.inverse, y, batch_size, device)
+    x = _run(net.inverse, y, batch_size, device, getattr(net, "size_multiple", 1))
     return {m: channels_last(v, m) for m, v in task.unpack_x(x).items()}

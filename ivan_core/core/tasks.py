@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
-import torch
 
 from ivan_core.core.subject import is_colour
 
-Array = TypeVar("Array", np.ndarray, torch.Tensor)
+if TYPE_CHECKING:  # torch loads only where tensors are packed, so the task list is light to read (``ivan --help``)
+    import torch
+
+Array = TypeVar("Array", np.ndarray, "torch.Tensor")
 
 
 def modality_channels(modality: str) -> int:
@@ -112,9 +114,11 @@ def _pack(layout: tuple[str, ...], images: Mapping[str, Array], task: str) -> Ar
     shapes = {tuple(p.shape[-2:]) for p in parts}
     if len(shapes) > 1:
         raise ValueError(f"task {task!r}: modalities differ in (H, W): {sorted(shapes)}")
-    if isinstance(parts[0], torch.Tensor):
-        return torch.cat(parts, dim=-3)
-    return np.concatenate(parts, axis=-3)
+    if isinstance(parts[0], np.ndarray):
+        return np.concatenate(parts, axis=-3)
+    import torch
+
+    return torch.cat(parts, dim=-3)
 
 
 def _unpack(layout: tuple[str, ...], arr: Array, task: str) -> dict[str, Array]:

@@ -1,7 +1,8 @@
 """Loaders for real scans: NIfTI, BrainWeb, Harvard atlas pairs and paired slice folders.
 
 Each returns :class:`~ivan_core.core.subject.Subject` records: radiological slices of RAS+ volumes, each volume scaled
-to [0, 1] by :func:`~ivan_core.data.scaling.to_unit`, with a :func:`head_mask`. Errors (:class:`DataError`,
+to [0, 1] by its values (:func:`~ivan_core.data.scaling.to_unit`; 8-bit image files by
+:func:`~ivan_core.data.scaling.display_to_unit`), with a :func:`head_mask`. Errors (:class:`DataError`,
 :class:`FileNotFoundError`) name the file, say what is wrong and how to fix it.
 """
 
@@ -20,7 +21,7 @@ from skimage.filters import threshold_otsu
 
 from ivan_core.core.subject import Subject, is_colour
 from ivan_core.data.errors import DataError, check_exists, check_finite
-from ivan_core.data.scaling import to_unit
+from ivan_core.data.scaling import display_to_unit, to_unit
 from ivan_core.data.sequences import rgb_to_pet
 from ivan_core.data.volumes import Volume, check_same_grid, radiological_slices, ras_affine, read_volume, to_ras
 
@@ -63,9 +64,11 @@ def head_mask(images: Sequence[np.ndarray]) -> np.ndarray:
     return mask
 
 
-def _subject(name: str, images: dict[str, np.ndarray], meta: dict[str, Any]) -> Subject:
-    """Scale each volume to [0, 1], compute the head mask and build the record."""
-    scaled = {key: to_unit(vol) for key, vol in images.items()}
+def _subject(name: str, images: dict[str, np.ndarray], meta: dict[str, Any], display: bool = False) -> Subject:
+    """Scale each volume to [0, 1] (``display``: 8-bit image files, :func:`display_to_unit`), compute the head mask
+    and build the record."""
+    scale = display_to_unit if display else to_unit
+    scaled = {key: scale(vol) for key, vol in images.items()}
     return Subject(name=name, images=scaled, mask=head_mask(list(scaled.values())), meta=meta)
 
 
@@ -338,7 +341,7 @@ def load_paired_folder(
         images = {key: _stack([files[key][i] for i in idx], is_colour(key)) for key in files}
         _check_same_size(images, {key: files[key][idx[0]] for key in files})
         meta = {"source": "paired_folder", "root": str(root), "slices": [stems[i] for i in idx]}
-        subjects.append(_subject(subject, images, meta))
+        subjects.append(_subject(subject, images, meta, display=True))
     return subjects
 
 
@@ -434,5 +437,5 @@ def load_aanlib(
             "slices": [int(stems[i][-3:]) for i in idx],
             "files": {key: [str(files[key][i]) for i in idx] for key in files},
         }
-        subjects.append(_subject(f"aanlib-{pair}-{case}", images, meta))
+        subjects.append(_subject(f"aanlib-{pair}-{case}", images, meta, display=True))
     return subjects

@@ -34,10 +34,16 @@ def match_reference(volume: np.ndarray, reference: float, percentile: float = PE
 
 
 def to_unit(volume: np.ndarray) -> np.ndarray:
-    """Scale one volume to float32 in [0, 1]: ``uint8`` divided by 255, else :func:`match_reference` to 1 (the loaders' rule)."""
-    if volume.dtype == np.uint8:
-        return volume.astype(np.float32) / 255.0
+    """Scale one scan volume to float32 in [0, 1] by its values (:func:`match_reference` to 1), whatever its storage
+    type: the same values stored as ``uint8`` or ``float32`` scale alike."""
     return match_reference(volume, 1.0)
+
+
+def display_to_unit(image: np.ndarray) -> np.ndarray:
+    """Scale an image file's pixels to [0, 1]: 8-bit display images (PNG slices) divided by 255, else :func:`to_unit`."""
+    if image.dtype == np.uint8:
+        return image.astype(np.float32) / 255.0
+    return to_unit(image)
 
 
 def reference_value(volumes: Iterable[np.ndarray], percentile: float = PERCENTILE) -> float:

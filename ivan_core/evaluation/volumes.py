@@ -41,7 +41,8 @@ def scaled_slices(volumes: Mapping[str, Volume], scaling: Mapping[str, Any], axi
     """Every volume scaled to [0, 1] and cut into radiological slices ``(S, H, W[, 3])`` along RAS+ ``axis``.
 
     :func:`~ivan_core.data.scaling.match_reference` where ``scaling`` has the modality's reference, else
-    :func:`~ivan_core.data.scaling.to_unit`. DataError when the grids differ or a volume's channels do not fit its modality.
+    :func:`~ivan_core.data.scaling.to_unit`: by the values, whatever the storage type. DataError when the grids differ
+    or a volume's channels do not fit its modality.
     """
     check_same_grid(volumes)
     references, percentile = scaling.get("reference", {}), scaling.get("percentile", PERCENTILE)
@@ -75,14 +76,17 @@ def _finish(slices: Images, like: Volume, axis: int) -> Images:
 
 def synthesise_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], scaling: Mapping[str, Any],
                        axis: int = 2, batch_size: int = 8, device: str | torch.device | None = None,
-                       progress: bool = True) -> Images:
+                       progress: bool = True, inspect: Callable[[Images], None] | None = None) -> Images:
     """The forward pass over whole volumes: ``{output modality: (X, Y, Z[, 3])}`` float32 in [0, 1], first input's voxel order.
 
     ``volumes`` are exactly the task's inputs, registered on one grid (else DataError); ``scaling`` is :func:`card_scaling`
-    of the network's card; ``axis`` the RAS+ axis to cut along (2 axial, 1 coronal, 0 sagittal).
+    of the network's card; ``axis`` the RAS+ axis to cut along (2 axial, 1 coronal, 0 sagittal); ``inspect`` sees
+    the scaled slices ``{modality: (S, H, W[, 3])}`` before the network runs (e.g. to warn about unlike data).
     """
     check_modalities(volumes, task.inputs, f"task {task.name!r}")
     slices = scaled_slices(volumes, scaling, axis)
+    if inspect is not None:
+        inspect(slices)
     out = _in_chunks(lambda part: synthesise(net, task, part, batch_size=batch_size, device=device), slices,
                      batch_size, f"synthesise {task.name}", progress)
     return _finish(out, next(iter(volumes.values())), axis)
@@ -90,10 +94,12 @@ def synthesise_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], sca
 
 def recover_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], scaling: Mapping[str, Any],
                     axis: int = 2, batch_size: int = 8, device: str | torch.device | None = None,
-                    progress: bool = True) -> Images:
+                    progress: bool = True, inspect: Callable[[Images], None] | None = None) -> Images:
     """The inverse pass over whole volumes (e.g. T1 and PD from a T2 scan), as :func:`synthesise_volumes`."""
     check_modalities(volumes, task.outputs, f"the inverse of task {task.name!r}")
     slices = scaled_slices(volumes, scaling, axis)
+    if inspect is not None:
+        inspect(slices)
     out = _in_chunks(lambda part: recover(net, task, part, batch_size=batch_size, device=device), slices,
                      batch_size, f"recover {task.name}", progress)
     return _finish(out, next(iter(volumes.values())), axis)

@@ -88,13 +88,16 @@ def key_differences(card_key: dict[str, Any], key: dict[str, Any]) -> list[str]:
 
 
 def checked_path(card: dict[str, Any]) -> Path:
-    """The card's weights file; FileNotFoundError if missing, PretrainedMismatchError on a sha256 mismatch."""
+    """The card's weights file; FileNotFoundError if missing, PretrainedMismatchError on a sha256 mismatch (each says
+    how to get the file back: reinstall or rebuild a shipped one, rerun the command that wrote one's own)."""
     path = Path(card["path"])
+    shipped = path.parent == WEIGHTS
+    again = ("reinstall ivan_core or rebuild the shipped weights with `python -m ivan_core pretrain`" if shipped else
+             f"delete it and rerun the command that wrote it{': ' + card['command'] if card.get('command') else ''}")
     if not path.is_file():
-        raise FileNotFoundError(f"the card {card['name']!r} names {path}, which is missing; reinstall ivan_core "
-                                "or rebuild the weights with `python -m ivan_core pretrain`")
+        raise FileNotFoundError(f"the card {card['name']!r} names {path}, which is missing; {again}")
     found = sha256(path)
     if found != card["sha256"]:
-        raise PretrainedMismatchError(f"{path} has sha256 {found}, but its card says {card['sha256']}; the file "
-                                      "is damaged or was replaced: rebuild it with `python -m ivan_core pretrain`")
+        raise PretrainedMismatchError(f"{path}: its sha256 is not the one its card holds, so the file is damaged or "
+                                      f"was replaced; {again}")
     return path

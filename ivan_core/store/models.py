@@ -22,6 +22,7 @@ from ivan_core.core.training.cache_key import key_hash, model_key
 from ivan_core.core.training.checkpoint import atomic_save, load_model, safe_load
 from ivan_core.core.training.losses import ForwardTerm
 from ivan_core.core.training.pairs import TaskDataset
+from ivan_core.data.familiarity import describe_inputs
 from ivan_core.data.scaling import intensity_scaling
 
 
@@ -98,6 +99,7 @@ class IvanModel:
     def fit(self, train_: Sequence[Subject], val: Sequence[Subject], out_dir: Path | None, progress: bool) -> None:
         if out_dir is not None:
             write_json(out_dir / "scaling.json", intensity_scaling(train_, self.task.modalities))
+            write_json(out_dir / "inputs.json", describe_inputs(train_, self.task.modalities))
         train_set = TaskDataset(train_, self.task, augment=True, patch=self.patch, seed=self.config.seed)
         val_set = TaskDataset(val, self.task) if val else None
         result = train(self.task, train_set, val_set, self.config, out_dir=out_dir, progress=progress,

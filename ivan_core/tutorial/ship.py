@@ -91,6 +91,8 @@ def export_model(folder: str | Path, profile: str, dest: str | Path = WEIGHTS, c
     folder = Path(folder)
     model, key = run_model(folder)
     extra = {"intensity_scaling": _scaling(folder)} if model.kind == "ivan" else {}
+    if (folder / "inputs.json").is_file():  # what the training inputs looked like: the CLI warns on unlike scans
+        extra["training_inputs"] = json.loads((folder / "inputs.json").read_text())
     if variant is None:
         variant = variant_name(key, profile) if model.kind == "ivan" else model.name
     return ship(model, key, dest, get_profile(profile).name, variant, command or COMMAND.format(profile=profile),

@@ -104,15 +104,21 @@ class IVAN(Invertible):
         """Channel count ``C`` of both sides."""
         return self.config["channels"]
 
+    @property
+    def size_multiple(self) -> int:
+        """``H`` and ``W`` must be multiples of this (``2**levels``); :mod:`ivan_core.core.inference` pads to it."""
+        return 2 ** self.config["levels"]
+
     def _check(self, x: torch.Tensor) -> None:
         if x.ndim != 4 or x.shape[1] != self.channels:
             raise ValueError(
                 f"expected a tensor of shape (B, {self.channels}, H, W), got {tuple(x.shape)}"
             )
-        step = 2 ** self.config["levels"]
+        step = self.size_multiple
         if x.shape[-1] % step or x.shape[-2] % step:
             raise ValueError(f"this network has {self.config['levels']} Haar level(s), so H and W must be "
-                             f"multiples of {step}; got {tuple(x.shape[-2:])}; crop or pad the images")
+                             f"multiples of {step}; got {tuple(x.shape[-2:])}; pad the images (the functions of "
+                             "ivan_core.core.inference do)")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Synthesise ``Y = f(X)``; both ``(B, C, H, W)``."""

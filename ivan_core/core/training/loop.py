@@ -310,6 +310,8 @@ def train(
     state = _start(task, model, config, device, ckpt_path, resume)
     rank, world = process_group()
     lead = rank == 0
+    if state.epoch and progress and lead:
+        tqdm.write(f"resuming {ckpt_path}: {state.epoch} of {config.epochs} epochs done")
     if config.channels_last:
         state.net.to(memory_format=torch.channels_last)
     objective: torch.nn.Module = _Objective(state.net, task, config, forward_loss)
