@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from ivan_core import IVAN
+from ivan_core import IVAN, get_task
 from ivan_core.core.model import (
     DenseBlock,
     EnhancedAffineCoupling,
@@ -163,3 +163,21 @@ def test_reversible_memory_is_flat_in_depth():
     assert loss_bytes(8, True) <= loss_bytes(8, False) / 4
     assert loss_bytes(8, True) == loss_bytes(2, True)
     assert loss_bytes(8, False) > 2 * loss_bytes(2, False)
+
+
+def test_inference_pads_odd_slices_to_the_network_s_multiple_and_crops_back():
+    import numpy as np
+
+    from ivan_core.core.inference import recover, synthesise
+
+    task = get_task("t1_to_t2")
+    net = IVAN(task.channels, n_blocks=2, hidden=8, levels=2).eval()
+    assert net.size_multiple == 4
+    t1 = np.random.default_rng(0).random((2, 13, 18)).astype(np.float32)
+    out = synthesise(net, task, {"T1": t1})["T2"]
+    assert out.shape == t1.shape
+    padded = torch.nn.functional.pad(torch.from_numpy(t1)[:, None].repeat(1, 2, 1, 1), (0, 2, 0, 3), mode="replicate")
+    with torch.no_grad():
+        want = net(padded)[:, :, :13, :18].mean(dim=1).numpy()
+    np.testing.assert_allclose(out, want, atol=1e-5)
+    assert recover(net, task, {"T2": out})["T1"].shape == t1.shape

@@ -38,8 +38,9 @@ def seconds_per_step(task: str, splits: Splits, profile: str | Profile, steps: i
     while len(batches) < steps + 1:
         batches += [(x.to(device), y.to(device)) for x, y in loader(dataset, config, epoch)]
         epoch += 1
-    batches = batches[: steps + 1]
-    net, unet = build_model(spec, p.model, config).to(device), UNetBaseline(spec)
+    layout = torch.channels_last if config.channels_last else torch.contiguous_format  # as training runs iVAN
+    batches = [(x.contiguous(memory_format=layout), y.contiguous(memory_format=layout)) for x, y in batches[: steps + 1]]
+    net, unet = build_model(spec, p.model, config).to(device, memory_format=layout), UNetBaseline(spec)
     unet.net.to(device)
     ivan_opt, unet_opt = torch.optim.Adam(net.parameters()), torch.optim.Adam(unet.net.parameters())
 

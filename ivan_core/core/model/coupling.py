@@ -17,9 +17,9 @@ DEFAULT_CLAMP = 2.0
 SubnetConstructor = Callable[[int, int], nn.Module]
 
 
-def dense_subnet(growth: int = 32) -> SubnetConstructor:
-    """The default subnet: a :class:`DenseBlock` with ``growth`` channels per layer."""
-    return partial(DenseBlock, growth=growth)
+def dense_subnet(growth: int = 32, layers: int = 4) -> SubnetConstructor:
+    """The default subnet: a :class:`DenseBlock` of ``layers`` dense layers with ``growth`` channels each."""
+    return partial(DenseBlock, growth=growth, layers=layers)
 
 
 class EnhancedAffineCoupling(Invertible):
@@ -56,10 +56,13 @@ class EnhancedAffineCoupling(Invertible):
         ``(B, out, H, W)``; default ``dense_subnet(32)``.
     clamp : float
         ``c`` above.
+    shared_st : bool
+        One subnet computes ``s`` and ``t`` together (both read ``y_1``): two subnets per layer instead of three,
+        a third less compute, the same invertibility.
     """
 
     def __init__(self, channels: int, subnet_constructor: SubnetConstructor | None = None,
-                 clamp: float = DEFAULT_CLAMP):
+                 clamp: float = DEFAULT_CLAMP, shared_st: bool = False):
         super().__init__()
         if channels < 2:
             raise ValueError(f"a coupling layer needs at least 2 channels to split, got {channels}")
@@ -70,22 +73,30 @@ class EnhancedAffineCoupling(Invertible):
         rest = channels - self.split
         self.clamp = clamp
         self.r = make(rest, self.split)
-        self.s = make(self.split, rest)
-        self.t = make(self.split, rest)
+        if shared_st:
+            self.st = make(self.split, 2 * rest)
+        else:
+            self.s = make(self.split, rest)
+            self.t = make(self.split, rest)
 
-    def _scale(self, y1: torch.Tensor) -> torch.Tensor:
-        return self.clamp * torch.tanh(self.s(y1) / self.clamp)
+    def scale_and_shift(self, y1: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The clamped log-scale :math:`\\sigma(s(y_1))` and the shift :math:`t(y_1)`, each ``(B, C - C // 2, H, W)``."""
+        if hasattr(self, "st"):
+            s, t = self.st(y1).chunk(2, dim=1)
+        else:
+            s, t = self.s(y1), self.t(y1)
+        return self.clamp * torch.tanh(s / self.clamp), t
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``(B, C, H, W)`` to ``(B, C, H, W)``."""
         x1, x2 = x[:, : self.split], x[:, self.split :]
         y1 = x1 + self.r(x2)
-        y2 = x2 * torch.exp(self._scale(y1)) + self.t(y1)
-        return torch.cat([y1, y2], dim=1)
+        scale, shift = self.scale_and_shift(y1)
+        return torch.cat([y1, x2 * torch.exp(scale) + shift], dim=1)
 
     def inverse(self, y: torch.Tensor) -> torch.Tensor:
         """Undo :meth:`forward` on ``(B, C, H, W)``."""
         y1, y2 = y[:, : self.split], y[:, self.split :]
-        x2 = (y2 - self.t(y1)) * torch.exp(-self._scale(y1))
-        x1 = y1 - self.r(x2)
-        return torch.cat([x1, x2], dim=1)
+        scale, shift = self.scale_and_shift(y1)
+        x2 = (y2 - shift) * torch.exp(-scale)
+        return torch.cat([y1 - self.r(x2), x2], dim=1)

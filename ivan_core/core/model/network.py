@@ -12,13 +12,17 @@ from ivan_core.core.model.haar import HaarDownsampling
 from ivan_core.core.model.invertible import Inverted, Invertible, InvertibleSequence
 from ivan_core.core.model.reversible import reversible_apply
 
+#: The subnet options' defaults (the paper's network): at these values they stay out of configs and model keys.
+MODEL_DEFAULTS = {"dense_layers": 4, "shared_st": False}
+
 
 class InvertibleBlock(InvertibleSequence):
     """One invertible 1x1 convolution followed by one enhanced affine coupling layer."""
 
     def __init__(self, channels: int, subnet_constructor: SubnetConstructor | None = None,
-                 clamp: float = DEFAULT_CLAMP):
-        super().__init__([InvertibleConv1x1(channels), EnhancedAffineCoupling(channels, subnet_constructor, clamp)])
+                 clamp: float = DEFAULT_CLAMP, shared_st: bool = False):
+        super().__init__([InvertibleConv1x1(channels),
+                          EnhancedAffineCoupling(channels, subnet_constructor, clamp, shared_st)])
 
     @property
     def mix(self) -> InvertibleConv1x1:
@@ -57,10 +61,15 @@ class IVAN(Invertible):
         from its output with the exact inverse instead of storing activations
         (:mod:`ivan_core.core.model.reversible`). It costs about one more pass per layer, does not
         change the weights or the results, and is not part of :attr:`config`.
+    dense_layers : int
+        Densely connected layers in each default subnet (the paper's: 4).
+    shared_st : bool
+        One subnet computes each coupling layer's ``s`` and ``t``
+        (:class:`~ivan_core.core.model.coupling.EnhancedAffineCoupling`).
     subnet_constructor : callable, optional
         ``(in_channels, out_channels) -> nn.Module`` for the coupling layers' ``r``,
         ``s`` and ``t``; default :func:`~ivan_core.core.model.coupling.dense_subnet` with
-        ``hidden`` growth channels. A custom one is not recorded in :attr:`config`, so
+        ``hidden`` growth channels and ``dense_layers`` layers. A custom one is not recorded in :attr:`config`, so
         :func:`ivan_core.core.training.load_model` cannot rebuild it.
 
     Examples
@@ -74,7 +83,8 @@ class IVAN(Invertible):
     """
 
     def __init__(self, channels: int, n_blocks: int = 8, hidden: int = 32, clamp: float = DEFAULT_CLAMP,
-                 levels: int = 0, subnet_constructor: SubnetConstructor | None = None, reversible: bool = False):
+                 levels: int = 0, subnet_constructor: SubnetConstructor | None = None, reversible: bool = False,
+                 dense_layers: int = 4, shared_st: bool = False):
         super().__init__()
         if channels < 2:
             raise ValueError(
@@ -87,11 +97,14 @@ class IVAN(Invertible):
             raise ValueError(f"levels must be >= 0, got {levels}")
         self.config = {"channels": channels, "n_blocks": n_blocks, "hidden": hidden, "clamp": clamp,
                        "levels": levels}
+        # recorded where they differ from the paper's, so networks saved before they existed keep their config
+        self.config |= {k: v for k, v in (("dense_layers", dense_layers), ("shared_st", shared_st))
+                        if v != MODEL_DEFAULTS[k]}
         self.reversible = reversible
-        make = subnet_constructor or dense_subnet(hidden)
+        make = subnet_constructor or dense_subnet(hidden, dense_layers)
         haar = [HaarDownsampling(channels * 4**i) for i in range(levels)]
         inner = channels * 4**levels
-        blocks = [InvertibleBlock(inner, make, clamp) for _ in range(n_blocks)]
+        blocks = [InvertibleBlock(inner, make, clamp, shared_st) for _ in range(n_blocks)]
         self.flow = InvertibleSequence([*haar, *blocks, *(Inverted(h) for h in reversed(haar))])
 
     @property
@@ -143,10 +156,13 @@ class ModelConfig:
     hidden: int = 32
     levels: int = 0
     clamp: float = DEFAULT_CLAMP
+    dense_layers: int = 4
+    shared_st: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "clamp", float(self.clamp))  # clamp=2 and 2.0 are one model (and one key)
 
     def build(self, channels: int, reversible: bool = False) -> IVAN:
         """The untrained network with ``channels`` on both sides."""
-        return IVAN(channels, self.n_blocks, self.hidden, self.clamp, self.levels, reversible=reversible)
+        return IVAN(channels, self.n_blocks, self.hidden, self.clamp, self.levels, reversible=reversible,
+                    dense_layers=self.dense_layers, shared_st=self.shared_st)

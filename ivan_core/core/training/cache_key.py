@@ -10,6 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from ivan_core.core.model import ModelConfig
+from ivan_core.core.model.network import MODEL_DEFAULTS
 from ivan_core.core.subject import Subject
 from ivan_core.core.tasks import Task
 from ivan_core.core.training.loop import TrainConfig
@@ -18,8 +19,8 @@ from ivan_core.core.training.losses import ForwardTerm
 #: TrainConfig fields that do not change the trained weights, so not part of a model's key.
 _NOT_IN_WEIGHTS = ("val_every", "reversible", "channels_last", "compile")
 
-#: TrainConfig fields added after networks were shipped: at this value a field stays out of the key.
-_ADDED_LATER = {"max_grad_norm": None}
+#: Fields added after networks were shipped: at this value a field stays out of the key.
+_ADDED_LATER = {"max_grad_norm": None, **MODEL_DEFAULTS}
 
 
 def model_key(task: Task, config: TrainConfig, train: Sequence[Subject], val: Sequence[Subject], patch: int | None,

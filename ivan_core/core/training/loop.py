@@ -55,7 +55,8 @@ class TrainConfig:
     ema : float in [0, 1)
         Decay of a per-step weight average used for validation and the result (0: off).
     reversible, channels_last, compile : bool
-        Memory-flat backprop, channels-last layout, :func:`torch.compile`; same weights up to rounding.
+        Memory-flat backprop, channels-last layout (on by default: faster on CPU, ``scripts/profile_training_step.py``),
+        :func:`torch.compile`; same weights up to rounding.
     max_grad_norm : float > 0, optional
         Clip each step's gradient to this L2 norm.
     val_every : int >= 1
@@ -75,7 +76,7 @@ class TrainConfig:
     amp: bool = False
     ema: float = 0.0
     reversible: bool = False
-    channels_last: bool = False
+    channels_last: bool = True
     compile: bool = False
     max_grad_norm: float | None = None
     val_every: int = 1
@@ -344,7 +345,7 @@ def train(
         if world > 1:
             dist.barrier()  # every process waits for the checkpoint of this epoch
     bar.close()
-    state.result.eval()
+    state.result.eval().to(memory_format=torch.contiguous_format)  # handed out in the usual layout
     if out is not None and lead:
         save_model(out / "model.pt", state.result, task, {"train_config": asdict(config), "epochs": len(state.history)})
     if world > 1:
