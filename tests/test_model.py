@@ -181,3 +181,32 @@ def test_inference_pads_odd_slices_to_the_network_s_multiple_and_crops_back():
         want = net(padded)[:, :, :13, :18].mean(dim=1).numpy()
     np.testing.assert_allclose(out, want, atol=1e-5)
     assert recover(net, task, {"T2": out})["T1"].shape == t1.shape
+
+
+@pytest.mark.parametrize("options", [{"shared_st": True}, {"dense_layers": 2}, {"shared_st": True, "dense_layers": 3}])
+def test_the_subnet_options_stay_invertible_and_are_recorded_only_when_changed(options):
+    from ivan_core.core.model import ModelConfig
+    from ivan_core.core.training import TrainConfig
+    from ivan_core.core.training.cache_key import model_key
+
+    net = IVAN(4, n_blocks=2, hidden=8, levels=1, **options)
+    x = torch.rand(2, 4, 8, 8)
+    net.blocks[0].coupling.r.out.weight.data.normal_(0, 0.1)  # leave the identity start
+    assert torch.allclose(net.inverse(net(x)), x, atol=1e-5)
+    assert {k: net.config[k] for k in options} == options
+    assert "shared_st" not in IVAN(4, n_blocks=2, hidden=8).config  # the paper's network: configs as before
+    task = get_task("t1_to_t2")
+    plain = model_key(task, TrainConfig(), [], [], 48, model=ModelConfig(n_blocks=2))
+    assert "shared_st" not in plain["config"] and "dense_layers" not in plain["config"]
+    assert model_key(task, TrainConfig(), [], [], 48, model=ModelConfig(n_blocks=2, **options))["config"] != plain["config"]
+
+
+def test_a_shared_st_network_saves_and_loads(tmp_path):
+    from ivan_core.core.training.checkpoint import load_model, save_model
+
+    task = get_task("t1_to_t2")
+    net = IVAN(task.channels, n_blocks=2, hidden=8, shared_st=True, dense_layers=3).eval()
+    save_model(tmp_path / "m.pt", net, task)
+    loaded, _, _ = load_model(tmp_path / "m.pt")
+    x = torch.rand(1, 2, 8, 8)
+    assert loaded.config == net.config and torch.equal(loaded(x), net(x))
