@@ -73,7 +73,7 @@ def main(argv: list[str]) -> int:
         if done.returncode:
             print(done.stderr, file=sys.stderr)
             return done.returncode
-    rows.append({"what": "whole command", "layout": "channels_last", "batch": 8, "slices_per_s": SLICES / seconds,
+    rows.append({"what": "whole command", "layout": "channels_last", "batch": 2, "slices_per_s": SLICES / seconds,
                  "seconds": seconds, "command": shlex.join(command)})
     args.out.mkdir(parents=True, exist_ok=True)
     run = "python scripts/benchmark_inference.py " + " ".join(argv)

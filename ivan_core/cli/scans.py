@@ -38,7 +38,8 @@ def _network_options(p: argparse.ArgumentParser, default: str) -> None:
                    help=f"a shipped variant (default: {default}; `ivan models` lists them), a card (.json), its "
                         "weights (.pt) or a run folder written by `ivan train`")
     p.add_argument("--profile", choices=PROFILE_NAMES, default="tutorial", help="profile of the shipped weights")
-    p.add_argument("--batch-size", type=positive_int, default=8, help="slices per forward pass (default 8)")
+    p.add_argument("--batch-size", type=positive_int, default=2,
+                   help="slices per forward pass (default 2, the fastest on a CPU: results/speed/inference.md)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                    help="auto: CUDA when there is one, else the CPU")
 
