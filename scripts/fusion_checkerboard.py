@@ -19,14 +19,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from ivan_core.core.inference import synthesise  # noqa: E402
-from ivan_core.core.io import atomic_write_text  # noqa: E402
-from ivan_core.core.tasks import get_task  # noqa: E402
-from ivan_core.core.training.checkpoint import load_model  # noqa: E402
-from ivan_core.data import case_folds, load_aanlib  # noqa: E402
+from ivan_core.core.inference import synthesise
+from ivan_core.core.io import atomic_write_text
+from ivan_core.core.tasks import get_task
+from ivan_core.core.training.checkpoint import load_model
+from ivan_core.data import case_folds, load_aanlib
 
 
 def nyquist_power(image: np.ndarray) -> float:
