@@ -32,16 +32,19 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--models", type=Path, default=Path("runs/fast-step"))
     parser.add_argument("--out", type=Path, default=Path("results/speed"))
+    parser.add_argument("--dense-layers", type=int, default=FAST["dense_layers"])
+    parser.add_argument("--name", default="equal_wall_clock", help="stem of the result files")
     args = parser.parse_args(argv)
+    fast = {**FAST, "dense_layers": args.dense_layers}
     if args.threads:
         torch.set_num_threads(args.threads)
-    profile = get_profile("tutorial").changed(**FAST)
+    profile = get_profile("tutorial").changed(**fast)
     rows = baseline_comparison(phantom_splits("tutorial"), profile, args.models, tasks=tuple(args.tasks))
     command = "python scripts/fast_step_study.py " + " ".join(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    write_json(args.out / "equal_wall_clock.json", {"command": command, "architecture": FAST, "rows": rows})
-    atomic_write_text(args.out / "equal_wall_clock.md",
-                      f"# iVAN ({', '.join(f'{k}={v}' for k, v in FAST.items())}) against the U-Net at equal "
+    write_json(args.out / f"{args.name}.json", {"command": command, "architecture": fast, "rows": rows})
+    atomic_write_text(args.out / f"{args.name}.md",
+                      f"# iVAN ({', '.join(f'{k}={v}' for k, v in fast.items())}) against the U-Net at equal "
                       f"steps and at equal wall-clock\n\n`{command}`; fresh phantom test subjects.\n\n"
                       + comparison_table(rows) + "\n")
     print(comparison_table(rows), flush=True)
