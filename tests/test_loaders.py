@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from pathlib import Path
 
 import nibabel as nib
 import numpy as np
@@ -21,7 +22,7 @@ from ivan_core.data import (
     split_subjects,
 )
 from ivan_core.data.loaders import to_unit
-from ivan_core.data.sequences import pet_to_rgb
+from ivan_core.data.sequences import HARVARD_PET, HARVARD_SPECT, colour_to_position, pet_to_rgb
 
 AANLIB = find_aanlib()
 needs_aanlib = pytest.mark.skipif(AANLIB is None, reason="Harvard atlas pairs not found (set IVAN_AANLIB)")
@@ -272,6 +273,31 @@ def test_aanlib_pet_mri():
     assert set(s.images) == {"PET_rgb", "PET", "T1"} and s["PET_rgb"].shape == s["T1"].shape + (3,)
     # the grey PET recovered from colour maps back onto the atlas colours
     assert np.abs(pet_to_rgb(s["PET"]) - s["PET_rgb"]).mean() < 0.01
+
+
+@needs_aanlib
+def test_aanlib_spect_mri():
+    subjects = load_aanlib(AANLIB, "SPECT-MRI")
+    assert [s.meta["case"] for s in subjects] == [3, 4, 9, 11, 15, 18, 21, 25, 28, 35, 36]
+    assert sum(s.n_slices for s in subjects) == 247 and {s.meta["plane"] for s in subjects} == {"axial"}
+    s = subjects[0]
+    assert set(s.images) == {"SPECT_rgb", "SPECT", "T2"} and s["SPECT_rgb"].shape == s["T2"].shape + (3,)
+    # the grey SPECT re-coloured with the atlas's SPECT scale gives back every pixel's colour to 2 of 255 levels
+    for subject in subjects:
+        assert np.abs(HARVARD_SPECT(subject["SPECT"])[..., :3] - subject["SPECT_rgb"]).max() <= 2 / 255 + 1e-6
+    # the colour images are 128 x 128 ones enlarged by pixel repetition
+    rgb = s["SPECT_rgb"]
+    np.testing.assert_array_equal(rgb[:, ::2], rgb[:, 1::2])
+    np.testing.assert_array_equal(rgb[:, :, ::2], rgb[:, :, 1::2])
+
+
+def test_colour_maps_invert_to_their_positions():
+    positions = np.linspace(0.0, 1.0, 256, dtype=np.float32)
+    for cmap in (HARVARD_PET, HARVARD_SPECT):
+        back = colour_to_position(cmap(positions)[:, :3], cmap)
+        assert np.abs(back - positions).max() <= 1.0 / 255 + 1e-6, cmap.name
+    with pytest.raises(ValueError, match="SPECT-MRI"):
+        load_aanlib(Path(__file__).parent, "MRI-SPECT")
 
 
 @needs_aanlib

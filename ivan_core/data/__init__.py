@@ -6,7 +6,7 @@ Every source returns :class:`~ivan_core.core.subject.Subject` records: registere
 from ivan_core.data.anatomy import load_anatomy, template_slice, tissue_memberships
 from ivan_core.data.loaders import DataError, find_aanlib, load_aanlib, load_brainweb, load_nifti, load_paired_folder
 from ivan_core.data.phantom import cache_dir, make_phantom, noise_free
-from ivan_core.data.sequences import HARVARD_PET, pet_to_rgb, rgb_to_pet
+from ivan_core.data.sequences import HARVARD_PET, HARVARD_SPECT, pet_to_rgb, rgb_to_pet, rgb_to_spect
 from ivan_core.data.splits import case_folds, split_subjects
 from ivan_core.data.tissue import TISSUE_PARAMS, TISSUES
 
@@ -25,8 +25,10 @@ __all__ = [
     "TISSUES",
     "TISSUE_PARAMS",
     "HARVARD_PET",
+    "HARVARD_SPECT",
     "pet_to_rgb",
     "rgb_to_pet",
+    "rgb_to_spect",
     "load_anatomy",
     "template_slice",
     "tissue_memberships",

@@ -22,7 +22,7 @@ from skimage.filters import threshold_otsu
 from ivan_core.core.subject import Subject, is_colour
 from ivan_core.data.errors import DataError, check_exists, check_finite
 from ivan_core.data.scaling import display_to_unit, to_unit
-from ivan_core.data.sequences import rgb_to_pet
+from ivan_core.data.sequences import rgb_to_pet, rgb_to_spect
 from ivan_core.data.volumes import Volume, check_same_grid, radiological_slices, ras_affine, read_volume, to_ras
 
 PathLike = str | os.PathLike
@@ -31,7 +31,10 @@ PathLike = str | os.PathLike
 AANLIB_MODALITIES: dict[str, dict[str, str]] = {
     "CT-MRI": {"CT": "CT", "MRI": "T2"},
     "PET-MRI": {"PET": "PET_rgb", "MRI": "T1"},
+    "SPECT-MRI": {"SPECT": "SPECT_rgb", "MRI": "T2"},
 }
+#: Grey activity of each colour-mapped atlas modality, and the inverse of its colour map.
+AANLIB_ACTIVITY = {"PET_rgb": ("PET", rgb_to_pet), "SPECT_rgb": ("SPECT", rgb_to_spect)}
 #: Cutting plane of the atlas cases that are not axial (from the data's README).
 AANLIB_PLANES: dict[tuple[str, str], str] = {("PET-MRI", "25"): "coronal", ("PET-MRI", "30"): "sagittal"}
 #: BrainWeb 1 mm volume size as (x, y, z).
@@ -389,13 +392,15 @@ def load_aanlib(
     """Load one Harvard Whole Brain Atlas pair (Johnson & Becker, https://www.med.harvard.edu/aanlib/), a Subject per case.
 
     Files ``<root>/<pair>/<MODALITY>/<case><3-digit slice>.png`` of one name are registered. CT-MRI gives ``CT`` and ``T2``;
-    PET-MRI gives ``PET_rgb``, ``PET`` (8-bit, by :func:`~ivan_core.data.sequences.rgb_to_pet`) and ``T1``.
+    PET-MRI gives ``PET_rgb``, ``PET`` (8-bit, by :func:`~ivan_core.data.sequences.rgb_to_pet`) and ``T1``;
+    SPECT-MRI gives ``SPECT_rgb``, ``SPECT`` (8-bit, by :func:`~ivan_core.data.sequences.rgb_to_spect`) and ``T2``.
+    The colour images are 128 x 128 images enlarged by pixel repetition.
 
     Parameters
     ----------
     root : path, optional
         Folder holding the pair folders; default :func:`find_aanlib`.
-    pair : {"CT-MRI", "PET-MRI"}
+    pair : {"CT-MRI", "PET-MRI", "SPECT-MRI"}
     cases : sequence of int or str, optional
         Cases to keep (e.g. ``[16, 20]``); subjects are ``aanlib-<pair>-<case>``, sorted by case.
     """
@@ -426,9 +431,9 @@ def load_aanlib(
         idx = sorted((i for i, s in enumerate(stems) if case_of[s] == case), key=lambda i: int(stems[i][-3:]))
         images = {key: _stack([files[key][i] for i in idx], is_colour(key)) for key in files}
         _check_same_size(images, {key: files[key][idx[0]] for key in files})
-        if "PET_rgb" in images:  # colormap position as an 8-bit index, like the PNG it came from
-            pet = rgb_to_pet(images["PET_rgb"].astype(np.float32) / 255.0)
-            images["PET"] = np.round(pet * 255.0).astype(np.uint8)
+        for colour, (grey, invert) in AANLIB_ACTIVITY.items():
+            if colour in images:  # colormap position as an 8-bit index, like the PNG it came from
+                images[grey] = np.round(invert(images[colour].astype(np.float32) / 255.0) * 255.0).astype(np.uint8)
         meta = {
             "source": "aanlib",
             "pair": pair,

@@ -37,6 +37,21 @@ HARVARD_PET = LinearSegmentedColormap.from_list(
     N=256,
 )
 
+#: Colour scale of the Harvard Whole Brain Atlas SPECT images: its 156 colours, chained from black by nearest
+#: neighbour, lie within 1.6 levels (of 255) of these six anchors, each at its place in the chain.
+HARVARD_SPECT = LinearSegmentedColormap.from_list(
+    "harvard_spect",
+    [
+        (0.0, (0.0, 0.0, 0.0)),
+        (23 / 155, (41 / 255, 71 / 255, 73 / 255)),
+        (54 / 155, (83 / 255, 0.0, 144 / 255)),
+        (86 / 155, (190 / 255, 90 / 255, 121 / 255)),
+        (124 / 155, (1.0, 114 / 255, 0.0)),
+        (1.0, (1.0, 222 / 255, 1.0)),
+    ],
+    N=256,
+)
+
 
 def _safe_exp_ratio(time: float, constant: np.ndarray) -> np.ndarray:
     """``exp(-time / constant)``, 0 where the constant is 0 (tissues without signal)."""
@@ -170,13 +185,10 @@ def pet_to_rgb(activity: np.ndarray) -> np.ndarray:
     return HARVARD_PET(np.clip(activity, 0.0, 1.0))[..., :3].astype(np.float32)
 
 
-def rgb_to_pet(rgb: np.ndarray) -> np.ndarray:
-    """Invert :data:`HARVARD_PET`: colours ``(..., 3)`` in [0, 1] to the position of the nearest entry, float32 ``(...)``.
-
-    Luminance would not do: yellow is brighter than the red and magenta that code higher uptake.
-    """
-    table = HARVARD_PET(np.linspace(0.0, 1.0, HARVARD_PET.N))[:, :3]
-    # Colours are matched at 8-bit precision, once per distinct colour.
+def colour_to_position(rgb: np.ndarray, cmap: LinearSegmentedColormap) -> np.ndarray:
+    """Invert a colour map: colours ``(..., 3)`` in [0, 1] to the position in [0, 1] of the nearest of its
+    ``cmap.N`` entries, float32 ``(...)``. Colours are matched at 8-bit precision, once per distinct colour."""
+    table = cmap(np.linspace(0.0, 1.0, cmap.N))[:, :3]
     codes = np.round(np.clip(np.asarray(rgb, dtype=np.float64), 0.0, 1.0) * 255.0).astype(np.int64)
     packed = (codes[..., 0] << 16) | (codes[..., 1] << 8) | codes[..., 2]
     present = np.zeros(1 << 24, dtype=bool)
@@ -184,5 +196,18 @@ def rgb_to_pet(rgb: np.ndarray) -> np.ndarray:
     distinct = np.flatnonzero(present)
     colours = np.stack([distinct >> 16, (distinct >> 8) & 255, distinct & 255], axis=1) / 255.0
     lookup = np.zeros(1 << 24, dtype=np.float32)
-    lookup[distinct] = cKDTree(table).query(colours)[1] / (HARVARD_PET.N - 1)
+    lookup[distinct] = cKDTree(table).query(colours)[1] / (cmap.N - 1)
     return lookup[packed]
+
+
+def rgb_to_pet(rgb: np.ndarray) -> np.ndarray:
+    """Invert :data:`HARVARD_PET` (:func:`colour_to_position`): colours ``(..., 3)`` to activity, float32 ``(...)``.
+
+    Luminance would not do: yellow is brighter than the red and magenta that code higher uptake.
+    """
+    return colour_to_position(rgb, HARVARD_PET)
+
+
+def rgb_to_spect(rgb: np.ndarray) -> np.ndarray:
+    """Invert :data:`HARVARD_SPECT` (:func:`colour_to_position`): colours ``(..., 3)`` to activity, float32 ``(...)``."""
+    return colour_to_position(rgb, HARVARD_SPECT)
