@@ -56,3 +56,20 @@ def test_channel_helpers_round_trip():
     assert np.array_equal(channels_last(channels_first(rgb, "PET_rgb"), "PET_rgb"), rgb)
     grey = rgb[..., 0]
     assert np.array_equal(channels_last(channels_first(grey, "T1"), "T1"), grey)
+
+
+def test_crops_on_a_grid_start_at_its_multiples(subjects):
+    """A crop's top-left pixel is found by its values: each subject slice holds distinct T1 values."""
+    ramp = [s.take(slice(0, 1)) for s in subjects[:1]]
+    ramp[0].images["T1"] = np.arange(16 * 16, dtype=np.float32).reshape(1, 16, 16) / 256
+    starts = {1: set(), 2: set()}
+    for grid in starts:
+        ds = TaskDataset(ramp, "t1_to_pet", patch=6, seed=0, grid=grid)
+        for epoch in range(40):
+            ds.set_epoch(epoch)
+            corner = int(round(float(ds[0][0][0, 0, 0]) * 256))
+            starts[grid].add(divmod(corner, 16))
+    assert all(top % 2 == 0 and left % 2 == 0 for top, left in starts[2]) and len(starts[2]) > 5
+    assert any(top % 2 or left % 2 for top, left in starts[1])
+    with pytest.raises(ValueError, match="grid"):
+        TaskDataset(ramp, "t1_to_pet", patch=6, grid=0)

@@ -57,7 +57,7 @@ def test_only_the_task_modalities_count(splits):
 
 
 @pytest.mark.parametrize("field, value", [("epochs", 9), ("lr", 0.5), ("lam", 3.0), ("norm", "l1"), ("seed", 1),
-                                          ("inverse_from", "repacked")])
+                                          ("inverse_from", "repacked"), ("aligned_crops", True)])
 def test_any_training_setting_gives_another_folder(splits, field, value):
     assert folder(splits) != folder(splits, config=replace(CONFIG, **{field: value}))
 
@@ -65,6 +65,12 @@ def test_any_training_setting_gives_another_folder(splits, field, value):
 @pytest.mark.parametrize("field, value", [("n_blocks", 3), ("hidden", 4), ("levels", 1), ("clamp", 1.0)])
 def test_any_model_setting_gives_another_folder(splits, field, value):
     assert folder(splits) != folder(splits, model=replace(MODEL, **{field: value}))
+
+
+def test_settings_added_later_stay_out_of_the_key_at_their_defaults(splits):
+    key = model_key(TASK, CONFIG, splits.train, splits.val, 32, None, MODEL)
+    assert "aligned_crops" not in key["config"] and "max_grad_norm" not in key["config"]
+    assert model_key(TASK, replace(CONFIG, aligned_crops=True), splits.train, splits.val, 32)["config"]["aligned_crops"]
 
 
 def test_task_and_crop_give_another_folder(splits):

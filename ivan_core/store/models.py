@@ -100,7 +100,8 @@ class IvanModel:
         if out_dir is not None:
             write_json(out_dir / "scaling.json", intensity_scaling(train_, self.task.modalities))
             write_json(out_dir / "inputs.json", describe_inputs(train_, self.task.modalities))
-        train_set = TaskDataset(train_, self.task, augment=True, patch=self.patch, seed=self.config.seed)
+        grid = 2 ** self.model.levels if self.config.aligned_crops else 1
+        train_set = TaskDataset(train_, self.task, augment=True, patch=self.patch, seed=self.config.seed, grid=grid)
         val_set = TaskDataset(val, self.task) if val else None
         result = train(self.task, train_set, val_set, self.config, out_dir=out_dir, progress=progress,
                        forward_loss=self.forward_loss, model=self.model)

@@ -20,7 +20,7 @@ from ivan_core.core.training.losses import ForwardTerm
 _NOT_IN_WEIGHTS = ("val_every", "reversible", "channels_last", "compile")
 
 #: Fields added after networks were shipped: at this value a field stays out of the key.
-_ADDED_LATER = {"max_grad_norm": None, **MODEL_DEFAULTS}
+_ADDED_LATER = {"max_grad_norm": None, "aligned_crops": False, **MODEL_DEFAULTS}
 
 
 def model_key(task: Task, config: TrainConfig, train: Sequence[Subject], val: Sequence[Subject], patch: int | None,

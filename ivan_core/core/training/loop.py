@@ -61,6 +61,9 @@ class TrainConfig:
         Clip each step's gradient to this L2 norm.
     val_every : int >= 1
         Validate after every ``val_every``-th epoch and the last.
+    aligned_crops : bool
+        Start training crops at multiples of the network's ``size_multiple``, so its Haar cells sit on the
+        slices' pixel grid in training as in inference.
     """
 
     epochs: int = 300
@@ -80,6 +83,7 @@ class TrainConfig:
     compile: bool = False
     max_grad_norm: float | None = None
     val_every: int = 1
+    aligned_crops: bool = False
 
     def __post_init__(self) -> None:
         for name in _FLOAT_FIELDS:  # lam=4 and lam=4.0 are one setting (and one model key)

@@ -36,10 +36,15 @@ class TaskDataset(Dataset):
         Random ``patch x patch`` crop; larger than a slice raises ValueError.
     seed : int
         Seed of augmentation and crops; :meth:`set_epoch` varies them by epoch.
+    grid : int >= 1
+        Crops start at multiples of ``grid`` (a network's ``size_multiple`` keeps its Haar cells on the slice's
+        pixel grid, as inference sees it).
     """
 
     def __init__(self, subjects: Sequence[Subject], task: Task | str, augment: bool = False,
-                 patch: int | None = None, seed: int = 0):
+                 patch: int | None = None, seed: int = 0, grid: int = 1):
+        if grid < 1:
+            raise ValueError(f"grid must be a positive number of pixels, got {grid}")
         self.task = get_task(task)
         self.subjects = list(subjects)
         if not self.subjects:
@@ -55,7 +60,7 @@ class TaskDataset(Dataset):
                 raise ValueError(f"patch {patch} is larger than subject {subject.name!r} slices "
                                  f"{subject.mask.shape[1:]}")
         self.index = [(i, s) for i, subject in enumerate(self.subjects) for s in range(subject.n_slices)]
-        self.augment, self.patch, self.seed, self.epoch = augment, patch, seed, 0
+        self.augment, self.patch, self.seed, self.epoch, self.grid = augment, patch, seed, 0, grid
 
     def set_epoch(self, epoch: int) -> None:
         """Vary augmentation and crops with the epoch, reproducibly."""
@@ -80,7 +85,7 @@ class TaskDataset(Dataset):
                 arrays = augment_slice(arrays, rng)
             if self.patch:
                 h, w = arrays[0].shape[-2:]
-                top, left = rng.integers(0, h - self.patch + 1), rng.integers(0, w - self.patch + 1)
+                top, left = (self.grid * rng.integers(0, (n - self.patch) // self.grid + 1) for n in (h, w))
                 arrays = [a[:, top : top + self.patch, left : left + self.patch] for a in arrays]
             images = dict(zip(names, arrays))
         x = self.task.pack_x(images)
