@@ -1,0 +1,36 @@
+"""Every shipped iVAN network, on subjects its training never saw, has at most twice its reference's two-pixel power."""
+
+import pytest
+
+from ivan_core.data import find_aanlib
+from ivan_core.store import available
+from ivan_core.tutorial.checkerboard import census
+
+ATLAS = find_aanlib()
+CARDS = [c for c in available() if c.get("kind", "ivan") == "ivan"]
+
+#: Shipped networks known to fail, and why; strict, so a fix that makes one pass must remove it here.
+KNOWN = {("t1_to_pet", "aanlib"): "issue 27: the Harvard T1 -> PET network draws a checkerboard on case 30, "
+                                   "where the real PET, enlarged by pixel repetition, has no two-pixel power"}
+
+
+@pytest.fixture(scope="module")
+def phantom():
+    return {}  # fresh phantom test subjects by profile, simulated once for the module
+
+
+@pytest.mark.parametrize("card", [pytest.param(c, marks=pytest.mark.xfail(reason=KNOWN[c["name"], c["variant"]],
+                                                                          strict=True))
+                                  if (c["name"], c["variant"]) in KNOWN else c for c in CARDS],
+                         ids=[f"{c['name']}-{c['variant'][:30]}" for c in CARDS])
+def test_no_checkerboard(card, phantom):
+    rows = census([card], ATLAS, phantom=phantom)  # every held-out slice, as the census in results/tutorial_cpu
+    if not rows:
+        pytest.skip("Harvard atlas pairs not found (set IVAN_AANLIB)")
+    for row in rows:
+        assert row["ratio"] <= 2.0, row
+
+
+def test_the_census_covers_every_output():
+    assert CARDS, "no shipped network found"
+    assert {c["name"] for c in CARDS} >= {"t1_to_t2", "t1pd_to_t2", "t2ct_fusion", "t1_to_pet"}
