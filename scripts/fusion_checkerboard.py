@@ -3,9 +3,9 @@
     python scripts/fusion_checkerboard.py --variant unsupervised --models runs/harvard-fusion
 
 Each fold's network (trained by ``scripts/ship_harvard_fusion.py --cross-validate VARIANT --fold i``) fuses the
-middle slice of its own test cases. The measure is the fused image's power at the two-pixel frequencies (the
-Nyquist row and column of its 2-D spectrum) over the larger of the two sources' power there: a checkerboard
-drives it far above 1. The table and the crops go to ``--out`` (``harvard_fusion_checkerboard_<variant>.md`` and
+middle slice of its own test cases. The measure is :func:`ivan_core.metrics.checkerboard_ratio`: the fused image's
+power at the two-pixel frequencies over the larger of the two sources' power there; a checkerboard drives it far
+above 1. The table and the crops go to ``--out`` (``harvard_fusion_checkerboard_<variant>.md`` and
 ``.png``).
 """
 
@@ -20,19 +20,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-import numpy as np
 
 from ivan_core.core.inference import synthesise
 from ivan_core.core.io import atomic_write_text
 from ivan_core.core.tasks import get_task
 from ivan_core.core.training.checkpoint import load_model
 from ivan_core.data import case_folds, load_aanlib
-
-
-def nyquist_power(image: np.ndarray) -> float:
-    """Power of ``image`` ``(H, W)`` (mean removed) on the Nyquist row and column of its spectrum."""
-    spectrum = np.abs(np.fft.fft2(image - image.mean())) ** 2
-    return float(spectrum[image.shape[0] // 2, :].sum() + spectrum[:, image.shape[1] // 2].sum())
+from ivan_core.metrics import checkerboard_ratio
 
 
 def fold_network(folder: Path, variant: str):
@@ -63,7 +57,7 @@ def main(argv: list[str]) -> int:
         for case in test:
             k = case.n_slices // 2
             fused = synthesise(net, task, case.take([k]))["FUSED"][0]
-            ratio = nyquist_power(fused) / max(nyquist_power(case["T2"][k]), nyquist_power(case["CT"][k]))
+            ratio = checkerboard_ratio(fused, [case["T2"][k], case["CT"][k]])
             rows.append(f"| {i} | {case.name} | {k + 1} | {ratio:.1f} |")
             crops.append((f"fold {i}, {case.name}: {ratio:.1f}", fused[96:160, 96:160]))
     command = "python scripts/fusion_checkerboard.py " + " ".join(argv)

@@ -67,6 +67,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--dest", type=Path, default=WEIGHTS, help="where the shipped weights and card go")
     parser.add_argument("--fold", type=int, default=None, help="only train this fold's networks, then stop")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    parser.add_argument("--aligned-crops", action="store_true",
+                        help="training crops on the network's Haar grid (TrainConfig.aligned_crops)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -76,6 +78,8 @@ def main(argv: list[str]) -> int:
         return 2
     cv_root = args.models / "aanlib-cv"
     profile = fusion_profile(args.profile, harvard=True)
+    if args.aligned_crops:
+        profile = profile.changed(aligned_crops=True)
     overshoot = 1.0 if args.edge_overshoot is None else args.edge_overshoot
     if args.fold is not None:
         train, val, _ = case_folds(cases, args.k)[args.fold]
