@@ -2,9 +2,9 @@
 
     python scripts/own_scans_example.py --out runs/own-scans
 
-Harvard PET-MRI case 30 (sagittal; the shipped ``aanlib`` T1 -> PET network was trained on case 25 alone, coronal)
-becomes ``T1.nii.gz`` and an RGB24 ``PET.nii.gz`` on an RAS+ grid; ``ivan synthesise t1_to_pet`` runs as a user
-would (a subprocess), once with the default network and once with the phantom one, and each output is scored
+Harvard PET-MRI case 30 (sagittal) becomes ``T1.nii.gz`` and an RGB24 ``PET.nii.gz`` on an RAS+ grid;
+``ivan synthesise t1_to_pet`` runs as a user would (a subprocess), once with the ``aanlib-case25`` network (trained
+on case 25 alone, coronal: the default ``aanlib`` one has seen case 30) and once with the phantom one, and each output is scored
 against the true PET inside the head. The commands, what ``ivan`` printed and the scores go to
 ``results/tutorial_cpu/own_scans_example.md``.
 """
@@ -51,10 +51,10 @@ def main(argv: list[str]) -> int:
              f"Measured with `python scripts/own_scans_example.py --out {args.out}`: the case's "
              f"{subject.n_slices} T1 / PET slice pairs stacked into `T1.nii.gz` and an RGB24 `PET.nii.gz`; head PSNR "
              "of the colour PET against the true one, inside the head mask.\n"]
-    for weights in ("aanlib", "default"):
+    for weights in ("aanlib-case25", "default"):
         pet = args.out / f"pet-{weights}.nii.gz"
         command = ["ivan", "synthesise", "t1_to_pet", "--input", f"T1={paths['T1']}", "--output", f"PET_rgb={pet}",
-                   "--axis", str(AXIS), "--overwrite", "--quiet"] + (["--weights", weights] if weights != "aanlib" else [])
+                   "--axis", str(AXIS), "--overwrite", "--quiet", "--weights", weights]
         done = subprocess.run([sys.executable, "-m", "ivan_core", *command[1:]], capture_output=True, text=True)
         if done.returncode:
             print(done.stderr, file=sys.stderr)
@@ -62,7 +62,7 @@ def main(argv: list[str]) -> int:
         predicted = to_slices(read_volume(pet), AXIS).astype(np.float32) / 255.0
         row = score(subject, {"PET_rgb": predicted}, ("PET_rgb",), regions=("head",))[0]
         said = "\n".join(line for line in (done.stderr + done.stdout).splitlines() if line.startswith("[ivan]"))
-        lines += [f"## `--weights {weights}`{' (the default)' if weights == 'aanlib' else ''}: head PSNR "
+        lines += [f"## `--weights {weights}`: head PSNR "
                   f"**{row['psnr']:.2f} dB**, SSIM {row['ssim']:.3f}\n", "```", shlex.join(command), said, "```\n"]
         print(f"{weights}: head PSNR {row['psnr']:.2f} dB, SSIM {row['ssim']:.3f}", flush=True)
     atomic_write_text(args.results, "\n".join(lines))

@@ -19,10 +19,14 @@ def add_command(sub: argparse._SubParsersAction) -> None:
 
 
 def test_score(card: dict[str, Any]) -> str:
-    """A card's held-out score in words: phantom test PSNR, or the cross-validated fusion metrics."""
+    """A card's held-out score in words: phantom test PSNR, a held-out real case's PSNR, or cross-validated fusion
+    metrics."""
     metrics = card.get("test_metrics") or {}
     if "psnr_head" in metrics:
         return f"{metrics['psnr_head']:.2f} dB head PSNR on {len(metrics.get('test_subjects', []))} phantom test subjects"
+    held = card.get("held_out")
+    if held:
+        return f"{held['psnr_head']:.2f} dB head PSNR on {held['on']}"
     cv = card.get("cross_validation")
     if cv:
         rows = [r for r in cv["table"] if r["method"] == card.get("method")]
