@@ -31,7 +31,7 @@ from ivan_core.metrics import checkerboard_ratio
 
 def fold_network(folder: Path, variant: str):
     """The fold's finished network of ``variant`` (by its forward term's name), or None."""
-    for run in sorted(folder.iterdir()):
+    for run in sorted(folder.iterdir()) if folder.is_dir() else ():
         key = json.loads((run / "key.json").read_text()) if (run / "key.json").is_file() else {}
         name = (key.get("forward_loss") or {}).get("name", "")
         if (run / "model.pt").is_file() and name.startswith(variant):
