@@ -3,7 +3,7 @@
     python scripts/harvard_pet_cv.py --fold 0          # train on case 25 (coronal), test on case 30 (sagittal)
     python scripts/harvard_pet_cv.py --fold 1          # train on case 30, test on case 25
     python scripts/harvard_pet_cv.py --report          # both folds' tables into results/tutorial_cpu
-    python scripts/harvard_pet_cv.py --ship            # train on both cases and ship as the 'aanlib' variant
+    python scripts/harvard_pet_cv.py --ship            # ship 'aanlib' (both cases) and 'aanlib-case25' (fold 0)
 
 iVAN trains with the tutorial profile and crops on its Haar grid (``aligned_crops``: the atlas PET is a 128 x 128
 image enlarged by pixel repetition, and crops off that grid taught the shipped network a two-pixel checkerboard,
@@ -35,22 +35,50 @@ CASES = ("aanlib-PET-MRI-25", "aanlib-PET-MRI-30")
 RECIPE = {"aligned_crops": True}
 
 
-def fold_rows(fold: int, models: Path) -> list[dict]:
-    """Train on one case, score every method on the other (head region, plus the two-pixel share)."""
-    cases = {c.name: c for c in load_aanlib(pair="PET-MRI")}
+def _cases() -> dict:
+    return {c.name: c for c in load_aanlib(pair="PET-MRI")}
+
+
+def fold_rows(fold: int, models: Path) -> tuple[list[dict], Path]:
+    """Train on one case, score every method on the other (head region, plus the two-pixel share); also
+    returns the iVAN run folder."""
+    cases = _cases()
     train, test = cases[CASES[fold]], cases[CASES[1 - fold]]
     splits = Splits([train], [], [test])
     profile = get_profile("tutorial").changed(**RECIPE)
-    predictors = {"iVAN": ivan_predictor(fit("t1_to_pet", splits, profile, models / f"fold{fold}")),
+    result = fit("t1_to_pet", splits, profile, models / f"fold{fold}")
+    predictors = {"iVAN": ivan_predictor(result),
                   **baseline_predictors("t1_to_pet", splits, profile, models / f"fold{fold}")}
     rows = [r for r in compare("t1_to_pet", [test], predictors) if r["region"] == "head"]
     for row in rows:
         row.update(fold=fold, trained_on=train.name, share=nyquist_share(predictors[row["method"]](test)["PET_rgb"]))
-    return rows
+    return rows, result.out_dir
+
+
+def ship(models: Path, dest: Path, command: str) -> None:
+    """Ship iVAN trained on both cases as ``aanlib`` and fold 0's (case 25) as ``aanlib-case25``, each card with
+    its held-out score."""
+    folds = [fold_rows(fold, models) for fold in (0, 1)]
+    ivan = [r for rows, _ in folds for r in rows if r["method"] == "iVAN"]
+    held = {"psnr_head": float(np.mean([r["psnr"] for r in ivan])), "ssim_head": float(np.mean([r["ssim"] for r in ivan])),
+            "on": "the left-out case of a leave-one-case-out run (2 folds, each network trained on the other case)",
+            "command": "python scripts/harvard_pet_cv.py --report",
+            "per_case": {r["subject"]: {"psnr_head": r["psnr"], "ssim_head": r["ssim"], "trained_on": r["trained_on"]}
+                         for r in ivan}}
+    result = fit("t1_to_pet", Splits(list(_cases().values()), [], []), get_profile("tutorial").changed(**RECIPE),
+                 models / "all")
+    card = export_model(result.out_dir, "tutorial", dest, variant="aanlib", command=command,
+                        card_extra={"held_out": held})
+    print(f"shipped {card['name']} ({card['variant']}): {card['steps']} steps on both cases")
+    first = next(r for r in ivan if r["fold"] == 0)
+    export_model(folds[0][1], "tutorial", dest, variant="aanlib-case25", command=command,
+                 card_extra={"held_out": {"psnr_head": first["psnr"], "ssim_head": first["ssim"],
+                                          "on": "Harvard PET-MRI case 30 (held out)",
+                                          "command": "python scripts/harvard_pet_cv.py --report"}})
 
 
 def report(models: Path, out: Path, command: str) -> None:
-    rows = [r for fold in (0, 1) for r in fold_rows(fold, models)]
+    rows = [r for fold in (0, 1) for r in fold_rows(fold, models)[0]]
     methods = list(dict.fromkeys(r["method"] for r in rows))
     table = []
     for method in methods:
@@ -77,22 +105,18 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fold", type=int, choices=(0, 1), action="append", default=[])
     parser.add_argument("--report", action="store_true")
-    parser.add_argument("--ship", action="store_true", help="train on both cases and ship as the 'aanlib' variant")
+    parser.add_argument("--ship", action="store_true", help="ship 'aanlib' (trained on both cases) and 'aanlib-case25' (fold 0)")
     parser.add_argument("--models", type=Path, default=Path("runs/harvard-pet"))
     parser.add_argument("--out", type=Path, default=Path("results/tutorial_cpu"))
     parser.add_argument("--dest", type=Path, default=WEIGHTS)
     args = parser.parse_args(argv)
     command = "python scripts/harvard_pet_cv.py " + shlex.join(argv)
     for fold in args.fold:
-        print(markdown_table(fold_rows(fold, args.models)))
+        print(markdown_table(fold_rows(fold, args.models)[0]))
     if args.report:
         report(args.models, args.out, command)
     if args.ship:
-        cases = load_aanlib(pair="PET-MRI")
-        result = fit("t1_to_pet", Splits(cases, [], []), get_profile("tutorial").changed(**RECIPE), args.models / "all")
-        card = export_model(result.out_dir, "tutorial", args.dest, variant="aanlib", command=command,
-                            card_extra={"cross_validation_command": "python scripts/harvard_pet_cv.py --report"})
-        print(f"shipped {card['name']} ({card['variant']}): {card['steps']} steps on {len(cases)} cases")
+        ship(args.models, args.dest, command)
     return 0
 
 
