@@ -1,6 +1,7 @@
 """Result files, the run summary, the notebook runner and the command line."""
 
 import json
+import os
 
 import nbformat
 import pytest
@@ -63,6 +64,28 @@ def test_run_all_passes_pretrained_only_to_notebooks_that_declare_it(tmp_path):
                 for name in ("01_plain", "02_loads")}
     assert "pretrained =" not in injected["01_plain"]
     assert "pretrained = False" in injected["02_loads"]
+
+
+def test_run_all_in_parallel_runs_every_notebook_with_its_share_of_threads(tmp_path, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    books = tmp_path / "books"
+    books.mkdir()
+    for name in ("01_a", "02_b", "03_c"):
+        params = nbformat.v4.new_code_cell('profile = "tutorial"\noutput_dir = "x"')
+        params.metadata["tags"] = ["parameters"]
+        body = nbformat.v4.new_code_cell(
+            "import os\nfrom ivan_core.tutorial.results import result_row, write_results\n"
+            f"write_results(output_dir, [result_row('{name}', 'demo', 'threads', int(os.environ['OMP_NUM_THREADS']))])")
+        nb = nbformat.v4.new_notebook(cells=[params, body])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, books / f"{name}.ipynb")
+    rows = run_all("smoke", tmp_path / "out", folder=books, jobs=2)
+    threads = max(1, (os.cpu_count() or 1) // 2)
+    assert [(r["notebook"], r["value"]) for r in rows] == [(n, threads) for n in ("01_a", "02_b", "03_c")]
+    assert [t["notebook"] for t in json.loads((tmp_path / "out" / "timings.json").read_text())] == ["01_a", "02_b", "03_c"]
+    assert os.environ["OMP_NUM_THREADS"] == "7"  # restored for the caller
+    with pytest.raises(ValueError, match="jobs"):
+        run_all("smoke", tmp_path / "out", folder=books, jobs=0)
 
 
 def test_find_notebooks_filters_and_reports(tmp_path):

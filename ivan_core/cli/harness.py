@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
-from ivan_core.cli.options import PROFILE_NAMES
+from ivan_core.cli.options import PROFILE_NAMES, positive_int
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -17,6 +18,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     tut.add_argument("--only", nargs="*", default=None, help="notebook prefixes to run, e.g. 00 02")
     tut.add_argument("--train", action="store_true",
                      help="train every network afresh instead of using the weights shipped in ivan_core")
+    tut.add_argument("--jobs", type=positive_int, default=min(2, os.cpu_count() or 1),
+                     help="notebooks run at once, each with cpu_count / jobs threads (default: 2 where 2 cores)")
     tut.set_defaults(handler=_tutorial)
     pre = sub.add_parser("pretrain", help="train every network the notebooks use and ship it in ivan_core/store/weights")
     pre.add_argument("--profile", choices=PROFILE_NAMES, default="tutorial")
@@ -50,7 +53,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def _tutorial(args: argparse.Namespace) -> int:
     from ivan_core.tutorial.runner import run_all
 
-    run_all(args.profile, args.out, args.only, train=args.train)
+    run_all(args.profile, args.out, args.only, train=args.train, jobs=args.jobs)
     return 0
 
 
