@@ -13,7 +13,7 @@ from ivan_core.core.tasks import get_task
 from ivan_core.core.training.fusion_losses import teacher_forward_loss, unsupervised_forward_loss
 from ivan_core.metrics import FUSION_METRICS
 from ivan_core.tutorial.experiment import Splits
-from ivan_core.tutorial.fusion_study import fusion_profile, run_fusion_study
+from ivan_core.tutorial.fusion_study import evenly_spaced, fusion_profile, run_fusion_study
 from ivan_core.tutorial.profiles import get_profile
 
 
@@ -61,6 +61,25 @@ def test_run_fusion_study_smoke(tmp_path):
     assert all(set(FUSION_METRICS) <= set(r) for r in study.table)
     exact = [r for r in study.separation if r["kind"] == "round trip (float32)" and r["region"] == "full"]
     assert len(exact) == 2 * 2 and all(r["psnr"] > 90 for r in exact)
+
+
+def test_evenly_spaced_slices_leave_out_the_ends_and_keep_the_rest():
+    subject = make_subject("s", slices=12, size=16, seed=0)
+    three = evenly_spaced(subject, 3)
+    assert three.n_slices == 3
+    assert [int(np.flatnonzero((subject["T2"] == s).all(axis=(1, 2)))[0]) for s in three["T2"]] == [3, 6, 8]
+    assert evenly_spaced(subject, 12) is subject and evenly_spaced(subject, 40) is subject
+    with pytest.raises(ValueError, match="at least one"):
+        evenly_spaced(subject, 0)
+
+
+def test_fusion_study_scores_the_test_slices_it_is_given(tmp_path):
+    subjects = [make_subject(f"s{i}", slices=4, size=32, seed=i) for i in range(3)]
+    study = run_fusion_study(Splits(subjects[:1], subjects[1:2], subjects[2:]), fusion_profile("smoke"), tmp_path,
+                             "average", progress=False, methods=("average",), test_slices=2)
+    assert [s.n_slices for s in study.test] == [2]
+    assert all(v.shape[0] == 2 for v in study.fused["s2"].values())
+    assert get_profile("tutorial").fusion_slices == 3 and get_profile("paper").fusion_slices is None
 
 
 def test_fused_volumes_are_cached_by_method_and_pixels(tmp_path, monkeypatch):

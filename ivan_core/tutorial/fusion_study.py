@@ -62,6 +62,15 @@ def fuse_volume(method: str, a: np.ndarray, b: np.ndarray, cache_dir: str | Path
     return fused
 
 
+def evenly_spaced(subject: Subject, n: int) -> Subject:
+    """``n`` slices of ``subject`` spread evenly between its ends (both ends left out), or all where it has fewer."""
+    if n < 1:
+        raise ValueError(f"need at least one slice, got {n}")
+    if n >= subject.n_slices:
+        return subject
+    return subject.take(np.round(np.linspace(0, subject.n_slices - 1, n + 2)[1:-1]).astype(int).tolist())
+
+
 @dataclass
 class FusionStudy:
     """Results of :func:`run_fusion_study`: ``table`` (fusion metrics per subject and method), ``separation``
@@ -125,12 +134,13 @@ def run_fusion_study(splits: Splits, profile: Profile, models_root: str | Path |
                      teacher: str = "laplacian_pyramid", edge_weight: float = 1.0,
                      progress: bool = True, pretrained: bool = False, methods: Sequence[str] = tuple(METHODS),
                      fused_cache: str | Path | None = None, variants: Sequence[str] = FUSION_VARIANTS,
-                     edge_overshoot: float = 1.0) -> FusionStudy:
+                     edge_overshoot: float = 1.0, test_slices: int | None = None) -> FusionStudy:
     """Train the iVAN fusion ``variants`` with a :func:`fusion_profile` (:func:`fit_fusion`), then compare with
-    ``methods`` on ``splits.test``;
+    ``methods`` on ``splits.test`` (with ``test_slices``, on that many evenly spaced slices of each subject);
     each variant's inverse pass is scored as separation into T2 and CT. Classical fused volumes are cached in
     ``fused_cache`` (default ``models_root/fused``)."""
-    labelled = Splits(*(add_fusion_label(part, teacher) for part in (splits.train, splits.val, splits.test)))
+    test = splits.test if test_slices is None else [evenly_spaced(s, test_slices) for s in splits.test]
+    labelled = Splits(*(add_fusion_label(part, teacher) for part in (splits.train, splits.val, test)))
     nets = {variant_label(variant, teacher): fit_fusion(labelled, profile, models_root, variant, teacher, edge_weight,
                                                         progress, pretrained, edge_overshoot).net
             for variant in variants}

@@ -36,6 +36,9 @@ class Profile:
         :meth:`changed` fields for every learning curve of notebook 10 (e.g. shorter ones).
     signed_edges : bool
         Fusion's edge terms keep the sign of the sources' edges (see notebook 06).
+    fusion_slices : int or None
+        Slices of each phantom test subject that notebook 06 fuses and scores with every method, evenly spaced
+        (CS-MCA alone takes about 8 CPU-seconds a 128 x 128 slice); None: all of them.
     """
 
     name: str
@@ -51,6 +54,7 @@ class Profile:
     measured_recipe: bool = False
     curve: dict[str, Any] = field(default_factory=dict)
     signed_edges: bool = True
+    fusion_slices: int | None = None
 
     def changed(self, **changes: Any) -> Profile:
         """This profile with ``changes`` to fields of :attr:`model` (ModelConfig), :attr:`train` (TrainConfig) or
@@ -85,7 +89,7 @@ PROFILES: dict[str, Profile] = {
                                           lam=64.0, norm="l1", ema=0.998),
                         fusion={"levels": 0, "epochs": 50, "lr_step": 20, "ema": 0.0, "norm": "l2"},
                         harvard_fusion={"levels": 1, "epochs": 150, "lr_step": 60, "signed_edges": False},
-                        measured_recipe=True),
+                        measured_recipe=True, fusion_slices=3),
     "paper": Profile("paper", n_subjects=24, size=256, n_slices=32, split=(16, 4, 4), patch=None,
                      model=ModelConfig(n_blocks=8, hidden=32),
                      train=TrainConfig(epochs=300, batch_size=4, lr=1e-4, lr_step=50)),
