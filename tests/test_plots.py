@@ -277,3 +277,18 @@ def test_paired_plot_joins_each_subject_and_marks_the_mean():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["L1", "L2"]
     assert [list(line.get_ydata()) for line in ax.lines[:2]] == [[20.0, 21.0], [22.0, 23.0]]
     assert list(ax.lines[2].get_ydata()) == [21.0, 22.0] and ax.lines[2].get_label() == "mean"
+
+
+def test_network_diagram_is_read_off_the_network():
+    from ivan_core.core.model import IVAN
+    from ivan_core.plots.diagrams import network_diagram
+
+    fig = network_diagram(IVAN(2, n_blocks=2, hidden=4, levels=1), size=(16, 24))
+    texts = [t.get_text() for t in fig.axes[0].texts if t.get_text()]  # arrows are empty annotations
+    assert texts[0] == "X: 2×16×24" and texts[-1] == "Y = f(X): 2×16×24"
+    boxes = texts[1:-1]
+    assert len(boxes) == 6  # Haar, 2 x (1x1 convolution, coupling), inverse Haar
+    assert boxes[0].startswith("Haar transform") and "2×16×24 → 8×8×12" in boxes[0]
+    assert [b.split(",")[0].split(":")[0] for b in boxes[1:5]] == ["1×1 convolution", "enhanced coupling"] * 2
+    assert boxes[-1].startswith("inverse Haar") and "8×8×12 → 2×16×24" in boxes[-1]
+    plt.close(fig)

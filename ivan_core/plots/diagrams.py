@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -48,5 +49,59 @@ def coupling_diagram() -> Figure:
           ("y₁ = x₁ + r(x₂)", "y₂ = x₂ · exp(σ(s(y₁))) + t(y₁)"), ("y₁", "y₂"), ("r", "s, t"), first_row=1)
     _pass(axes[1], "inverse f⁻¹: the same steps backwards, each from what is already recovered", ("y₁", "y₂"),
           ("x₂ = (y₂ − t(y₁)) · exp(−σ(s(y₁)))", "x₁ = y₁ − r(x₂)"), ("x₁", "x₂"), ("s, t", "r"), first_row=0)
+    fig.tight_layout()
+    return fig
+
+
+def _describe(layer: torch.nn.Module, shape_in: tuple[int, ...], shape_out: tuple[int, ...]) -> tuple[str, dict]:
+    """A box label and style for one layer of an :class:`~ivan_core.core.model.IVAN`'s ``flow``."""
+    from ivan_core.core.model import EnhancedAffineCoupling, HaarDownsampling, Inverted, InvertibleConv1x1
+
+    shapes = f"{'×'.join(map(str, shape_in[1:]))} → {'×'.join(map(str, shape_out[1:]))}"
+    if isinstance(layer, HaarDownsampling):
+        return f"Haar transform (LL, LH, HL, HH per channel)\n{shapes}", _OUT
+    if isinstance(layer, Inverted) and isinstance(layer.module, HaarDownsampling):
+        return f"inverse Haar transform\n{shapes}", _OUT
+    if isinstance(layer, InvertibleConv1x1):
+        channels = layer.log_s.numel()
+        return f"1×1 convolution, W = P L (U + diag s), {channels}×{channels}\n{shapes}", _BOX
+    if isinstance(layer, EnhancedAffineCoupling):
+        subnets = "r, s, t" if hasattr(layer, "s") else "r, (s, t)"
+        params = sum(p.numel() for p in layer.parameters())
+        return (f"enhanced coupling: {subnets} dense blocks, split {layer.split} + {shape_in[1] - layer.split}, "
+                f"{params:,} weights\n{shapes}"), _NET
+    return f"{type(layer).__name__}\n{shapes}", _BOX
+
+
+def network_diagram(net: torch.nn.Module, size: int | tuple[int, int] = 128) -> Figure:
+    """Every layer of an :class:`~ivan_core.core.model.IVAN` top to bottom, read off the network itself.
+
+    A ``(1, C, H, W)`` zero image goes through ``net.flow`` layer by layer (blocks unpacked into their 1×1
+    convolution and coupling); each box names the layer and the shape ``C×H×W`` it maps, so the figure is
+    whatever ``net`` is, not a drawing of what it should be.
+    """
+    from ivan_core.core.model import InvertibleBlock
+
+    height, width = (size, size) if isinstance(size, int) else size
+    layers = [part for layer in net.flow.layers
+              for part in (layer.layers if isinstance(layer, InvertibleBlock) else [layer])]
+    x = torch.zeros(1, net.channels, height, width)
+    boxes = []
+    with torch.no_grad():
+        for layer in layers:
+            y = layer(x)
+            boxes.append(_describe(layer, tuple(x.shape), tuple(y.shape)))
+            x = y
+    fig, ax = plt.subplots(figsize=(7.5, 0.62 * (len(boxes) + 3)))
+    ax.set(xlim=(0, 1), ylim=(-len(boxes) - 1.6, 1.0))
+    ax.axis("off")
+    ax.text(0.5, 0.5, f"X: {net.channels}×{height}×{width}", ha="center", va="center", bbox=_BOX, fontsize=10)
+    for row, (label, style) in enumerate(boxes, start=1):
+        ax.annotate("", xy=(0.5, -row + 0.32), xytext=(0.5, -row + 1 - 0.32),
+                    arrowprops={"arrowstyle": "-|>", "color": "0.25", "lw": 1.0})
+        ax.text(0.5, -row, label, ha="center", va="center", bbox=style, fontsize=8.5, linespacing=1.3)
+    end = -len(boxes) - 1
+    ax.annotate("", xy=(0.5, end + 0.32), xytext=(0.5, end + 1 - 0.32), arrowprops={"arrowstyle": "-|>", "color": "0.25"})
+    ax.text(0.5, end, f"Y = f(X): {'×'.join(map(str, x.shape[1:]))}", ha="center", va="center", bbox=_BOX, fontsize=10)
     fig.tight_layout()
     return fig
