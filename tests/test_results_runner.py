@@ -21,6 +21,12 @@ def test_write_and_collect(tmp_path):
     assert "| 03_a | t1_to_t2 | PSNR | 30.5 | 31 |" in md
 
 
+def test_the_paper_spread_rounds_as_printed(tmp_path):
+    write_results(tmp_path / "03_a", [result_row("03_a", "t1_to_t2", "PSNR", 25.58, 39.4183, paper_std=2.2150)])
+    collect(tmp_path)
+    assert "| 39.42 ± 2.22 |" in (tmp_path / "summary.md").read_text()  # the paper prints 2.2150
+
+
 def test_bad_result_row(tmp_path):
     with pytest.raises(ValueError, match="keys"):
         write_results(tmp_path, [{"task": "x", "value": 1}])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 
 from ivan_core.core.io import atomic_write_text, write_json
@@ -55,10 +56,19 @@ def collect(run_dir: str | Path) -> list[dict]:
     return rows
 
 
+def _significant(value: float, digits: int) -> str:
+    """``value`` to ``digits`` significant digits, rounded as its decimal form reads (2.2150 gives 2.22, where
+    ``f"{2.215:.3g}"`` rounds the binary float below it down to 2.21)."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:.{digits}g}"
+    places = digits - 1 - math.floor(math.log10(abs(value)))
+    return f"{float(round(Decimal(repr(float(value))), places)):.{digits}g}"
+
+
 def _fmt(value: float | None, std: float | None = None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{value:.4g}" if std is None else f"{value:.4g} ± {std:.3g}"
+    return _significant(value, 4) if std is None else f"{_significant(value, 4)} ± {_significant(std, 3)}"
 
 
 def to_markdown(rows: Sequence[dict]) -> str:
