@@ -79,7 +79,7 @@ def test_fusion_study_scores_the_test_slices_it_is_given(tmp_path):
                              "average", progress=False, methods=("average",), test_slices=2)
     assert [s.n_slices for s in study.test] == [2]
     assert all(v.shape[0] == 2 for v in study.fused["s2"].values())
-    assert get_profile("tutorial").fusion_slices == 3 and get_profile("paper").fusion_slices is None
+    assert get_profile("tutorial").fusion_slices == 2 and get_profile("paper").fusion_slices is None
 
 
 def test_fused_volumes_are_cached_by_method_and_pixels(tmp_path, monkeypatch):

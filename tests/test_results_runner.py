@@ -81,13 +81,15 @@ def test_run_all_in_parallel_runs_every_notebook_with_its_share_of_threads(tmp_p
         params.metadata["tags"] = ["parameters"]
         body = nbformat.v4.new_code_cell(
             "import os\nfrom ivan_core.tutorial.results import result_row, write_results\n"
-            f"write_results(output_dir, [result_row('{name}', 'demo', 'threads', int(os.environ['OMP_NUM_THREADS']))])")
+            f"write_results(output_dir, [result_row('{name}', 'demo', 'threads', int(os.environ['OMP_NUM_THREADS'])),\n"
+            f"                             result_row('{name}', 'demo', 'in its folder', os.getcwd().endswith('books'))])")
         nb = nbformat.v4.new_notebook(cells=[params, body])
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nbformat.write(nb, books / f"{name}.ipynb")
     rows = run_all("smoke", tmp_path / "out", folder=books, jobs=2)
     threads = max(1, (os.cpu_count() or 1) // 2)
-    assert [(r["notebook"], r["value"]) for r in rows] == [(n, threads) for n in ("01_a", "02_b", "03_c")]
+    assert [(r["notebook"], r["metric"], r["value"]) for r in rows] == [
+        (n, metric, value) for n in ("01_a", "02_b", "03_c") for metric, value in (("threads", threads), ("in its folder", 1))]
     assert [t["notebook"] for t in json.loads((tmp_path / "out" / "timings.json").read_text())] == ["01_a", "02_b", "03_c"]
     assert os.environ["OMP_NUM_THREADS"] == "7"  # restored for the caller
     with pytest.raises(ValueError, match="jobs"):

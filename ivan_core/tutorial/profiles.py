@@ -89,7 +89,7 @@ PROFILES: dict[str, Profile] = {
                                           lam=64.0, norm="l1", ema=0.998),
                         fusion={"levels": 0, "epochs": 50, "lr_step": 20, "ema": 0.0, "norm": "l2"},
                         harvard_fusion={"levels": 1, "epochs": 150, "lr_step": 60, "signed_edges": False},
-                        measured_recipe=True, fusion_slices=3),
+                        measured_recipe=True, fusion_slices=2),
     "paper": Profile("paper", n_subjects=24, size=256, n_slices=32, split=(16, 4, 4), patch=None,
                      model=ModelConfig(n_blocks=8, hidden=32),
                      train=TrainConfig(epochs=300, batch_size=4, lr=1e-4, lr_step=50)),

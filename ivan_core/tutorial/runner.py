@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from ivan_core.core.io import write_json
@@ -15,6 +14,9 @@ from ivan_core.tutorial.results import collect
 
 #: The notebooks folder of a source checkout.
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+#: Where a checkout keeps the last measured main job of a profile (``<profile>_cpu/timings.json``): the order of a
+#: first run with ``jobs > 1``.
+MEASURED = NOTEBOOKS.parent / "results"
 
 
 def find_notebooks(folder: str | Path = NOTEBOOKS, only: list[str] | None = None) -> list[Path]:
@@ -30,17 +32,30 @@ def find_notebooks(folder: str | Path = NOTEBOOKS, only: list[str] | None = None
     return books
 
 
+def _execute(book: Path, out: Path, profile: str, train: bool) -> float:
+    """Run one notebook with papermill into ``out``; returns its seconds."""
+    import papermill
+
+    print(f"[ivan] running {book.name} ({profile})", flush=True)
+    t0 = time.perf_counter()
+    parameters = {"profile": profile, "output_dir": str(out / book.stem)}
+    if "pretrained" in papermill.inspect_notebook(str(book)):  # only notebooks that load networks
+        parameters["pretrained"] = not train
+    papermill.execute_notebook(str(book), str(out / book.name), cwd=str(book.parent), parameters=parameters,
+                               progress_bar=False, log_output=False)
+    return round(time.perf_counter() - t0, 1)
+
+
 def run_all(profile: str, out: str | Path | None = None, only: list[str] | None = None,
             folder: str | Path = NOTEBOOKS, train: bool = False, jobs: int = 1) -> list[dict]:
     """Execute notebooks with papermill into ``out`` (default ``runs/<profile>``) and write the summary.
 
     Each notebook gets ``profile``, ``output_dir=<out>/NN_name`` and, where declared, ``pretrained = not train``.
-    With ``jobs > 1`` that many notebooks run at once, the longest of the last run first, each kernel with
-    ``cpu_count // jobs`` threads (``OMP_NUM_THREADS``). Timings go to ``timings.json``; a rerun of ``only`` some
-    notebooks keeps the others' timings and results.
+    With ``jobs > 1`` that many notebooks run at once, each in a process of its own (papermill changes the working
+    folder of its process), each kernel with ``cpu_count // jobs`` threads (``OMP_NUM_THREADS``), the longest first
+    by the last run in ``out`` or else by the measured run in ``results/<profile>_cpu/timings.json``. Timings go
+    to ``timings.json``; a rerun of ``only`` some notebooks keeps the others' timings and results.
     """
-    import papermill
-
     get_profile(profile)
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
@@ -48,35 +63,32 @@ def run_all(profile: str, out: str | Path | None = None, only: list[str] | None 
     out.mkdir(parents=True, exist_ok=True)
     timings_path = out / "timings.json"
     timings = json.loads(timings_path.read_text()) if timings_path.exists() else []
-    last = {t["notebook"]: t["seconds"] for t in timings}
+    measured = MEASURED / f"{profile}_cpu" / "timings.json"
+    hint = timings or (json.loads(measured.read_text()) if measured.exists() else [])
+    last = {t["notebook"]: t["seconds"] for t in hint}
     books = find_notebooks(folder, only)
     if jobs > 1:
         books.sort(key=lambda book: -last.get(book.stem, 0.0))
-    lock = threading.Lock()
 
-    def execute(book: Path) -> None:
+    def record(book: Path, seconds: float) -> None:
         nonlocal timings
-        print(f"[ivan] running {book.name} ({profile})", flush=True)
-        t0 = time.perf_counter()
-        parameters = {"profile": profile, "output_dir": str(out / book.stem)}
-        if "pretrained" in papermill.inspect_notebook(str(book)):  # only notebooks that load networks
-            parameters["pretrained"] = not train
-        papermill.execute_notebook(str(book), str(out / book.name), cwd=str(book.parent), parameters=parameters,
-                                   progress_bar=False, log_output=False)
-        with lock:
-            timings = [t for t in timings if t["notebook"] != book.stem]
-            timings.append({"notebook": book.stem, "seconds": round(time.perf_counter() - t0, 1)})
-            write_json(timings_path, sorted(timings, key=lambda t: t["notebook"]))
+        timings = [t for t in timings if t["notebook"] != book.stem] + [{"notebook": book.stem, "seconds": seconds}]
+        write_json(timings_path, sorted(timings, key=lambda t: t["notebook"]))
 
     threads = {"OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // jobs))} if jobs > 1 else {}
     saved = {name: os.environ.get(name) for name in ("IVAN_PROFILE", *threads)}
     os.environ.pop("IVAN_PROFILE", None)  # the notebooks must use the profile given here
-    os.environ.update(threads)  # kernels inherit the environment when they start
+    os.environ.update(threads)  # worker processes and their kernels inherit the environment
     t0 = time.perf_counter()
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            for future in [pool.submit(execute, book) for book in books]:
-                future.result()
+        if jobs == 1:
+            for book in books:
+                record(book, _execute(book, out, profile, train))
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = {pool.submit(_execute, book, out, profile, train): book for book in books}
+                for future in as_completed(futures):
+                    record(futures[future], future.result())
     finally:
         for name, value in saved.items():
             if value is None:
