@@ -143,3 +143,18 @@ def test_budget_table_lists_steps_and_seconds():
     table = budget_table({"iVAN": Method(lambda s: {}, 3000, 812.34), "copy input": Method(lambda s: {})})
     assert table.to_dict("records") == [{"method": "iVAN", "training steps": 3000, "seconds": 812.3},
                                         {"method": "copy input", "training steps": 0, "seconds": 0.0}]
+
+
+def test_versus_paper_lists_the_rows_with_a_paper_number_and_why():
+    from ivan_core.tutorial.reporting import versus_paper
+
+    rows = [result_row("03", "t1_to_t2", "PSNR_full T2 (iVAN)", 28.18, 39.4183, std=0.293, paper_std=2.215),
+            result_row("03", "t1_to_t2", "PSNR_head T2 (iVAN)", 25.58, 39.4183),
+            result_row("03", "t1_to_t2", "PSNR_full T2 (U-Net)", 26.0),
+            result_row("03", "t1_to_t2", "SSIM_full T2 (iVAN)", 0.91, 0.9935)]
+    table = versus_paper(rows, {"PSNR": "phantom, not BrainWeb", "": "other"}, only="_full")
+    assert list(table.columns) == ["task", "quantity", "paper", "ours", "why they differ"]
+    assert table.to_dict("records") == [
+        {"task": "t1_to_t2", "quantity": "PSNR_full T2 (iVAN)", "paper": "39.42 ± 2.22", "ours": "28.18 ± 0.293",
+         "why they differ": "phantom, not BrainWeb"},
+        {"task": "t1_to_t2", "quantity": "SSIM_full T2 (iVAN)", "paper": "0.9935", "ours": "0.91", "why they differ": "other"}]

@@ -12,7 +12,7 @@ from ivan_core.evaluation import CEILING, summarise
 from ivan_core.evaluation.scoring import CEILING_METRICS
 from ivan_core.metrics import FUSION_METRICS
 from ivan_core.tutorial.paper import INVERSE_KIND, PaperNumber, paper_lookup, paper_number
-from ivan_core.tutorial.results import result_row
+from ivan_core.tutorial.results import format_value, result_row
 
 METRICS = ("psnr", "ssim", "nmse")
 #: Regions the synthesis rows report: inside the head mask, and the whole image (the paper's).
@@ -200,3 +200,19 @@ def markdown_table(records: Sequence[dict]) -> str:
     header = list(records[0])
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     return "\n".join(lines + ["| " + " | ".join(str(r[k]) for k in header) + " |" for r in records])
+
+
+def versus_paper(rows: Sequence[dict], why: Mapping[str, str], only: str | None = None) -> pd.DataFrame:
+    """The result rows (:func:`~ivan_core.tutorial.results.result_row`) that carry a paper number, as a table
+    ``task | quantity | paper | ours | why they differ``; ``only`` keeps the metrics containing it.
+
+    ``why`` maps a substring of the metric to the reason given; the first that matches wins, ``""`` matches all.
+    """
+    table = []
+    for r in rows:
+        if r["paper"] is None or (only is not None and only not in r["metric"]):
+            continue
+        reason = next((text for key, text in why.items() if key in r["metric"]), "")
+        table.append({"task": r["task"], "quantity": r["metric"], "paper": format_value(r["paper"], r.get("paper_std")),
+                      "ours": format_value(r["value"], r.get("std")), "why they differ": reason})
+    return pd.DataFrame(table)

@@ -65,7 +65,8 @@ def _significant(value: float, digits: int) -> str:
     return f"{float(round(Decimal(repr(float(value))), places)):.{digits}g}"
 
 
-def _fmt(value: float | None, std: float | None = None) -> str:
+def format_value(value: float | None, std: float | None = None) -> str:
+    """A reported number as the summaries print it: 4 significant digits, ``± std`` with 3, ``–`` for none."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return _significant(value, 4) if std is None else f"{_significant(value, 4)} ± {_significant(std, 3)}"
@@ -74,6 +75,6 @@ def _fmt(value: float | None, std: float | None = None) -> str:
 def to_markdown(rows: Sequence[dict]) -> str:
     """A markdown table of result rows; ``mean ± std`` where a row has a spread."""
     lines = ["| notebook | task | metric | value | paper |", "| --- | --- | --- | ---: | ---: |"]
-    lines += [f"| {r['notebook']} | {r['task']} | {r['metric']} | {_fmt(r['value'], r.get('std'))} "
-              f"| {_fmt(r['paper'], r.get('paper_std'))} |" for r in rows]
+    lines += [f"| {r['notebook']} | {r['task']} | {r['metric']} | {format_value(r['value'], r.get('std'))} "
+              f"| {format_value(r['paper'], r.get('paper_std'))} |" for r in rows]
     return "\n".join(lines) + "\n"
