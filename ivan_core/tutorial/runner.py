@@ -53,7 +53,7 @@ def run_all(profile: str, out: str | Path | None = None, only: list[str] | None 
     Each notebook gets ``profile``, ``output_dir=<out>/NN_name`` and, where declared, ``pretrained = not train``.
     With ``jobs > 1`` that many notebooks run at once, each in a process of its own (papermill changes the working
     folder of its process), each kernel with ``cpu_count // jobs`` threads (``OMP_NUM_THREADS``), the longest first
-    by the last run in ``out`` or else by the measured run in ``results/<profile>_cpu/timings.json``. Timings go
+    by the last run in ``out`` or else by the measured run of :data:`MEASURED`. Timings go
     to ``timings.json``; a rerun of ``only`` some notebooks keeps the others' timings and results.
     """
     get_profile(profile)
