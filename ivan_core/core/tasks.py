@@ -145,7 +145,8 @@ def _mean_of_copies(copies: list[Array]) -> Array:
     return first + sum(c - first for c in copies[1:]) / len(copies)
 
 
-#: The built-in tasks by name; the paper gives the T1+PD -> T2 and 6-channel T1+T2 -> PET layouts, the rest are ours.
+#: The built-in tasks by name; the paper gives the T1+PD -> T2 and 6-channel T1+T2 -> PET layouts, the rest are ours
+#: (``t2_to_spect`` has real data only: the Harvard SPECT-MRI pairs, ``scripts/harvard_spect_cv.py``).
 TASKS: dict[str, Task] = {
     t.name: t
     for t in (
@@ -166,6 +167,7 @@ TASKS: dict[str, Task] = {
         ),
         Task("t2ct_fusion", ("T2", "CT"), ("FUSED", "FUSED"), "T2 + CT -> fused image (fusion)"),
         Task("t1_to_t2pd", ("T1", "T1"), ("T2", "PD"), "T1 -> T2 and PD (one input, two outputs)"),
+        Task("t2_to_spect", ("T2", "T2", "T2"), ("SPECT_rgb",), "T2 -> colour SPECT (1 -> 3 channels; Harvard SPECT-MRI)"),
     )
 }
 

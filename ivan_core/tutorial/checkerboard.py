@@ -14,7 +14,7 @@ from ivan_core.store import load_card
 from ivan_core.tutorial.experiment import phantom_splits
 
 #: The atlas pair a task's atlas networks are trained on.
-ATLAS_PAIR = {"t1_to_pet": "PET-MRI", "t2ct_fusion": "CT-MRI"}
+ATLAS_PAIR = {"t1_to_pet": "PET-MRI", "t2ct_fusion": "CT-MRI", "t2_to_spect": "SPECT-MRI"}
 
 #: The sources a fusion output is measured against.
 FUSION_SOURCES = ("T2", "CT")
