@@ -6,23 +6,25 @@ import math
 
 import torch
 
-from ivan_core.core.model import IVAN, EnhancedAffineCoupling, HaarDownsampling, Inverted, InvertibleBlock, InvertibleConv1x1
+from ivan_core.core.model import IVAN, EnhancedAffineCoupling, HaarDownsampling, Inverted, InvertibleConv1x1
 
 #: The RMS of rounding to 8-bit steps on [0, 1] (uniform error of one step, 1 / 255, wide).
 ROUNDING_RMS_8BIT = 1.0 / (255.0 * math.sqrt(12.0))
 
 
-def _layers(net: IVAN) -> list[torch.nn.Module]:
-    return [part for layer in net.flow.layers for part in (layer.layers if isinstance(layer, InvertibleBlock) else [layer])]
-
-
-def _name(layer: torch.nn.Module, index: int) -> str:
-    if isinstance(layer, HaarDownsampling):
-        return "Haar transform"
-    if isinstance(layer, Inverted) and isinstance(layer.module, HaarDownsampling):
-        return "inverse Haar transform"
-    kind = "1x1 convolution" if isinstance(layer, InvertibleConv1x1) else "coupling"
-    return f"{kind} {index}"
+def _names(layers: list[torch.nn.Module]) -> list[str]:
+    """``"Haar transform"``, ``"1x1 convolution k"``, ``"coupling k"`` (k counted in forward order), ..."""
+    names, counts = [], {"1x1 convolution": 0, "coupling": 0}
+    for layer in layers:
+        if isinstance(layer, HaarDownsampling):
+            names.append("Haar transform")
+        elif isinstance(layer, Inverted):
+            names.append("inverse Haar transform")
+        else:
+            kind = "1x1 convolution" if isinstance(layer, InvertibleConv1x1) else "coupling"
+            counts[kind] += 1
+            names.append(f"{kind} {counts[kind]}")
+    return names
 
 
 def _relative_change(a: torch.Tensor, b: torch.Tensor, delta: torch.Tensor) -> float:
@@ -48,19 +50,12 @@ def inverse_layer_gains(net: IVAN, y: torch.Tensor, step: float = 1.0 / 255.0, s
     def error(like: torch.Tensor) -> torch.Tensor:
         return step * (torch.rand(like.shape, generator=generator, dtype=like.dtype) - 0.5).to(like.device)
 
-    layers = _layers(net)
-    names = {}
-    counts = {"1x1 convolution": 0, "coupling": 0}
-    for layer in layers:
-        kind = "1x1 convolution" if isinstance(layer, InvertibleConv1x1) else "coupling"
-        if isinstance(layer, (InvertibleConv1x1, EnhancedAffineCoupling)):
-            counts[kind] += 1
-        names[id(layer)] = _name(layer, counts.get(kind, 0))
+    layers = net.parts
     rows, h = [], y
-    for layer in reversed(layers):
+    for layer, name in zip(reversed(layers), reversed(_names(layers))):
         delta = error(h)
         out = layer.inverse(h)
-        row = {"layer": names[id(layer)], "gain": _relative_change(layer.inverse(h + delta), out, delta)}
+        row = {"layer": name, "gain": _relative_change(layer.inverse(h + delta), out, delta)}
         if isinstance(layer, InvertibleConv1x1):
             singular = torch.linalg.svdvals(layer.weight().double())
             row.update(bound=float(1.0 / singular.min()), condition=float(singular.max() / singular.min()))

@@ -7,6 +7,8 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ivan_core.core.model import IVAN
+
 _BOX = {"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": "0.3"}
 _NET = {"boxstyle": "round,pad=0.3", "facecolor": "#dbe9f6", "edgecolor": "#2b6cb0"}
 _OUT = {"boxstyle": "round,pad=0.35", "facecolor": "#fdebd3", "edgecolor": "#c05621"}
@@ -73,18 +75,14 @@ def _describe(layer: torch.nn.Module, shape_in: tuple[int, ...], shape_out: tupl
     return f"{type(layer).__name__}\n{shapes}", _BOX
 
 
-def network_diagram(net: torch.nn.Module, size: int | tuple[int, int] = 128) -> Figure:
+def network_diagram(net: IVAN, size: int | tuple[int, int] = 128) -> Figure:
     """Every layer of an :class:`~ivan_core.core.model.IVAN` top to bottom, read off the network itself.
 
-    A ``(1, C, H, W)`` zero image goes through ``net.flow`` layer by layer (blocks unpacked into their 1×1
-    convolution and coupling); each box names the layer and the shape ``C×H×W`` it maps, so the figure is
-    whatever ``net`` is, not a drawing of what it should be.
+    A ``(1, C, H, W)`` zero image goes through ``net.parts`` layer by layer; each box names the layer and the
+    shape ``C×H×W`` it maps, so the figure is whatever ``net`` is, not a drawing of what it should be.
     """
-    from ivan_core.core.model import InvertibleBlock
-
     height, width = (size, size) if isinstance(size, int) else size
-    layers = [part for layer in net.flow.layers
-              for part in (layer.layers if isinstance(layer, InvertibleBlock) else [layer])]
+    layers = net.parts
     x = torch.zeros(1, net.channels, height, width)
     boxes = []
     with torch.no_grad():

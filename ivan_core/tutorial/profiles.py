@@ -38,7 +38,7 @@ class Profile:
         Fusion's edge terms keep the sign of the sources' edges (see notebook 06).
     fusion_slices : int or None
         Slices of each phantom test subject that notebook 06 fuses and scores with every method, evenly spaced
-        (CS-MCA alone takes about 8 CPU-seconds a 128 x 128 slice); None: all of them.
+        (the slow classical methods cost per slice); None: all of them.
     """
 
     name: str

@@ -113,6 +113,12 @@ class IVAN(Invertible):
         return [m for m in self.flow.layers if isinstance(m, InvertibleBlock)]
 
     @property
+    def parts(self) -> list[Invertible]:
+        """Every invertible layer in forward order, each block split into its 1x1 convolution and coupling."""
+        return [part for layer in self.flow.layers
+                for part in (layer.layers if isinstance(layer, InvertibleBlock) else [layer])]
+
+    @property
     def channels(self) -> int:
         """Channel count ``C`` of both sides."""
         return self.config["channels"]
