@@ -63,9 +63,9 @@ def mark_scopes() -> None:
 
 
 def ivan_step(task_name: str, profile_name: str, batch: int, patch: int, channels_last: bool = False,
-              **model: object):
+              bf16: bool = False, **model: object):
     """A closure running one training step of the profile's iVAN (its model with ``model`` changed) on a fixed
-    random batch."""
+    random batch; ``bf16`` runs both passes and the loss under bfloat16 autocast (``TrainConfig.amp``)."""
     p = get_profile(profile_name)
     task = get_task(task_name)
     net = build_model(task, replace(p.model, **model), p.train)
@@ -79,7 +79,7 @@ def ivan_step(task_name: str, profile_name: str, batch: int, patch: int, channel
     y = torch.rand(batch, task.channels, patch, patch, generator=g).contiguous(memory_format=layout)
 
     def step() -> None:
-        with record_function(PARTS[3]):  # both passes run inside; their parts are scoped themselves
+        with record_function(PARTS[3]), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             loss, _ = bidirectional_loss(net, x, y, task, p.train.lam, p.train.norm, p.train.inverse_from)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
@@ -197,6 +197,8 @@ def main(argv: list[str]) -> int:
                        "iVAN, channels_last, shared s,t": ivan_step(*shape, True, shared_st=True),
                        "iVAN, channels_last, shared s,t, 3 dense layers": ivan_step(*shape, True, shared_st=True,
                                                                                      dense_layers=3),
+                       "iVAN, channels_last, shared s,t, 3 dense layers, bf16 autocast":
+                           ivan_step(*shape, True, bf16=True, shared_st=True, dense_layers=3),
                        "U-Net": unet_step(*shape)},
                       args.rounds, per_round=3)
     ratio = timed["iVAN"] / timed["U-Net"]

@@ -1,0 +1,205 @@
+"""Harvard CT-MRI fusion with the recipe chosen inside each fold (nested), then shipped.
+
+    python scripts/harvard_fusion_nested.py --fold 0 --fold 1   # train every candidate of those folds
+    python scripts/harvard_fusion_nested.py --report            # choose on validation, score the test cases once
+    python scripts/harvard_fusion_nested.py --ship              # the recipe most folds chose, trained on all 8 cases
+
+The candidates are the unsupervised fusion recipe (:func:`~ivan_core.tutorial.fusion_study.fit_fusion`, crops on
+the Haar grid) with the edge term weighted 2 (the frozen recipe of ``harvard_fusion_cv_unsupervised_aligned.md``)
+or 4. Every fold of :func:`~ivan_core.data.case_folds` (seed 0, one validation case) trains both on its training
+cases; its validation case picks one by :data:`CHOICE_RULE`; only the picked network fuses the fold's test cases.
+The test cases never enter a choice. Tables (the full fusion metric set, per-case wins, the "best" rule of
+:func:`~ivan_core.tutorial.fusion_cv.best_rule`, the checkerboard ratio of every fold's pick) go to ``--results``
+(``harvard_fusion_nested.json`` and ``.md``), with the middle slice of three test cases
+(``harvard_fusion_nested_cases.png``). ``--ship`` replaces the shipped ``harvard`` variant, its card holding the
+nested cross-validation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+from ivan_core.baselines.fusion.methods import METHODS, add_fusion_label
+from ivan_core.core.inference import synthesise
+from ivan_core.core.io import atomic_write_text, write_json
+from ivan_core.core.tasks import get_task
+from ivan_core.data import case_folds
+from ivan_core.evaluation import inverse_rows
+from ivan_core.evaluation.scoring import fusion_rows
+from ivan_core.metrics import FUSION_METRICS, checkerboard_ratio
+from ivan_core.plots.fusion import show_fusion_cases
+from ivan_core.store import WEIGHTS
+from ivan_core.tutorial.experiment import Splits, harvard_cases
+from ivan_core.tutorial.fusion_cv import FusionCrossValidation, best_rule, paired_wins
+from ivan_core.tutorial.fusion_study import evenly_spaced, fit_fusion, fuse_volume, fusion_profile
+from ivan_core.tutorial.reporting import markdown_table, metrics_table
+from ivan_core.tutorial.ship import export_model
+
+#: The candidate recipes: label -> the unsupervised loss's edge weight.
+CANDIDATES = {"edge weight 2": 2.0, "edge weight 4": 4.0}
+#: How the validation case picks: the candidates with positive POLARITY there, then the highest Q_ABF.
+CHOICE_RULE = "POLARITY > 0 on the validation case, then the highest Q_ABF there"
+OURS = "iVAN (unsupervised, nested)"
+#: The output the training pairs carry (as in ``ship_harvard_fusion.py``, so the networks' keys match its runs).
+LABEL = "laplacian_pyramid"
+K = 4
+
+
+def profile_of(name: str):
+    """The Harvard fusion profile with crops on the Haar grid."""
+    return fusion_profile(name, harvard=True).changed(aligned_crops=True)
+
+
+def candidate(train, val, args: argparse.Namespace, fold: str, weight: float, progress: bool = True):
+    """Train (or load) one candidate on ``train``, validated on ``val``. The pairs carry the Laplacian pyramid's
+    fused image as their output (:data:`LABEL`); the unsupervised loss never reads it."""
+    labelled = Splits(add_fusion_label(train, LABEL), add_fusion_label(val, LABEL), [])
+    return fit_fusion(labelled, profile_of(args.profile), args.models / fold, "unsupervised",
+                      progress=progress, gradient_weight=weight)
+
+
+def choose(val_rows: list[dict]) -> str:
+    """The candidate :data:`CHOICE_RULE` picks from its validation rows (one per candidate)."""
+    kept = [r for r in val_rows if r["POLARITY"] > 0] or val_rows
+    return max(kept, key=lambda r: r["Q_ABF"])["method"]
+
+
+def report(cases, args: argparse.Namespace) -> dict:
+    """Choose in every fold, fuse its test cases once; write the tables and the picture."""
+    task = get_task("t2ct_fusion")
+    cache = args.fused_cache
+    rows, separation, folds, choices, checker, pictures, few = [], [], [], [], [], {}, []
+    for i, (train, val, test) in enumerate(case_folds(cases, K)):
+        nets = {label: candidate(train, val, args, f"fold{i}", w, progress=False).net for label, w in CANDIDATES.items()}
+        (v,) = val
+        val_rows = fusion_rows(v, {label: synthesise(net, task, v)["FUSED"] for label, net in nets.items()})
+        picked = choose(val_rows)
+        choices.append({"fold": i, "val": v.name, "picked": picked,
+                        "val_scores": {r["method"]: {m: r[m] for m in ("Q_ABF", "POLARITY", "SCD", "AG")}
+                                       for r in val_rows}})
+        for j, case in enumerate(add_fusion_label(test, LABEL)):  # the label starts the "inverse synthesis" row
+            fused = {m: fuse_volume(m, case["T2"], case["CT"], cache) for m in args.methods}
+            fused[OURS] = synthesise(nets[picked], task, case)["FUSED"]
+            rows += [{**r, "fold": i} for r in fusion_rows(case, fused)]
+            separation += [{"method": OURS, **r, "fold": i} for r in inverse_rows(nets[picked], task, case)]
+            checker.append({"fold": i, "case": case.name, "recipe": picked,
+                            "ratio": checkerboard_ratio(fused[OURS], [case["T2"], case["CT"]])})
+            if args.cs_mca_slices:
+                sub = evenly_spaced(case, args.cs_mca_slices)
+                sub_fused = {m: fuse_volume(m, sub["T2"], sub["CT"], cache)
+                             for m in dict.fromkeys([*args.methods, "cs_mca"])}
+                sub_fused[OURS] = synthesise(nets[picked], task, sub)["FUSED"]
+                few += [{**r, "fold": i} for r in fusion_rows(sub, sub_fused)]
+            if j == 0 and len(pictures) < 3:
+                k = case.n_slices // 2
+                pictures[f"{case.name}, slice {k + 1}"] = {"T2": case["T2"][k], "CT": case["CT"][k],
+                                                          **{m: v[k] for m, v in fused.items()}}
+        folds.append({"train": [s.name for s in train], "val": [s.name for s in val], "test": [s.name for s in test]})
+    cv = FusionCrossValidation(rows, separation, folds)
+    wins, rule = paired_wins(rows, OURS), best_rule(rows, OURS)
+    table = metrics_table(rows, by=("method",), metrics=FUSION_METRICS)
+    command = shlex.join(["python", "scripts/harvard_fusion_nested.py", "--report"])
+    few_rule = best_rule(few, OURS) if few else {}
+    out = {"ours": OURS, "candidates": CANDIDATES, "choice_rule": CHOICE_RULE, "choices": choices,
+           "checkerboard": checker, "wins": wins, "best_rule": rule, "with_cs_mca": {"slices_per_case": args.cs_mca_slices,
+           "table": few, "wins": paired_wins(few, OURS) if few else [], "best_rule": few_rule}, **asdict(cv)}
+    write_json(args.results / "harvard_fusion_nested.json", out)
+    verdict = (f"{OURS}: mean POLARITY {rule['polarity']:+.3f}; methods that beat it case by case on more than half "
+               f"of the {len(FUSION_METRICS)} fusion metrics: {rule['beaten_by'] or 'none'}.")
+    picks = markdown_table([{"fold": c["fold"], "validation case": c["val"], "picked": c["picked"],
+                             **{f"{lab}: {m}": f"{c['val_scores'][lab][m]:.3f}" for lab in CANDIDATES
+                                for m in ("Q_ABF", "POLARITY")}} for c in choices])
+    boards = markdown_table([{**c, "ratio": f"{c['ratio']:.2f}"} for c in checker])
+    atomic_write_text(args.results / "harvard_fusion_nested.md",
+                      f"# Harvard CT-MRI fusion, {K}-fold cross-validation over {len(cases)} cases, recipe chosen "
+                      f"inside each fold\n\nMean ± std over cases (`{command}`). Candidates: "
+                      + ", ".join(f"unsupervised, {c}" for c in CANDIDATES)
+                      + f" (crops on the Haar grid). Each fold's validation case picks by: {CHOICE_RULE}; "
+                      "the test cases enter no choice.\n\n## The choice in each fold\n\n" + picks
+                      + "\n\n## Test cases\n\n" + markdown_table(table.to_dict("records"))
+                      + f"\n\nCases on which {OURS} scores higher:\n\n"
+                      + markdown_table([{**w, "beaten_on": ", ".join(w["beaten_on"])} for w in wins])
+                      + f"\n\n{verdict}\n\n" + (with_cs_mca(few, few_rule, args.cs_mca_slices) if few else "")
+                      + f"## Checkerboard: two-pixel power over the stronger source's\n\n{boards}\n")
+    fig = show_fusion_cases(pictures, title="Harvard CT-MRI: each case fused by the network its fold chose "
+                                            "on validation, never trained on it")
+    fig.savefig(args.results / "harvard_fusion_nested_cases.png", dpi=110)
+    print(verdict, flush=True)
+    return out
+
+
+def with_cs_mca(rows: list[dict], rule: dict, slices: int) -> str:
+    """The markdown section of the scores on the slices CS-MCA fused."""
+    return (f"## With CS-MCA, on {slices} evenly spaced slices of each test case\n\n"
+            + markdown_table(metrics_table(rows, by=("method",), metrics=FUSION_METRICS).to_dict("records"))
+            + f"\n\nOn these slices, methods that beat {OURS} case by case on more than half of the metrics: "
+            f"{rule['beaten_by'] or 'none'}.\n\n")
+
+
+def ship(cases, args: argparse.Namespace) -> None:
+    """Train the recipe most folds picked on every case and ship it as ``harvard`` (ties: the first candidate)."""
+    nested = args.results / "harvard_fusion_nested.json"
+    if not nested.is_file():
+        raise SystemExit(f"{nested}: missing; run --report first")
+    import json
+
+    result = json.loads(nested.read_text())
+    votes = Counter(c["picked"] for c in result["choices"])
+    label = max(CANDIDATES, key=lambda lab: votes[lab])  # max keeps the first on ties
+    trained = fit_fusion(Splits(add_fusion_label(cases, LABEL), [], []), profile_of(args.profile), args.models / "all",
+                         "unsupervised", gradient_weight=CANDIDATES[label])
+    cv = {k: result[k] for k in ("table", "separation", "folds")}
+    extra = {"method": OURS, "recipe": f"unsupervised, {label}", "cross_validation": cv,
+             "nested_choice": {"rule": CHOICE_RULE, "choices": result["choices"]}}
+    card = export_model(trained.out_dir, args.profile, args.dest, variant="harvard",
+                        command="python scripts/harvard_fusion_nested.py --ship", card_extra=extra)
+    print(f"shipped {card['name']} ({card['variant']}): {label}, {card['steps']} steps on {len(cases)} cases")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--aanlib", default=None, help="folder of the Harvard pairs (default: IVAN_AANLIB, then "
+                                                       "../shared/data/aanlib)")
+    parser.add_argument("--models", type=Path, default=Path("runs/harvard-fusion-aligned/aanlib-cv"),
+                        help="where the fold networks are kept (fold<i>/) and the shipped one trains (all/)")
+    parser.add_argument("--fused-cache", type=Path, default=Path("runs/harvard-fusion/aanlib-cv/fused"),
+                        help="the classical methods' fused volumes")
+    parser.add_argument("--results", type=Path, default=Path("results/tutorial_cpu"))
+    parser.add_argument("--profile", default="tutorial")
+    parser.add_argument("--methods", nargs="+", choices=list(METHODS), default=[m for m in METHODS if m != "cs_mca"],
+                        help="the methods fused on every slice (default: all but CS-MCA, which --cs-mca-slices scores)")
+    parser.add_argument("--cs-mca-slices", type=int, default=2,
+                        help="CS-MCA (about a minute per 256 x 256 slice on one core) and every other method are also "
+                             "scored on this many evenly spaced slices of each test case; 0 leaves CS-MCA out")
+    parser.add_argument("--fold", type=int, action="append", default=[], help="train this fold's candidates")
+    parser.add_argument("--report", action="store_true")
+    parser.add_argument("--ship", action="store_true")
+    parser.add_argument("--dest", type=Path, default=WEIGHTS)
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    cases = harvard_cases("CT-MRI", args.aanlib)
+    if cases is None:
+        return 2
+    folds = case_folds(cases, K)
+    for i in args.fold:
+        train, val, _ = folds[i]
+        for weight in CANDIDATES.values():
+            candidate(train, val, args, f"fold{i}", weight)
+    if args.report:
+        report(cases, args)
+    if args.ship:
+        ship(cases, args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
