@@ -179,6 +179,16 @@ def test_fit_fusion_keeps_edge_signs_by_default(tmp_path):
         assert key["name"] == name and key["signed"] is True
 
 
+def test_fit_fusion_passes_the_gradient_weight_to_the_unsupervised_loss(tmp_path):
+    from ivan_core.tutorial.fusion_study import fit_fusion
+
+    subjects = add_fusion_label([make_subject(f"s{i}", slices=2, size=40, seed=i) for i in range(2)], "average")
+    result = fit_fusion(Splits(subjects[:1], subjects[1:], []), fusion_profile("smoke"), tmp_path, "unsupervised",
+                        progress=False, gradient_weight=4.0)
+    key = json.loads((result.out_dir / "key.json").read_text())["forward_loss"]
+    assert (key["w_gradient"], key["w_intensity"]) == (4.0, 1.0)
+
+
 def test_best_rule_counts_strict_wins_and_needs_a_measured_positive_polarity():
     from ivan_core.tutorial.fusion_cv import best_rule
 
