@@ -45,11 +45,11 @@ def printed(nb: nbformat.NotebookNode) -> str:
 
 
 def rounded_forms(values: list[str]) -> set[tuple[int, Decimal]]:
-    """Each value rounded (half up and half even) to 0-4 decimals, as ``(decimals, value)``."""
+    """Each value rounded (half up and half even) to 0-8 decimals, as ``(decimals, value)``."""
     forms = set()
     for v in values:
         d = Decimal(v)
-        for places in range(5):
+        for places in range(9):
             q = Decimal(1).scaleb(-places)
             forms |= {(places, d.quantize(q, rounding=r)) for r in (ROUND_HALF_UP, ROUND_HALF_EVEN)}
     return forms
@@ -61,7 +61,7 @@ def unmatched(markdown: str, sources: str) -> list[str]:
     out = []
     for q in numbers(markdown):
         places = len(q.split(".")[1])
-        if places > 4 or (places, Decimal(q)) not in forms:
+        if places > 8 or (places, Decimal(q)) not in forms:
             out.append(q)
     return out
 

@@ -1,4 +1,4 @@
-"""The notebooks' exercises: every solution's code is valid Python and names a runtime where the notebook has solutions."""
+"""The notebooks' endings: every exercise has a solution whose code is valid Python, and closings stay short."""
 
 import ast
 import re
@@ -23,8 +23,15 @@ def test_every_solution_parses(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem[:2])
-def test_notebooks_with_solutions_give_one_per_exercise(path):
+def test_every_exercise_has_a_solution(path):
     text = exercises(path)
-    solutions = len(SOLUTION.findall(text))
-    if solutions:
-        assert solutions == len(re.findall(r"^\d+\. \*\*", text, re.M)), "an exercise without a solution"
+    assert text, f"{path.name} has no '## Exercises' cell"
+    assert len(SOLUTION.findall(text)) == len(re.findall(r"^\d+\. \*\*", text, re.M)), "an exercise without a solution"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem[:2])
+def test_closing_at_most_300_words(path):
+    cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"]
+    closing = next((s for s in cells if s.startswith("## What the numbers mean")), "")
+    assert closing, f"{path.name} has no '## What the numbers mean' closing"
+    assert len(closing.split()) <= 300, f"{path.name}: the closing has {len(closing.split())} words"
