@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import statistics
 import sys
 import time
@@ -63,9 +64,10 @@ def mark_scopes() -> None:
 
 
 def ivan_step(task_name: str, profile_name: str, batch: int, patch: int, channels_last: bool = False,
-              bf16: bool = False, **model: object):
+              bf16: bool = False, compiled: bool = False, **model: object):
     """A closure running one training step of the profile's iVAN (its model with ``model`` changed) on a fixed
-    random batch; ``bf16`` runs both passes and the loss under bfloat16 autocast (``TrainConfig.amp``)."""
+    random batch; ``bf16`` runs both passes and the loss under bfloat16 autocast (``TrainConfig.amp``),
+    ``compiled`` computes the loss with ``torch.compile`` (inductor)."""
     p = get_profile(profile_name)
     task = get_task(task_name)
     net = build_model(task, replace(p.model, **model), p.train)
@@ -78,9 +80,14 @@ def ivan_step(task_name: str, profile_name: str, batch: int, patch: int, channel
     x = torch.rand(batch, task.channels, patch, patch, generator=g).contiguous(memory_format=layout)
     y = torch.rand(batch, task.channels, patch, patch, generator=g).contiguous(memory_format=layout)
 
+    def both_passes(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return bidirectional_loss(net, x, y, task, p.train.lam, p.train.norm, p.train.inverse_from)[0]
+
+    loss_of = torch.compile(both_passes) if compiled else both_passes
+
     def step() -> None:
         with record_function(PARTS[3]), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            loss, _ = bidirectional_loss(net, x, y, task, p.train.lam, p.train.norm, p.train.inverse_from)
+            loss = loss_of(x, y)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         with record_function(PARTS[4]):
@@ -184,9 +191,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--steps", type=int, default=5, help="profiled steps")
     parser.add_argument("--rounds", type=int, default=5, help="alternating timing rounds")
     parser.add_argument("--out", type=Path, default=Path("results/speed"))
+    parser.add_argument("--compile-check", action="store_true",
+                        help="only try torch.compile on the cheaper step; write training_step_compile.json")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    if args.compile_check:
+        return compile_check(args)
 
     mark_scopes()
     parts = breakdown(ivan_step(args.task, args.profile, args.batch, args.patch), args.steps)
@@ -220,6 +231,34 @@ def main(argv: list[str]) -> int:
               + "; ".join(f"{name}: {ms / timed['U-Net']:.2f}" for name, ms in timed.items() if name.startswith("iVAN,"))]
     atomic_write_text(args.out / "training_step_profile.md", "\n".join(lines) + "\n")
     print("\n".join(lines), flush=True)
+    return 0
+
+
+def compile_check(args: argparse.Namespace) -> int:
+    """The cheaper architecture's step with and without ``torch.compile`` (both layouts), beside the U-Net's,
+    timed alternately after a compiling warm-up; a variant that fails records its error. Writes
+    ``training_step_compile.json`` to ``--out``."""
+    shape = (args.task, args.profile, args.batch, args.patch)
+    cheap = {"shared_st": True, "dense_layers": 3}
+    candidates = {"iVAN cheaper, channels_last": lambda: ivan_step(*shape, True, **cheap),
+                  "iVAN cheaper, compiled": lambda: ivan_step(*shape, False, compiled=True, **cheap),
+                  "iVAN cheaper, channels_last, compiled": lambda: ivan_step(*shape, True, compiled=True, **cheap),
+                  "U-Net": lambda: unet_step(*shape)}
+    steps, errors = {}, {}
+    for name, make in candidates.items():
+        try:
+            step = make()
+            step()  # compiles where asked
+            steps[name] = step
+        except Exception as error:  # the record is the point: which variant fails, and how
+            errors[name] = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
+    timed = alternate(steps, args.rounds, per_round=3)
+    outcome = {"command": "python scripts/profile_training_step.py --compile-check", "torch": torch.__version__,
+               "threads": args.threads, "step_ms": timed, "errors": errors,
+               "over_unet": {name: ms / timed["U-Net"] for name, ms in timed.items()}}
+    print(json.dumps(outcome, indent=1), flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_json(args.out / "training_step_compile.json", outcome)
     return 0
 
 
