@@ -92,6 +92,26 @@ def test_fuse_with_a_rule_writes_a_volume_on_the_t2_grid(tmp_path):
     assert data.shape == nib.load(paths["T2"]).shape and 0.0 <= data.min() and data.max() <= 1.0
 
 
+def test_fuse_an_mri_with_a_colour_volume_keeps_its_colours(tmp_path):
+    from ivan_core.baselines.fusion import METHODS, fuse_colour
+
+    subject = make_subject("f", slices=3, size=16)
+    paths = write_subject(subject, tmp_path / "in", ("T2", "PET_rgb"))
+    fused = tmp_path / "fused.nii.gz"
+    assert run("fuse", "--method", "maximum", "--input", f"T2={paths['T2']}", "--input", f"PET_rgb={paths['PET_rgb']}",
+               "--output", f"FUSED_rgb={fused}", "--colour", "channels", "--quiet") == 0
+    data = read_volume(fused)
+    assert data.data.shape == (*nib.load(paths["T2"]).shape, 3)
+    from ivan_core.evaluation.volumes import scaled_slices
+
+    scaled = scaled_slices({m: read_volume(paths[m]) for m in ("T2", "PET_rgb")}, {}, axis=2)  # as the CLI scales
+    expected = np.stack([fuse_colour(METHODS["maximum"], a, b) for a, b in zip(*scaled.values(), strict=True)])
+    np.testing.assert_allclose(to_slices(data), expected, atol=1e-5)  # (S, H, W, 3) in the subject's slice order
+    assert run("fuse", "--method", "ivan", "--input", f"T2={paths['T2']}", "--input", f"PET_rgb={paths['PET_rgb']}",
+               "--output", f"FUSED_rgb={tmp_path / 'ivan.nii.gz'}", "--quiet") == 2  # no colour network ships
+    assert not (tmp_path / "ivan.nii.gz").exists()
+
+
 def test_fuse_with_the_shipped_ivan_network_by_default(tmp_path):
     from ivan_core.cli.network import DEFAULT_VARIANT
 

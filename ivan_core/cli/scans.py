@@ -55,9 +55,12 @@ def add_commands(sub: argparse._SubParsersAction, task_lists: bool = True) -> No
         _run_options(p)
         _network_options(p, defaults)
         p.set_defaults(handler=_synthesise if not inverse else _recover)
-    text = "fuse a T2 and a CT volume with a classical rule or a trained iVAN"
+    text = "fuse a T2 and a CT volume with a classical rule or a trained iVAN, or an MRI and a colour PET or SPECT"
     fus = sub.add_parser("fuse", help=text, description=text + "; give --input T2=... --input CT=... "
-                                                              "--output FUSED=...")
+                                                              "--output FUSED=..., or an MRI and a colour volume "
+                                                              "(--input T2=... --input SPECT_rgb=... --output "
+                                                              "FUSED_rgb=...), fused by a rule on the colour "
+                                                              "volume's YCbCr luminance, its colours kept")
     fus.add_argument("--method", required=True, choices=("ivan", *FUSION_RULES), metavar="METHOD",
                      help=f"ivan (a trained t2ct_fusion network, see --weights) or a rule: {', '.join(FUSION_RULES)}")
     _run_options(fus)
@@ -143,18 +146,34 @@ def _recover(args: argparse.Namespace) -> int:
 
 
 def _fuse(args: argparse.Namespace) -> int:
-    from ivan_core.baselines.fusion.methods import METHODS
+    from functools import partial
+
+    from ivan_core.baselines.fusion import METHODS, fuse_colour
     from ivan_core.cli.outputs import check_outputs
+    from ivan_core.core.subject import is_colour
+    from ivan_core.data.errors import DataError
     from ivan_core.evaluation.volumes import check_modalities, fuse_volumes
 
+    inputs, outputs = by_modality(args.input, "--input"), by_modality(args.output, "--output")
+    colour = sorted(m for m in inputs if is_colour(m))
+    if args.method == "ivan" and colour:
+        raise DataError(f"no shipped iVAN network fuses colour volumes ({colour[0]}) yet; pick a rule, e.g. "
+                        "--method laplacian_pyramid")
     if args.method == "ivan":
         args.task = "t2ct_fusion"
         return _apply(args, inverse=False)
-    inputs, outputs = by_modality(args.input, "--input"), by_modality(args.output, "--output")
-    check_outputs(outputs, ("FUSED",), "fusion", args.overwrite, inputs)
+    if colour:
+        grey = sorted(m for m in inputs if not is_colour(m))
+        if len(colour) != 1 or len(grey) != 1:
+            raise DataError(f"colour fusion takes one grey MRI and one colour volume (e.g. --input T2=... --input "
+                            f"SPECT_rgb=...), got {sorted(inputs)}")
+        sources, label, rule = (grey[0], colour[0]), "FUSED_rgb", partial(fuse_colour, METHODS[args.method])
+    else:
+        sources, label, rule = ("T2", "CT"), "FUSED", METHODS[args.method]
+    check_outputs(outputs, (label,), "fusion", args.overwrite, inputs)
     volumes = read_inputs(inputs)
-    check_modalities(volumes, ("T2", "CT"), "fusion")
-    _say(f"fusing with the rule {args.method!r}")
-    fused = fuse_volumes(METHODS[args.method], volumes, axis=args.axis, progress=not args.quiet)
-    write_outputs({"FUSED": fused}, outputs, volumes["T2"], args)
+    check_modalities(volumes, sources, "fusion")
+    _say(f"fusing with the rule {args.method!r}" + (" on the colour volume's luminance" if colour else ""))
+    fused = fuse_volumes(rule, volumes, sources, axis=args.axis, progress=not args.quiet)
+    write_outputs({label: fused}, outputs, volumes[sources[0]], args)
     return 0

@@ -107,7 +107,8 @@ def recover_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], scalin
 
 def fuse_volumes(fuse_slice: Callable[[np.ndarray, np.ndarray], np.ndarray], volumes: Mapping[str, Volume],
                  sources: tuple[str, str] = ("T2", "CT"), axis: int = 2, progress: bool = True) -> np.ndarray:
-    """Fuse two registered grey volumes slice by slice with ``fuse_slice(a, b) -> fused`` on ``(H, W)`` images in [0, 1].
+    """Fuse two registered volumes slice by slice with ``fuse_slice(a, b) -> fused`` on ``(H, W)`` images in [0, 1]
+    (the second source may be a colour modality, its slices ``(H, W, 3)``, and then ``fused`` is too).
 
     Each volume is scaled by :func:`~ivan_core.data.scaling.to_unit`; the fused volume lies on the first source's grid.
     """
