@@ -21,9 +21,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from skimage.color import rgb2ycbcr
 
-from ivan_core.baselines.fusion import METHODS, fuse_colour
+from ivan_core.baselines.fusion import METHODS, fuse_colour, luminance
 from ivan_core.core.io import atomic_write_text, write_json
 from ivan_core.metrics import FUSION_METRICS, colour_fidelity, fusion_metrics
 from ivan_core.tutorial.experiment import harvard_cases
@@ -32,11 +31,6 @@ from ivan_core.tutorial.reporting import markdown_table, metrics_table
 
 #: Pair -> (grey MRI, colour functional image).
 PAIRS = {"SPECT-MRI": ("T2", "SPECT_rgb"), "PET-MRI": ("T1", "PET_rgb")}
-
-
-def luminance(rgb: np.ndarray) -> np.ndarray:
-    """The YCbCr luminance of ``(H, W, 3)`` RGB in [0, 1], scaled to [0, 1] as ``fuse_colour`` fuses it."""
-    return np.clip((rgb2ycbcr(rgb)[..., 0] - 16.0) / 219.0, 0.0, 1.0)
 
 
 def case_rows(case, mri: str, functional: str, methods: list[str], slices: int) -> list[dict]:

@@ -18,6 +18,7 @@ nested cross-validation.
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from collections import Counter
@@ -31,14 +32,13 @@ from ivan_core.core.inference import synthesise
 from ivan_core.core.io import atomic_write_text, write_json
 from ivan_core.core.tasks import get_task
 from ivan_core.data import case_folds
-from ivan_core.evaluation import inverse_rows
 from ivan_core.evaluation.scoring import fusion_rows
 from ivan_core.metrics import FUSION_METRICS, checkerboard_ratio
 from ivan_core.plots.fusion import show_fusion_cases
 from ivan_core.store import WEIGHTS
 from ivan_core.tutorial.experiment import Splits, harvard_cases
 from ivan_core.tutorial.fusion_cv import FusionCrossValidation, best_rule, paired_wins
-from ivan_core.tutorial.fusion_study import evenly_spaced, fit_fusion, fuse_volume, fusion_profile
+from ivan_core.tutorial.fusion_study import evenly_spaced, fit_fusion, fusion_profile, score_fusion
 from ivan_core.tutorial.reporting import markdown_table, metrics_table
 from ivan_core.tutorial.ship import export_model
 
@@ -78,29 +78,29 @@ def report(cases, args: argparse.Namespace) -> dict:
     rows, separation, folds, choices, checker, pictures, few = [], [], [], [], [], {}, []
     for i, (train, val, test) in enumerate(case_folds(cases, K)):
         nets = {label: candidate(train, val, args, f"fold{i}", w, progress=False).net for label, w in CANDIDATES.items()}
-        (v,) = val
-        val_rows = fusion_rows(v, {label: synthesise(net, task, v)["FUSED"] for label, net in nets.items()})
+        (val_case,) = val
+        val_rows = fusion_rows(val_case, {label: synthesise(net, task, val_case)["FUSED"]
+                                          for label, net in nets.items()})
         picked = choose(val_rows)
-        choices.append({"fold": i, "val": v.name, "picked": picked,
+        choices.append({"fold": i, "val": val_case.name, "picked": picked,
                         "val_scores": {r["method"]: {m: r[m] for m in ("Q_ABF", "POLARITY", "SCD", "AG")}
                                        for r in val_rows}})
-        for j, case in enumerate(add_fusion_label(test, LABEL)):  # the label starts the "inverse synthesis" row
-            fused = {m: fuse_volume(m, case["T2"], case["CT"], cache) for m in args.methods}
-            fused[OURS] = synthesise(nets[picked], task, case)["FUSED"]
-            rows += [{**r, "fold": i} for r in fusion_rows(case, fused)]
-            separation += [{"method": OURS, **r, "fold": i} for r in inverse_rows(nets[picked], task, case)]
+        labelled = add_fusion_label(test, LABEL)  # the label starts the inverse pass's "inverse synthesis" row
+        scored, separated, fused = score_fusion({OURS: nets[picked]}, labelled, args.methods, cache)
+        rows += [{**r, "fold": i} for r in scored]
+        separation += [{**r, "fold": i} for r in separated]
+        for j, case in enumerate(labelled):
+            volumes = fused[case.name]
             checker.append({"fold": i, "case": case.name, "recipe": picked,
-                            "ratio": checkerboard_ratio(fused[OURS], [case["T2"], case["CT"]])})
-            if args.cs_mca_slices:
-                sub = evenly_spaced(case, args.cs_mca_slices)
-                sub_fused = {m: fuse_volume(m, sub["T2"], sub["CT"], cache)
-                             for m in dict.fromkeys([*args.methods, "cs_mca"])}
-                sub_fused[OURS] = synthesise(nets[picked], task, sub)["FUSED"]
-                few += [{**r, "fold": i} for r in fusion_rows(sub, sub_fused)]
+                            "ratio": checkerboard_ratio(volumes[OURS], [case["T2"], case["CT"]])})
             if j == 0 and len(pictures) < 3:
                 k = case.n_slices // 2
                 pictures[f"{case.name}, slice {k + 1}"] = {"T2": case["T2"][k], "CT": case["CT"][k],
-                                                          **{m: v[k] for m, v in fused.items()}}
+                                                          **{m: v[k] for m, v in volumes.items()}}
+        if args.cs_mca_slices:
+            sub = [evenly_spaced(case, args.cs_mca_slices) for case in labelled]
+            few += [{**r, "fold": i} for r in score_fusion({OURS: nets[picked]}, sub,
+                                                           [*dict.fromkeys([*args.methods, "cs_mca"])], cache)[0]]
         folds.append({"train": [s.name for s in train], "val": [s.name for s in val], "test": [s.name for s in test]})
     cv = FusionCrossValidation(rows, separation, folds)
     wins, rule = paired_wins(rows, OURS), best_rule(rows, OURS)
@@ -148,8 +148,6 @@ def ship(cases, args: argparse.Namespace) -> None:
     nested = args.results / "harvard_fusion_nested.json"
     if not nested.is_file():
         raise SystemExit(f"{nested}: missing; run --report first")
-    import json
-
     result = json.loads(nested.read_text())
     votes = Counter(c["picked"] for c in result["choices"])
     label = max(CANDIDATES, key=lambda lab: votes[lab])  # max keeps the first on ties

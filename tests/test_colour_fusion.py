@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from skimage.color import rgb2ycbcr, ycbcr2rgb
 
-from ivan_core.baselines.fusion import METHODS, fuse_colour
+from ivan_core.baselines.fusion import METHODS, fuse_colour, luminance
 from ivan_core.metrics import colour_fidelity, functional_region
 
 
@@ -47,7 +47,7 @@ def test_colour_fidelity_averages_over_the_functional_region():
 
 def test_luminance_fusion_keeps_colour_where_the_mri_adds_little():
     rgb = colour_blob()
-    luma = (rgb2ycbcr(rgb)[..., 0] - 16) / 219
+    luma = luminance(rgb)
     faint_mri = 0.5 * luma  # everywhere darker than the functional luminance: the maximum rule keeps the colour image
     assert colour_fidelity(fuse_colour(METHODS["maximum"], faint_mri, rgb), rgb) < 0.5
     bright_mri = np.full(luma.shape, 0.9)  # a bright MRI washes the colours out

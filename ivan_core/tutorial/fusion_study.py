@@ -145,15 +145,25 @@ def run_fusion_study(splits: Splits, profile: Profile, models_root: str | Path |
     nets = {variant_label(variant, teacher): fit_fusion(labelled, profile, models_root, variant, teacher, edge_weight,
                                                         progress, pretrained, edge_overshoot).net
             for variant in variants}
-    task = get_task("t2ct_fusion")
     if fused_cache is None and models_root is not None:
         fused_cache = Path(models_root) / "fused"
+    table, separation, fused = score_fusion(nets, labelled.test, methods, fused_cache)
+    return FusionStudy(table, separation, fused, labelled.test, nets)
+
+
+def score_fusion(nets: dict[str, IVAN], test: Sequence[Subject], methods: Sequence[str] = tuple(METHODS),
+                 fused_cache: str | Path | None = None
+                 ) -> tuple[list[dict], list[dict], dict[str, dict[str, np.ndarray]]]:
+    """Fuse every ``test`` subject with ``methods`` (cached in ``fused_cache``) and the t2ct_fusion ``nets``
+    (label -> network), score every fused volume and each network's inverse pass. Returns ``(table, separation,
+    fused)`` as :class:`FusionStudy` holds them; the inverse rows need each subject's ``"FUSED"`` label."""
+    task = get_task("t2ct_fusion")
     table, separation, fused = [], [], {}
-    for subject in labelled.test:
+    for subject in test:
         volumes = {m: fuse_volume(m, subject["T2"], subject["CT"], fused_cache) for m in methods}
         volumes.update({m: synthesise(net, task, subject)["FUSED"] for m, net in nets.items()})
         fused[subject.name] = volumes
         table += fusion_rows(subject, volumes)
         for method, net in nets.items():
             separation += [{"method": method, **r} for r in inverse_rows(net, task, subject)]
-    return FusionStudy(table, separation, fused, labelled.test, nets)
+    return table, separation, fused

@@ -183,6 +183,12 @@ def lp_sr(a: np.ndarray, b: np.ndarray, levels: int = 4, patch: int = 8, tol: fl
     return _lp_fuse(a, b, levels, lambda x, y: _sr_fuse(x, y, dictionary, patch, tol))
 
 
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """The YCbCr (BT.601) luminance of an RGB ``(..., 3)`` image in [0, 1], scaled from studio range to [0, 1]:
+    the grey image :func:`fuse_colour` fuses. Shape ``(...)``."""
+    return np.clip((rgb2ycbcr(np.asarray(rgb))[..., 0] - 16.0) / 219.0, 0.0, 1.0)
+
+
 def fuse_colour(fn: FusionFn, grey: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     """Fuse a grey ``(H, W)`` and a colour-mapped RGB ``(H, W, 3)`` image (PET/SPECT), both in [0, 1], on YCbCr luminance.
 
@@ -195,7 +201,7 @@ def fuse_colour(fn: FusionFn, grey: np.ndarray, rgb: np.ndarray) -> np.ndarray:
         raise ValueError(f"rgb must be an (H, W, 3) colour image, got shape {rgb.shape}")
     if rgb.shape[:2] != grey.shape:
         raise ValueError(f"grey {grey.shape} and rgb {rgb.shape} differ in size")
-    ycbcr = rgb2ycbcr(_check_unit(rgb, "rgb"))
-    luma = np.clip((ycbcr[..., 0] - 16.0) / 219.0, 0.0, 1.0)
-    ycbcr[..., 0] = np.asarray(fn(grey, luma), dtype=np.float64) * 219.0 + 16.0
+    rgb = _check_unit(rgb, "rgb")
+    ycbcr = rgb2ycbcr(rgb)
+    ycbcr[..., 0] = np.asarray(fn(grey, luminance(rgb)), dtype=np.float64) * 219.0 + 16.0
     return np.clip(ycbcr2rgb(ycbcr), 0.0, 1.0)
