@@ -1,4 +1,5 @@
-"""Every shipped iVAN network, on subjects its training never saw, has at most twice its reference's two-pixel power."""
+"""Every shipped iVAN network, on subjects its training never saw, has at most twice its reference's two-pixel power
+(on the reference's own grid: one pixel per block of the atlas PET and SPECT, which are enlarged by pixel repetition)."""
 
 import pytest
 
@@ -9,24 +10,13 @@ from ivan_core.tutorial.checkerboard import census
 ATLAS = find_aanlib()
 CARDS = [c for c in available() if c.get("kind", "ivan") == "ivan"]
 
-#: Shipped networks known to fail, and why; strict, so a fix that makes one pass must remove it here.
-_PET = ("issue 27: the real Harvard PET is a 128 x 128 image enlarged by pixel repetition, so it has no two-pixel "
-        "power and any trace of a checkerboard is infinitely more; results/tutorial_cpu/checkerboard.md gives the shares")
-_SPECT = ("issue 27: the real Harvard SPECT, like the PET, is a 128 x 128 image enlarged by pixel repetition, with no "
-          "two-pixel power; results/tutorial_cpu/harvard_spect_cv.md gives the shares")
-KNOWN = {("t1_to_pet", "aanlib"): _PET, ("t1_to_pet", "aanlib-case25"): _PET,
-         ("t2_to_spect", "aanlib"): _SPECT, ("t2_to_spect", "aanlib-fold0"): _SPECT}
-
 
 @pytest.fixture(scope="module")
 def phantom():
     return {}  # fresh phantom test subjects by profile, simulated once for the module
 
 
-@pytest.mark.parametrize("card", [pytest.param(c, marks=pytest.mark.xfail(reason=KNOWN[c["name"], c["variant"]],
-                                                                          strict=True))
-                                  if (c["name"], c["variant"]) in KNOWN else c for c in CARDS],
-                         ids=[f"{c['name']}-{c['variant'][:30]}" for c in CARDS])
+@pytest.mark.parametrize("card", CARDS, ids=[f"{c['name']}-{c['variant'][:30]}" for c in CARDS])
 def test_no_checkerboard(card, phantom):
     rows = census([card], ATLAS, phantom=phantom)  # every held-out slice, as the census in results/tutorial_cpu
     if not rows:

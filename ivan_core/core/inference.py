@@ -2,6 +2,8 @@
 :class:`~ivan_core.core.subject.Subject` layout: grey ``(S, H, W)``, colour ``(S, H, W, 3)``.
 
 Slices of any size run: they are padded (edge values repeated) to the network's ``size_multiple`` and cropped back.
+Outputs whose training targets were enlarged by pixel repetition (the network's ``output_blocks``) are projected
+onto those blocks (:func:`~ivan_core.core.grid.project_to_blocks`) where the slice size allows.
 The network runs in ``channels_last`` memory layout, which its small convolutions run faster in on CPUs
 (``scripts/benchmark_inference.py`` measures it); the values are the same to float rounding.
 """
@@ -13,6 +15,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import torch
 
+from ivan_core.core.grid import project_to_blocks
 from ivan_core.core.model import IVAN
 from ivan_core.core.subject import Subject
 from ivan_core.core.tasks import Task
@@ -54,7 +57,8 @@ def quantise(image: np.ndarray, bits: int | None, clip: bool = True) -> np.ndarr
 def synthesise(net: IVAN, task: Task, subject: Subject | Mapping[str, np.ndarray], batch_size: int = 8,
                device: str | torch.device | None = None, raw: bool = False) -> Images | np.ndarray:
     """Forward pass ``f(X)`` over every slice of a subject holding the task's inputs: one image per output
-    modality (copies averaged), or with ``raw`` the packed ``(S, C, H, W)`` output."""
+    modality (copies averaged, projected onto the network's ``output_blocks`` where the size allows), or with ``raw``
+    the packed ``(S, C, H, W)`` output as the network gives it."""
     device = pick_device(device)
     net = net.to(device, memory_format=torch.channels_last).eval()
     images = subject.images if isinstance(subject, Subject) else subject
@@ -62,7 +66,14 @@ def synthesise(net: IVAN, task: Task, subject: Subject | Mapping[str, np.ndarray
     y = _run(net, x, batch_size, device, getattr(net, "size_multiple", 1))
     if raw:
         return y
-    return {m: channels_last(v, m) for m, v in task.unpack_y(y).items()}
+    blocks = getattr(net, "output_blocks", {})
+    return {m: _on_blocks(channels_last(v, m), blocks.get(m, 1)) for m, v in task.unpack_y(y).items()}
+
+
+def _on_blocks(volume: np.ndarray, b: int) -> np.ndarray:
+    """``volume`` ``(S, H, W[, 3])`` projected onto ``b x b`` blocks, unchanged where ``b`` does not divide its size."""
+    h, w = volume.shape[1:3]
+    return volume if h % b or w % b else project_to_blocks(volume, b)
 
 
 def recover(net: IVAN, task: Task, outputs: Mapping[str, np.ndarray] | np.ndarray, batch_size: int = 8,

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ivan_core.core.grid import block_size
+
 #: Histogram bins over (0, 1] of the voxels above a volume's minimum.
 BINS = 20
 #: Mean over the input modalities of :func:`histogram_distance` above which a scan is called unlike the training data
@@ -31,13 +33,17 @@ def histogram(images: np.ndarray) -> list[float]:
 
 def describe_inputs(subjects: Iterable[Any], modalities: Iterable[str]) -> dict[str, Any]:
     """What a card keeps about the training inputs: ``{"histogram": {modality: shares}, "sizes": [[H, W], ...],
-    "planes": [...]}`` over ``subjects`` (:class:`~ivan_core.core.subject.Subject`, slices ``(S, H, W[, 3])`` in [0, 1])."""
+    "planes": [...], "blocks": {modality: b}}`` over ``subjects`` (:class:`~ivan_core.core.subject.Subject`, slices
+    ``(S, H, W[, 3])`` in [0, 1]); ``blocks`` names the modalities enlarged by pixel repetition in every subject
+    (:func:`~ivan_core.core.grid.block_size` > 1)."""
     subjects = list(subjects)
     hist = {m: histogram(np.concatenate([s.images[m].ravel() for s in subjects]))
             for m in modalities if subjects and all(m in s.images for s in subjects)}
     sizes = sorted({tuple(int(v) for v in next(iter(s.images.values())).shape[1:3]) for s in subjects})
     planes = sorted({s.meta.get("plane", "axial") for s in subjects})
-    return {"histogram": hist, "sizes": [list(s) for s in sizes], "planes": planes}
+    blocks = {m: block_size(s.images[m] for s in subjects) for m in hist}
+    return {"histogram": hist, "sizes": [list(s) for s in sizes], "planes": planes,
+            "blocks": {m: b for m, b in blocks.items() if b > 1}}
 
 
 def histogram_distance(a: list[float], b: list[float]) -> float:

@@ -71,6 +71,7 @@ def obtain(model: Storable, train: Sequence[Subject], val: Sequence[Subject] = (
 def _from_card(model: Storable, card: dict[str, Any]) -> Storable:
     model.load(checked_path(card))
     if isinstance(model, IvanModel):  # weights-only: the run's record comes from the card
+        model.set_blocks(card.get("training_inputs", {}))
         model.history = list(card.get("history", []))
         model.steps, model.seconds = int(card["steps"]), float(card["seconds"])
     model.source = card["path"]

@@ -97,16 +97,22 @@ class IvanModel:
         return {"channels": self.task.channels, **asdict(self.model)}
 
     def fit(self, train_: Sequence[Subject], val: Sequence[Subject], out_dir: Path | None, progress: bool) -> None:
+        inputs = describe_inputs(train_, self.task.modalities)
         if out_dir is not None:
             write_json(out_dir / "scaling.json", intensity_scaling(train_, self.task.modalities))
-            write_json(out_dir / "inputs.json", describe_inputs(train_, self.task.modalities))
+            write_json(out_dir / "inputs.json", inputs)
         grid = 2 ** self.model.levels if self.config.aligned_crops else 1
         train_set = TaskDataset(train_, self.task, augment=True, patch=self.patch, seed=self.config.seed, grid=grid)
         val_set = TaskDataset(val, self.task) if val else None
         result = train(self.task, train_set, val_set, self.config, out_dir=out_dir, progress=progress,
                        forward_loss=self.forward_loss, model=self.model)
         self.net, self.out_dir = result.net, result.out_dir
+        self.set_blocks(inputs)
         self._set_history(result.history)
+
+    def set_blocks(self, inputs: dict[str, Any]) -> None:
+        """Give the network the output blocks of its training data (``inputs``, :func:`describe_inputs`)."""
+        self.net.output_blocks = {m: int(b) for m, b in inputs.get("blocks", {}).items() if m in self.task.outputs}
 
     def _set_history(self, history: list[dict]) -> None:
         self.history = list(history)
@@ -122,6 +128,8 @@ class IvanModel:
         if "config" in data or "model_config" in data:  # a run folder's model.pt (or a checkpoint)
             self.net = load_model(path)[0]
             self.out_dir = path.parent
+            inputs = path.parent / "inputs.json"
+            self.set_blocks(json.loads(inputs.read_text()) if inputs.is_file() else {})
             history = path.parent / "history.json"
             self._set_history(json.loads(history.read_text()) if history.is_file() else [])
         else:  # a shipped weights-only file

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ivan_core.baselines.synthesis.lookup import LinearBaseline, LookupBaseline, copy_input
+from ivan_core.core.grid import block_size, project_to_blocks
 from ivan_core.core.inference import quantise, recover, synthesise
 from ivan_core.core.model import IVAN
 from ivan_core.core.subject import Subject
@@ -121,19 +122,30 @@ def baseline_predictors(task: Task | str, splits: Splits, profile: str | Profile
                         models_root: str | Path | None = None, progress: bool = True,
                         pretrained: bool = False, adversarial: Sequence[str] = ()) -> dict[str, Method]:
     """The baselines of a synthesis table, fitted on ``splits.train``: copy input, linear regression, lookup
-    table; with ``profile`` a U-Net and each ``adversarial`` method (:func:`fit_baseline`), all with iVAN's budget."""
+    table; with ``profile`` a U-Net and each ``adversarial`` method (:func:`fit_baseline`), all with iVAN's budget.
+    Every fitted method's outputs are projected onto the blocks its training targets repeat
+    (:func:`~ivan_core.core.grid.block_size`), as iVAN's are (:func:`~ivan_core.core.inference.synthesise`)."""
     if adversarial and profile is None:
         raise ValueError(f"the adversarial baselines {list(adversarial)} train with a profile's budget; pass profile")
     task = get_task(task)
     linear, linear_s = _timed(lambda: LinearBaseline(task).fit(splits.train))
     lookup, lookup_s = _timed(lambda: LookupBaseline(task).fit(splits.train))
+    blocks = {m: block_size(s[m] for s in splits.train) for m in task.outputs}
     methods = {"copy input": Method(lambda s: copy_input(task, s)),
-               "linear regression": Method(linear.predict, 0, linear_s),
-               "lookup table": Method(lookup.predict, 0, lookup_s)}
+               "linear regression": Method(on_blocks(linear.predict, blocks), 0, linear_s),
+               "lookup table": Method(on_blocks(lookup.predict, blocks), 0, lookup_s)}
     for name in ("U-Net", *adversarial) if profile is not None else ():
         model = fit_baseline(name, task, splits, profile, models_root, progress, pretrained=pretrained)
-        methods[name] = Method(model.predict, model.steps, model.seconds)
+        methods[name] = Method(on_blocks(model.predict, blocks), model.steps, model.seconds)
     return methods
+
+
+def on_blocks(predict: Predictor, blocks: Mapping[str, int]) -> Predictor:
+    """``predict`` with each output ``m`` projected onto ``blocks[m] x blocks[m]`` blocks
+    (:func:`~ivan_core.core.grid.project_to_blocks`); ``predict`` itself where every block is 1."""
+    if all(b == 1 for b in blocks.values()):
+        return predict
+    return lambda subject: {m: project_to_blocks(v, blocks.get(m, 1)) for m, v in predict(subject).items()}
 
 
 def compare(task: Task | str, subjects: list[Subject], predictors: Mapping[str, Predictor]) -> list[dict]:

@@ -72,6 +72,14 @@ class IVAN(Invertible):
         ``hidden`` growth channels and ``dense_layers`` layers. A custom one is not recorded in :attr:`config`, so
         :func:`ivan_core.core.training.load_model` cannot rebuild it.
 
+    Attributes
+    ----------
+    output_blocks : dict of str to int
+        Output modality -> ``b`` where the training targets were constant on ``b x b`` blocks (images enlarged by
+        pixel repetition, :func:`~ivan_core.core.grid.block_size`); :func:`~ivan_core.core.inference.synthesise`
+        projects those outputs onto the blocks. Empty by default; set from the training data by the model store.
+        Not part of :attr:`config` or the weights.
+
     Examples
     --------
     >>> import torch
@@ -101,6 +109,7 @@ class IVAN(Invertible):
         self.config |= {k: v for k, v in (("dense_layers", dense_layers), ("shared_st", shared_st))
                         if v != MODEL_DEFAULTS[k]}
         self.reversible = reversible
+        self.output_blocks: dict[str, int] = {}
         make = subnet_constructor or dense_subnet(hidden, dense_layers)
         haar = [HaarDownsampling(channels * 4**i) for i in range(levels)]
         inner = channels * 4**levels
