@@ -107,9 +107,27 @@ def test_fuse_an_mri_with_a_colour_volume_keeps_its_colours(tmp_path):
     scaled = scaled_slices({m: read_volume(paths[m]) for m in ("T2", "PET_rgb")}, {}, axis=2)  # as the CLI scales
     expected = np.stack([fuse_colour(METHODS["maximum"], a, b) for a, b in zip(*scaled.values(), strict=True)])
     np.testing.assert_allclose(to_slices(data), expected, atol=1e-5)  # (S, H, W, 3) in the subject's slice order
+
+
+def test_fuse_an_mri_with_a_colour_volume_by_the_shipped_colour_network(tmp_path):
+    from ivan_core.baselines.fusion import fuse_colour
+    from ivan_core.evaluation.volumes import card_scaling, scaled_slices
+    from ivan_core.tutorial.colour_fusion import network_rule
+
+    subject = make_subject("f", slices=3, size=16)
+    paths = write_subject(subject, tmp_path / "in", ("T2", "PET_rgb"))
+    fused = tmp_path / "ivan.nii.gz"
     assert run("fuse", "--method", "ivan", "--input", f"T2={paths['T2']}", "--input", f"PET_rgb={paths['PET_rgb']}",
-               "--output", f"FUSED_rgb={tmp_path / 'ivan.nii.gz'}", "--quiet") == 2  # no colour network ships
-    assert not (tmp_path / "ivan.nii.gz").exists()
+               "--output", f"FUSED_rgb={fused}", "--colour", "channels", "--quiet") == 0
+    card = find_card("t2spect_fusion", variant="aanlib")
+    scaled = scaled_slices({m: read_volume(paths[m]) for m in ("T2", "PET_rgb")}, card_scaling(card), axis=2)
+    rule = network_rule(load_card(card).net)
+    expected = np.stack([fuse_colour(rule, a, b) for a, b in zip(*scaled.values(), strict=True)])
+    np.testing.assert_allclose(to_slices(read_volume(fused)), expected, atol=1e-5)
+    assert run("fuse", "--method", "ivan", "--weights", "nothing-of-that-name", "--input", f"T2={paths['T2']}",
+               "--input", f"PET_rgb={paths['PET_rgb']}", "--output", f"FUSED_rgb={tmp_path / 'no.nii.gz'}",
+               "--quiet") != 0
+    assert not (tmp_path / "no.nii.gz").exists()
 
 
 def test_fuse_with_the_shipped_ivan_network_by_default(tmp_path):

@@ -52,3 +52,42 @@ def test_luminance_fusion_keeps_colour_where_the_mri_adds_little():
     assert colour_fidelity(fuse_colour(METHODS["maximum"], faint_mri, rgb), rgb) < 0.5
     bright_mri = np.full(luma.shape, 0.9)  # a bright MRI washes the colours out
     assert colour_fidelity(fuse_colour(METHODS["maximum"], bright_mri, rgb), rgb) > 5
+
+
+def test_with_luminance_puts_back_the_luminance_and_keeps_the_chroma():
+    from skimage.color import rgb2ycbcr
+
+    from ivan_core.baselines.fusion import with_luminance
+
+    rgb = colour_blob()
+    np.testing.assert_allclose(with_luminance(rgb, luminance(rgb)), rgb, atol=2e-3)
+    brighter = with_luminance(rgb, np.clip(luminance(rgb) + 0.2, 0, 1))
+    assert luminance(brighter).mean() > luminance(rgb).mean() + 0.1
+    region = functional_region(rgb)
+    np.testing.assert_allclose(rgb2ycbcr(brighter)[region][:, 1:], rgb2ycbcr(rgb)[region][:, 1:], atol=25)
+    with pytest.raises(ValueError, match="luminance"):
+        with_luminance(rgb, luminance(rgb)[:8])
+
+
+def test_the_colour_fusion_network_trains_on_the_luminance_and_fuses_like_a_rule(tmp_path):
+    from conftest import make_subject
+    from ivan_core.tutorial.colour_fusion import LUMA, TASK, fit_colour_fusion, fuse_colour_volume, network_rule
+
+    train = [make_subject(f"s{i}", slices=2, size=32, seed=i) for i in range(2)]
+    result = fit_colour_fusion(train, tmp_path, "smoke", colour="PET_rgb", progress=False)
+    assert result.task is TASK and TASK.inputs == ("T2", LUMA) and TASK.outputs == ("FUSED",)
+    new = make_subject("new", slices=2, size=32, seed=5)
+    fused = fuse_colour_volume(result.net, new["T2"], new["PET_rgb"])
+    assert fused.shape == new["PET_rgb"].shape and 0 <= fused.min() and fused.max() <= 1
+    rule = network_rule(result.net)
+    np.testing.assert_allclose(fused[1], fuse_colour(rule, new["T2"][1], new["PET_rgb"][1]), atol=1e-6)
+    with pytest.raises(ValueError, match="one grid"):
+        fuse_colour_volume(result.net, new["T2"], new["PET_rgb"][:, :16])
+
+
+def test_fit_fusion_refuses_a_task_that_is_not_a_fusion():
+    from ivan_core.tutorial.experiment import Splits
+    from ivan_core.tutorial.fusion_study import fit_fusion, fusion_profile
+
+    with pytest.raises(ValueError, match="not a fusion task"):
+        fit_fusion(Splits([], [], []), fusion_profile("smoke"), None, "unsupervised", task="t1_to_t2")

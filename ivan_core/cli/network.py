@@ -7,7 +7,7 @@ from typing import Any
 
 #: The shipped variant used without ``--weights``: the real-data network where one ships, else ``"default"``
 #: (trained on the phantom).
-DEFAULT_VARIANT = {"t2ct_fusion": "harvard", "t1_to_pet": "aanlib", "t2_to_spect": "aanlib"}
+DEFAULT_VARIANT = {"t2ct_fusion": "harvard", "t1_to_pet": "aanlib", "t2_to_spect": "aanlib", "t2spect_fusion": "aanlib"}
 
 
 def choose_card(task: str, weights: str | None, profile: str) -> dict[str, Any]:

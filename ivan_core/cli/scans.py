@@ -59,10 +59,11 @@ def add_commands(sub: argparse._SubParsersAction, task_lists: bool = True) -> No
     fus = sub.add_parser("fuse", help=text, description=text + "; give --input T2=... --input CT=... "
                                                               "--output FUSED=..., or an MRI and a colour volume "
                                                               "(--input T2=... --input SPECT_rgb=... --output "
-                                                              "FUSED_rgb=...), fused by a rule on the colour "
-                                                              "volume's YCbCr luminance, its colours kept")
+                                                              "FUSED_rgb=...), fused by a rule or iVAN on the "
+                                                              "colour volume's YCbCr luminance, its colours kept")
     fus.add_argument("--method", required=True, choices=("ivan", *FUSION_RULES), metavar="METHOD",
-                     help=f"ivan (a trained t2ct_fusion network, see --weights) or a rule: {', '.join(FUSION_RULES)}")
+                     help=f"ivan (a trained t2ct_fusion network; t2spect_fusion for a colour volume; see --weights) "
+                          f"or a rule: {', '.join(FUSION_RULES)}")
     _run_options(fus)
     _network_options(fus, repr(DEFAULT_VARIANT["t2ct_fusion"]))
     fus.set_defaults(handler=_fuse)
@@ -156,24 +157,42 @@ def _fuse(args: argparse.Namespace) -> int:
 
     inputs, outputs = by_modality(args.input, "--input"), by_modality(args.output, "--output")
     colour = sorted(m for m in inputs if is_colour(m))
-    if args.method == "ivan" and colour:
-        raise DataError(f"no shipped iVAN network fuses colour volumes ({colour[0]}) yet; pick a rule, e.g. "
-                        "--method laplacian_pyramid")
-    if args.method == "ivan":
+    if args.method == "ivan" and not colour:
         args.task = "t2ct_fusion"
         return _apply(args, inverse=False)
+    scaling = None
     if colour:
         grey = sorted(m for m in inputs if not is_colour(m))
         if len(colour) != 1 or len(grey) != 1:
             raise DataError(f"colour fusion takes one grey MRI and one colour volume (e.g. --input T2=... --input "
                             f"SPECT_rgb=...), got {sorted(inputs)}")
-        sources, label, rule = (grey[0], colour[0]), "FUSED_rgb", partial(fuse_colour, METHODS[args.method])
+        sources, label = (grey[0], colour[0]), "FUSED_rgb"
+        if args.method == "ivan":
+            fuse_luma, scaling = _colour_network(args)
+        else:
+            fuse_luma = METHODS[args.method]
+        rule = partial(fuse_colour, fuse_luma)
     else:
         sources, label, rule = ("T2", "CT"), "FUSED", METHODS[args.method]
     check_outputs(outputs, (label,), "fusion", args.overwrite, inputs)
     volumes = read_inputs(inputs)
     check_modalities(volumes, sources, "fusion")
-    _say(f"fusing with the rule {args.method!r}" + (" on the colour volume's luminance" if colour else ""))
-    fused = fuse_volumes(rule, volumes, sources, axis=args.axis, progress=not args.quiet)
+    if args.method != "ivan":
+        _say(f"fusing with the rule {args.method!r}" + (" on the colour volume's luminance" if colour else ""))
+    fused = fuse_volumes(rule, volumes, sources, axis=args.axis, progress=not args.quiet, scaling=scaling)
     write_outputs({label: fused}, outputs, volumes[sources[0]], args)
     return 0
+
+
+def _colour_network(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """The colour-fusion network ``--weights`` names as a grey rule ``(MRI, luminance) -> fused luminance``, and its
+    card's intensity scaling."""
+    from ivan_core.cli.network import choose_card, describe
+    from ivan_core.evaluation.volumes import card_scaling
+    from ivan_core.store import load_card
+    from ivan_core.tutorial.colour_fusion import network_rule
+
+    check_device(args.device)
+    card = choose_card("t2spect_fusion", args.weights, args.profile)
+    _say(f"using the {describe(card)}, on the colour volume's luminance")
+    return network_rule(load_card(card).net), card_scaling(card)

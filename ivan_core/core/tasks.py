@@ -168,6 +168,8 @@ TASKS: dict[str, Task] = {
         Task("t2ct_fusion", ("T2", "CT"), ("FUSED", "FUSED"), "T2 + CT -> fused image (fusion)"),
         Task("t1_to_t2pd", ("T1", "T1"), ("T2", "PD"), "T1 -> T2 and PD (one input, two outputs)"),
         Task("t2_to_spect", ("T2", "T2", "T2"), ("SPECT_rgb",), "T2 -> colour SPECT (1 -> 3 channels; Harvard SPECT-MRI)"),
+        Task("t2spect_fusion", ("T2", "SPECT_Y"), ("FUSED", "FUSED"),
+             "T2 + SPECT luminance -> fused luminance (colour fusion; the SPECT's chroma is put back)"),
     )
 }
 

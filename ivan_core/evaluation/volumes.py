@@ -106,14 +106,16 @@ def recover_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], scalin
 
 
 def fuse_volumes(fuse_slice: Callable[[np.ndarray, np.ndarray], np.ndarray], volumes: Mapping[str, Volume],
-                 sources: tuple[str, str] = ("T2", "CT"), axis: int = 2, progress: bool = True) -> np.ndarray:
+                 sources: tuple[str, str] = ("T2", "CT"), axis: int = 2, progress: bool = True,
+                 scaling: Mapping[str, Any] | None = None) -> np.ndarray:
     """Fuse two registered volumes slice by slice with ``fuse_slice(a, b) -> fused`` on ``(H, W)`` images in [0, 1]
     (the second source may be a colour modality, its slices ``(H, W, 3)``, and then ``fused`` is too).
 
-    Each volume is scaled by :func:`~ivan_core.data.scaling.to_unit`; the fused volume lies on the first source's grid.
+    Each volume is scaled by :func:`scaled_slices` with ``scaling`` (a network's :func:`card_scaling`; default none:
+    :func:`~ivan_core.data.scaling.to_unit`); the fused volume lies on the first source's grid.
     """
     check_modalities(volumes, sources, "fusion")
-    slices = scaled_slices({m: volumes[m] for m in sources}, {}, axis)
+    slices = scaled_slices({m: volumes[m] for m in sources}, scaling or {}, axis)
     a, b = slices[sources[0]], slices[sources[1]]
     fused = np.stack([fuse_slice(x, y) for x, y in tqdm(zip(a, b, strict=True), total=len(a), desc="fuse",
                                                          unit="slice", disable=not progress)])

@@ -19,7 +19,7 @@ from ivan_core.core.inference import synthesise
 from ivan_core.core.io import atomic_write
 from ivan_core.core.model import IVAN
 from ivan_core.core.subject import Subject
-from ivan_core.core.tasks import get_task
+from ivan_core.core.tasks import Task, get_task
 from ivan_core.core.training import TrainResult
 from ivan_core.core.training.fusion_losses import teacher_forward_loss, unsupervised_forward_loss
 from ivan_core.evaluation import inverse_rows
@@ -106,8 +106,10 @@ def variant_label(variant: str, teacher: str = "laplacian_pyramid") -> str:
 
 def fit_fusion(labelled: Splits, profile: Profile, models_root: str | Path | None, variant: str = "teacher",
                teacher: str = "laplacian_pyramid", edge_weight: float = 1.0, progress: bool = True,
-               pretrained: bool = False, edge_overshoot: float = 1.0, gradient_weight: float = 2.0) -> TrainResult:
-    """Train (or load) one iVAN fusion variant on ``labelled.train`` with a :func:`fusion_profile`.
+               pretrained: bool = False, edge_overshoot: float = 1.0, gradient_weight: float = 2.0,
+               task: str | Task = "t2ct_fusion") -> TrainResult:
+    """Train (or load) one iVAN fusion variant of ``task`` (two sources, one ``"FUSED"`` output) on
+    ``labelled.train`` with a :func:`fusion_profile`.
 
     ``"teacher"`` fits the ``"FUSED"`` label plus ``edge_weight`` times the edge term
     (:func:`~ivan_core.core.training.fusion_losses.teacher_forward_loss`); ``"unsupervised"`` uses
@@ -120,7 +122,9 @@ def fit_fusion(labelled: Splits, profile: Profile, models_root: str | Path | Non
     if profile.train.inverse_from != "repacked":
         raise ValueError(f"fusion trains the inverse from the repacked output; pass fusion_profile({profile.name!r})")
     signed_edges = profile.signed_edges
-    task = get_task("t2ct_fusion")
+    task = get_task(task)
+    if len(task.inputs) != 2 or task.outputs != ("FUSED",):
+        raise ValueError(f"task {task.name!r} is not a fusion task: it needs two sources and one 'FUSED' output")
     if variant == "teacher" and not all("FUSED" in s.images for s in labelled.train):
         raise ValueError(f"the teacher variant fits a label: add {teacher!r}'s fused image to every training subject "
                          "first (ivan_core.baselines.fusion.methods.add_fusion_label)")

@@ -189,11 +189,22 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
     return np.clip((rgb2ycbcr(np.asarray(rgb))[..., 0] - 16.0) / 219.0, 0.0, 1.0)
 
 
+def with_luminance(rgb: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``rgb`` ``(..., 3)`` in [0, 1] with its YCbCr luminance replaced by ``y`` ``(...)`` (the scale of
+    :func:`luminance`), its chroma kept; returns ``(..., 3)`` in [0, 1]."""
+    rgb, y = np.asarray(rgb), np.asarray(y, dtype=np.float64)
+    if rgb.shape[-1:] != (3,) or rgb.shape[:-1] != y.shape:
+        raise ValueError(f"rgb must be (..., 3) and y its (...) luminance, got rgb {rgb.shape} and y {y.shape}")
+    ycbcr = rgb2ycbcr(_check_unit(rgb, "rgb"))
+    ycbcr[..., 0] = y * 219.0 + 16.0
+    return np.clip(ycbcr2rgb(ycbcr), 0.0, 1.0)
+
+
 def fuse_colour(fn: FusionFn, grey: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     """Fuse a grey ``(H, W)`` and a colour-mapped RGB ``(H, W, 3)`` image (PET/SPECT), both in [0, 1], on YCbCr luminance.
 
     ``fn(grey, Y)`` is any grey method (e.g. a value of :data:`~ivan_core.baselines.fusion.METHODS`); the chroma is
-    kept. Returns the fused ``(H, W, 3)`` image in [0, 1].
+    kept (:func:`with_luminance`). Returns the fused ``(H, W, 3)`` image in [0, 1].
     """
     grey = _check_grey(grey, "grey")
     rgb = np.asarray(rgb)
@@ -202,6 +213,4 @@ def fuse_colour(fn: FusionFn, grey: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     if rgb.shape[:2] != grey.shape:
         raise ValueError(f"grey {grey.shape} and rgb {rgb.shape} differ in size")
     rgb = _check_unit(rgb, "rgb")
-    ycbcr = rgb2ycbcr(rgb)
-    ycbcr[..., 0] = np.asarray(fn(grey, luminance(rgb)), dtype=np.float64) * 219.0 + 16.0
-    return np.clip(ycbcr2rgb(ycbcr), 0.0, 1.0)
+    return with_luminance(rgb, fn(grey, luminance(rgb)))
