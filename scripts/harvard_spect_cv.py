@@ -159,7 +159,9 @@ def report(models: Path, out: Path, command: str) -> None:
                       "table and linear map by their closed-form fits, all on the same training cases. Scores on the colour "
                       "image inside the head; activity spread: the prediction's 1-99th percentile activity range over the "
                       "truth's (1 keeps the colour range); share: percentage of power on the two-pixel frequencies (the "
-                      "real SPECT has 0). Mean ± std over the 11 cases, each scored once, by the fold that held it out.\n\n"
+                      "real SPECT has 0: it is a 128 x 128 image enlarged by pixel repetition, and every fitted "
+                      "method's prediction is projected onto those 2 x 2 blocks, `ivan_core.core.grid`). Mean ± std over "
+                      "the 11 cases, each scored once, by the fold that held it out.\n\n"
                       + markdown_table(table) + "\n\n## PSNR (dB) per case\n\n" + markdown_table(list(cases.values())) + "\n")
     print(markdown_table(table))
 

@@ -25,8 +25,11 @@ def test_score(card: dict[str, Any]) -> str:
     if "psnr_head" in metrics:
         return f"{metrics['psnr_head']:.2f} dB head PSNR on {len(metrics.get('test_subjects', []))} phantom test subjects"
     held = card.get("held_out")
-    if held:
+    if held and "psnr_head" in held:
         return f"{held['psnr_head']:.2f} dB head PSNR on {held['on']}"
+    if held and "Q_ABF" in held:
+        return (f"Q^AB/F {held['Q_ABF']:.3f}, SCD {held['SCD']:.2f}, polarity {held['POLARITY']:+.2f}, colour "
+                f"difference {held['COLOUR']:.1f} (CIEDE2000) on {held['on']}")
     cv = card.get("cross_validation")
     if cv:
         rows = [r for r in cv["table"] if r["method"] == card.get("method")]

@@ -11,9 +11,10 @@ from matplotlib.figure import Figure
 
 def show_fusion_cases(cases: Mapping[str, Mapping[str, np.ndarray]], notes: Mapping[str, Mapping[str, str]] | None = None,
                       panel_size: float = 1.6, title: str = "") -> Figure:
-    """A grid of grey images in [0, 1]: a row per case, a column per image (sources, then fused images).
+    """A grid of images in [0, 1]: a row per case, a column per image (sources, then fused images).
 
-    ``cases`` maps case -> column title -> ``(H, W)`` image, every case with the same columns in order (else ValueError);
+    ``cases`` maps case -> column title -> grey ``(H, W)`` or colour ``(H, W, 3)`` image, every case with the same
+    columns in order (else ValueError);
     ``notes`` (same keys) adds a short line under a panel.
     """
     names = list(cases)
