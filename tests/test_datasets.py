@@ -7,7 +7,6 @@ import torch
 from ivan_core.core.tasks import TASKS
 from ivan_core.core.training.pairs import TaskDataset, channels_first, channels_last
 
-
 ATLAS_ONLY = ("t2ct_fusion", "t2_to_spect", "t2spect_fusion")  # tasks of modalities the test subjects lack
 
 
