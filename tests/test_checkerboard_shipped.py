@@ -10,13 +10,20 @@ from ivan_core.tutorial.checkerboard import census
 ATLAS = find_aanlib()
 CARDS = [c for c in available() if c.get("kind", "ivan") == "ivan"]
 
+#: Shipped networks known to fail, and why; strict, so a fix that makes one pass must remove it here.
+KNOWN = {("t2spect_fusion", "aanlib"): "issue 27: the colour-fusion network's fused luminance holds 3.3 times the T2's "
+                                       "two-pixel power over all 11 SPECT cases (results/tutorial_cpu/checkerboard.md)"}
+
 
 @pytest.fixture(scope="module")
 def phantom():
     return {}  # fresh phantom test subjects by profile, simulated once for the module
 
 
-@pytest.mark.parametrize("card", CARDS, ids=[f"{c['name']}-{c['variant'][:30]}" for c in CARDS])
+@pytest.mark.parametrize("card", [pytest.param(c, marks=pytest.mark.xfail(reason=KNOWN[c["name"], c["variant"]],
+                                                                          strict=True))
+                                  if (c["name"], c["variant"]) in KNOWN else c for c in CARDS],
+                         ids=[f"{c['name']}-{c['variant'][:30]}" for c in CARDS])
 def test_no_checkerboard(card, phantom):
     rows = census([card], ATLAS, phantom=phantom)  # every held-out slice, as the census in results/tutorial_cpu
     if not rows:
