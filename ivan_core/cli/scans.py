@@ -65,7 +65,8 @@ def add_commands(sub: argparse._SubParsersAction, task_lists: bool = True) -> No
                      help=f"ivan (a trained t2ct_fusion network; t2spect_fusion for a colour volume; see --weights) "
                           f"or a rule: {', '.join(FUSION_RULES)}")
     _run_options(fus)
-    _network_options(fus, repr(DEFAULT_VARIANT["t2ct_fusion"]))
+    _network_options(fus, f"{DEFAULT_VARIANT['t2ct_fusion']!r}, with a colour volume "
+                          f"{DEFAULT_VARIANT['t2spect_fusion']!r}")
     fus.set_defaults(handler=_fuse)
 
 
