@@ -26,18 +26,18 @@ import argparse
 import json
 import shlex
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from ivan_core.baselines.fusion import METHODS, fuse_colour, luminance
+from ivan_core.baselines.fusion.rules import FusionFn
 from ivan_core.core.io import atomic_write_text, write_json
 from ivan_core.data import case_folds
 from ivan_core.metrics import FUSION_METRICS, checkerboard_ratio, colour_fidelity, fusion_metrics
 from ivan_core.plots.fusion import show_fusion_cases
 from ivan_core.store import WEIGHTS
-from ivan_core.tutorial.colour_fusion import fit_colour_fusion, fuse_colour_volume
+from ivan_core.tutorial.colour_fusion import fit_colour_fusion, network_rule
 from ivan_core.tutorial.experiment import harvard_cases
 from ivan_core.tutorial.fusion_cv import best_rule, paired_wins
 from ivan_core.tutorial.fusion_study import evenly_spaced
@@ -51,21 +51,13 @@ K = 4
 #: The scores a shipped card keeps of its cases (means over the held-out cases; COLOUR: lower is better).
 HELD_OUT = ("Q_ABF", "SCD", "POLARITY", "COLOUR")
 
-#: ``(mri (S, H, W), colour (S, H, W, 3)) -> fused colour (S, H, W, 3)``.
-Fuser = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
-
-def rule(name: str) -> Fuser:
-    """The classical method ``name`` on the luminance, slice by slice."""
-    return lambda mri, colour: np.stack([fuse_colour(METHODS[name], m, c) for m, c in zip(mri, colour)])
-
-
-def case_rows(case, mri: str, functional: str, fusers: dict[str, Fuser], slices: int) -> tuple[list[dict], dict]:
-    """One row per method, every metric averaged over ``slices`` evenly spaced slices of ``case``; and the fused
-    volumes of those slices by method."""
+def case_rows(case, mri: str, functional: str, rules: dict[str, FusionFn], slices: int) -> tuple[list[dict], dict]:
+    """One row per method (a grey rule on the luminance, :func:`~ivan_core.baselines.fusion.fuse_colour`), every
+    metric averaged over ``slices`` evenly spaced slices of ``case``; and the fused colour volumes of those slices
+    ``(S, H, W, 3)`` by method."""
     sub = evenly_spaced(case, slices)
     grey, rgb = sub[mri], sub[functional]
-    fused = {method: fuse(grey, rgb) for method, fuse in fusers.items()}
+    fused = {method: np.stack([fuse_colour(rule, g, c) for g, c in zip(grey, rgb)]) for method, rule in rules.items()}
     rows = []
     for method, volume in fused.items():
         scores = [{**fusion_metrics(grey[k], luminance(rgb[k]), luminance(volume[k]), mask=sub.mask[k]),
@@ -85,19 +77,15 @@ def network(train: list, models: Path, progress: bool = True):
     return fit_colour_fusion(train, models, progress=progress)
 
 
-def ivan_fuser(net) -> Fuser:
-    return lambda mri, colour: fuse_colour_volume(net, mri, colour)
-
-
 def report(args: argparse.Namespace, command: str) -> int:
-    rules = {m: rule(m) for m in METHODS if m != "cs_mca"}
+    rules = {m: METHODS[m] for m in METHODS if m != "cs_mca"}
     out, sections, checker, pictures = {}, [], [], {}
     spect = harvard_cases("SPECT-MRI", args.aanlib)
     if spect is None:
         return 2
     rows = []
     for i, (train, test) in enumerate(spect_folds(spect)):
-        fusers = {OURS: ivan_fuser(network(train, args.models / f"fold{i}", progress=False).net), **rules}
+        fusers = {OURS: network_rule(network(train, args.models / f"fold{i}", progress=False).net), **rules}
         for case in test:
             case_scores, fused = case_rows(case, "T2", "SPECT_rgb", fusers, args.slices)
             rows += [{**r, "fold": i} for r in case_scores]
@@ -113,7 +101,7 @@ def report(args: argparse.Namespace, command: str) -> int:
     sections.append(section("SPECT-MRI", "T2 with colour SPECT", len(spect), rows,
                             "each case fused by the iVAN of the fold that held it out"))
     pet = harvard_cases("PET-MRI", args.aanlib)
-    every = ivan_fuser(network(spect, args.models / "all", progress=False).net)
+    every = network_rule(network(spect, args.models / "all", progress=False).net)
     pet_rows = []
     for case in pet:
         case_scores, fused = case_rows(case, "T1", "PET_rgb", {OURS: every, **rules}, args.slices)

@@ -92,38 +92,38 @@ def test_fuse_with_a_rule_writes_a_volume_on_the_t2_grid(tmp_path):
     assert data.shape == nib.load(paths["T2"]).shape and 0.0 <= data.min() and data.max() <= 1.0
 
 
-def test_fuse_an_mri_with_a_colour_volume_keeps_its_colours(tmp_path):
-    from ivan_core.baselines.fusion import METHODS, fuse_colour
+def _colour_rule(method):
+    """The grey rule ``ivan fuse --method METHOD`` uses on a colour volume's luminance, and its intensity scaling."""
+    from ivan_core.baselines.fusion import METHODS
+    from ivan_core.evaluation.volumes import card_scaling
+    from ivan_core.tutorial.colour_fusion import network_rule
+
+    if method != "ivan":
+        return METHODS[method], {}
+    card = find_card("t2spect_fusion", variant="aanlib")
+    return network_rule(load_card(card).net), card_scaling(card)
+
+
+@pytest.mark.parametrize("method", ["maximum", "ivan"])
+def test_fuse_an_mri_with_a_colour_volume_keeps_its_colours(tmp_path, method):
+    from ivan_core.baselines.fusion import fuse_colour
+    from ivan_core.evaluation.volumes import scaled_slices
 
     subject = make_subject("f", slices=3, size=16)
     paths = write_subject(subject, tmp_path / "in", ("T2", "PET_rgb"))
     fused = tmp_path / "fused.nii.gz"
-    assert run("fuse", "--method", "maximum", "--input", f"T2={paths['T2']}", "--input", f"PET_rgb={paths['PET_rgb']}",
+    assert run("fuse", "--method", method, "--input", f"T2={paths['T2']}", "--input", f"PET_rgb={paths['PET_rgb']}",
                "--output", f"FUSED_rgb={fused}", "--colour", "channels", "--quiet") == 0
     data = read_volume(fused)
     assert data.data.shape == (*nib.load(paths["T2"]).shape, 3)
-    from ivan_core.evaluation.volumes import scaled_slices
-
-    scaled = scaled_slices({m: read_volume(paths[m]) for m in ("T2", "PET_rgb")}, {}, axis=2)  # as the CLI scales
-    expected = np.stack([fuse_colour(METHODS["maximum"], a, b) for a, b in zip(*scaled.values(), strict=True)])
+    rule, scaling = _colour_rule(method)
+    scaled = scaled_slices({m: read_volume(paths[m]) for m in ("T2", "PET_rgb")}, scaling, axis=2)  # as the CLI scales
+    expected = np.stack([fuse_colour(rule, a, b) for a, b in zip(*scaled.values(), strict=True)])
     np.testing.assert_allclose(to_slices(data), expected, atol=1e-5)  # (S, H, W, 3) in the subject's slice order
 
 
-def test_fuse_an_mri_with_a_colour_volume_by_the_shipped_colour_network(tmp_path):
-    from ivan_core.baselines.fusion import fuse_colour
-    from ivan_core.evaluation.volumes import card_scaling, scaled_slices
-    from ivan_core.tutorial.colour_fusion import network_rule
-
-    subject = make_subject("f", slices=3, size=16)
-    paths = write_subject(subject, tmp_path / "in", ("T2", "PET_rgb"))
-    fused = tmp_path / "ivan.nii.gz"
-    assert run("fuse", "--method", "ivan", "--input", f"T2={paths['T2']}", "--input", f"PET_rgb={paths['PET_rgb']}",
-               "--output", f"FUSED_rgb={fused}", "--colour", "channels", "--quiet") == 0
-    card = find_card("t2spect_fusion", variant="aanlib")
-    scaled = scaled_slices({m: read_volume(paths[m]) for m in ("T2", "PET_rgb")}, card_scaling(card), axis=2)
-    rule = network_rule(load_card(card).net)
-    expected = np.stack([fuse_colour(rule, a, b) for a, b in zip(*scaled.values(), strict=True)])
-    np.testing.assert_allclose(to_slices(read_volume(fused)), expected, atol=1e-5)
+def test_fuse_refuses_an_unknown_colour_network(tmp_path):
+    paths = write_subject(make_subject("f", slices=3, size=16), tmp_path / "in", ("T2", "PET_rgb"))
     assert run("fuse", "--method", "ivan", "--weights", "nothing-of-that-name", "--input", f"T2={paths['T2']}",
                "--input", f"PET_rgb={paths['PET_rgb']}", "--output", f"FUSED_rgb={tmp_path / 'no.nii.gz'}",
                "--quiet") != 0

@@ -71,18 +71,19 @@ def test_with_luminance_puts_back_the_luminance_and_keeps_the_chroma():
 
 def test_the_colour_fusion_network_trains_on_the_luminance_and_fuses_like_a_rule(tmp_path):
     from conftest import make_subject
-    from ivan_core.tutorial.colour_fusion import LUMA, TASK, fit_colour_fusion, fuse_colour_volume, network_rule
+    from ivan_core.baselines.fusion import with_luminance
+    from ivan_core.tutorial.colour_fusion import LUMA, TASK, fit_colour_fusion, network_rule
 
     train = [make_subject(f"s{i}", slices=2, size=32, seed=i) for i in range(2)]
     result = fit_colour_fusion(train, tmp_path, "smoke", colour="PET_rgb", progress=False)
     assert result.task is TASK and TASK.inputs == ("T2", LUMA) and TASK.outputs == ("FUSED",)
     new = make_subject("new", slices=2, size=32, seed=5)
-    fused = fuse_colour_volume(result.net, new["T2"], new["PET_rgb"])
-    assert fused.shape == new["PET_rgb"].shape and 0 <= fused.min() and fused.max() <= 1
-    rule = network_rule(result.net)
-    np.testing.assert_allclose(fused[1], fuse_colour(rule, new["T2"][1], new["PET_rgb"][1]), atol=1e-6)
-    with pytest.raises(ValueError, match="one grid"):
-        fuse_colour_volume(result.net, new["T2"], new["PET_rgb"][:, :16])
+    mri, rgb = new["T2"][1], new["PET_rgb"][1]
+    fused_luma = network_rule(result.net)(mri, luminance(rgb))
+    assert fused_luma.shape == mri.shape and 0 <= fused_luma.min() and fused_luma.max() <= 1
+    fused = fuse_colour(network_rule(result.net), mri, rgb)
+    assert fused.shape == rgb.shape
+    np.testing.assert_allclose(fused, with_luminance(rgb, fused_luma), atol=1e-6)  # its luminance, the colours put back
 
 
 def test_fit_fusion_refuses_a_task_that_is_not_a_fusion():

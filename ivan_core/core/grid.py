@@ -52,3 +52,10 @@ def project_to_blocks(volume: np.ndarray, b: int) -> np.ndarray:
         raise ValueError(f"a {b} x {b} block grid needs height and width divisible by {b}, got {h} x {w}")
     blocks = volume.reshape(s, h // b, b, w // b, b, *volume.shape[3:]).mean(axis=(2, 4), dtype=np.float64)
     return _repeat(blocks, b).astype(volume.dtype)
+
+
+def on_blocks(volume: np.ndarray, b: int) -> np.ndarray:
+    """:func:`project_to_blocks` where ``b`` divides the height and width of ``volume`` ``(S, H, W[, 3])``; ``volume``
+    unchanged where it does not (a slice of another size has no such blocks)."""
+    h, w = np.shape(volume)[1:3]
+    return volume if h % b or w % b else project_to_blocks(volume, b)

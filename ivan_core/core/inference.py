@@ -3,7 +3,7 @@
 
 Slices of any size run: they are padded (edge values repeated) to the network's ``size_multiple`` and cropped back.
 Outputs whose training targets were enlarged by pixel repetition (the network's ``output_blocks``) are projected
-onto those blocks (:func:`~ivan_core.core.grid.project_to_blocks`) where the slice size allows.
+onto those blocks where the slice size allows (:func:`~ivan_core.core.grid.on_blocks`).
 The network runs in ``channels_last`` memory layout, which its small convolutions run faster in on CPUs
 (``scripts/benchmark_inference.py`` measures it); the values are the same to float rounding.
 """
@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import torch
 
-from ivan_core.core.grid import project_to_blocks
+from ivan_core.core.grid import on_blocks
 from ivan_core.core.model import IVAN
 from ivan_core.core.subject import Subject
 from ivan_core.core.tasks import Task
@@ -67,13 +67,7 @@ def synthesise(net: IVAN, task: Task, subject: Subject | Mapping[str, np.ndarray
     if raw:
         return y
     blocks = getattr(net, "output_blocks", {})
-    return {m: _on_blocks(channels_last(v, m), blocks.get(m, 1)) for m, v in task.unpack_y(y).items()}
-
-
-def _on_blocks(volume: np.ndarray, b: int) -> np.ndarray:
-    """``volume`` ``(S, H, W[, 3])`` projected onto ``b x b`` blocks, unchanged where ``b`` does not divide its size."""
-    h, w = volume.shape[1:3]
-    return volume if h % b or w % b else project_to_blocks(volume, b)
+    return {m: on_blocks(channels_last(v, m), blocks.get(m, 1)) for m, v in task.unpack_y(y).items()}
 
 
 def recover(net: IVAN, task: Task, outputs: Mapping[str, np.ndarray] | np.ndarray, batch_size: int = 8,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ivan_core.baselines.fusion import add_fusion_label, fuse_colour, luminance
+from ivan_core.baselines.fusion import add_fusion_label, luminance
 from ivan_core.baselines.fusion.rules import FusionFn
 from ivan_core.core.inference import synthesise
 from ivan_core.core.model import IVAN
@@ -54,20 +54,10 @@ def fit_colour_fusion(train: Sequence[Subject], models_root: str | Path | None, 
 
 
 def network_rule(net: IVAN) -> FusionFn:
-    """``net`` as a grey fusion rule ``(MRI (H, W), luminance (H, W)) -> fused luminance (H, W)`` in [0, 1], for
-    :func:`~ivan_core.baselines.fusion.fuse_colour` like the classical rules."""
+    """``net`` as a grey fusion rule ``(MRI (H, W), luminance (H, W)) -> fused luminance (H, W)`` in [0, 1]: a colour
+    image fuses by ``fuse_colour(network_rule(net), mri, rgb)``, as by any classical rule
+    (:func:`~ivan_core.baselines.fusion.fuse_colour`)."""
     def fuse(mri: np.ndarray, luma: np.ndarray) -> np.ndarray:
         images = {"T2": np.asarray(mri, np.float32)[None], LUMA: np.asarray(luma, np.float32)[None]}
         return np.clip(synthesise(net, TASK, images)["FUSED"][0], 0.0, 1.0)
     return fuse
-
-
-def fuse_colour_volume(net: IVAN, mri: np.ndarray, colour: np.ndarray) -> np.ndarray:
-    """Fuse an MRI ``(S, H, W)`` with a colour SPECT ``(S, H, W, 3)``, both in [0, 1], slice by slice by ``net`` on the
-    SPECT's luminance (:func:`network_rule`); returns the fused colour volume ``(S, H, W, 3)``, its chroma kept."""
-    mri, colour = np.asarray(mri), np.asarray(colour)
-    if mri.ndim != 3 or colour.shape != mri.shape + (3,):
-        raise ValueError(f"expected an MRI (S, H, W) and a colour volume (S, H, W, 3) on one grid, got {mri.shape} "
-                         f"and {colour.shape}")
-    rule = network_rule(net)
-    return np.stack([fuse_colour(rule, m, c) for m, c in zip(mri, colour)]).astype(np.float32)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ivan_core.baselines.synthesis.lookup import LinearBaseline, LookupBaseline, copy_input
-from ivan_core.core.grid import block_size, project_to_blocks
+from ivan_core.core.grid import block_size, on_blocks
 from ivan_core.core.inference import quantise, recover, synthesise
 from ivan_core.core.model import IVAN
 from ivan_core.core.subject import Subject
@@ -132,20 +132,20 @@ def baseline_predictors(task: Task | str, splits: Splits, profile: str | Profile
     lookup, lookup_s = _timed(lambda: LookupBaseline(task).fit(splits.train))
     blocks = {m: block_size(s[m] for s in splits.train) for m in task.outputs}
     methods = {"copy input": Method(lambda s: copy_input(task, s)),
-               "linear regression": Method(on_blocks(linear.predict, blocks), 0, linear_s),
-               "lookup table": Method(on_blocks(lookup.predict, blocks), 0, lookup_s)}
+               "linear regression": Method(predictor_on_blocks(linear.predict, blocks), 0, linear_s),
+               "lookup table": Method(predictor_on_blocks(lookup.predict, blocks), 0, lookup_s)}
     for name in ("U-Net", *adversarial) if profile is not None else ():
         model = fit_baseline(name, task, splits, profile, models_root, progress, pretrained=pretrained)
-        methods[name] = Method(on_blocks(model.predict, blocks), model.steps, model.seconds)
+        methods[name] = Method(predictor_on_blocks(model.predict, blocks), model.steps, model.seconds)
     return methods
 
 
-def on_blocks(predict: Predictor, blocks: Mapping[str, int]) -> Predictor:
-    """``predict`` with each output ``m`` projected onto ``blocks[m] x blocks[m]`` blocks
-    (:func:`~ivan_core.core.grid.project_to_blocks`); ``predict`` itself where every block is 1."""
+def predictor_on_blocks(predict: Predictor, blocks: Mapping[str, int]) -> Predictor:
+    """``predict`` with each output ``m`` on ``blocks[m] x blocks[m]`` blocks as :func:`synthesise` puts iVAN's
+    (:func:`~ivan_core.core.grid.on_blocks`); ``predict`` itself where every block is 1."""
     if all(b == 1 for b in blocks.values()):
         return predict
-    return lambda subject: {m: project_to_blocks(v, blocks.get(m, 1)) for m, v in predict(subject).items()}
+    return lambda subject: {m: on_blocks(v, blocks.get(m, 1)) for m, v in predict(subject).items()}
 
 
 def compare(task: Task | str, subjects: list[Subject], predictors: Mapping[str, Predictor]) -> list[dict]:
