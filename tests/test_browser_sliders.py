@@ -4,12 +4,15 @@ Starts ``jupyter lab`` on a free local port (stopped at the end), opens a copy o
 cells from JupyterLab's Run menu, presses the right-arrow key on the first slice slider and checks that
 the image above it changes. JupyterLab replaces an output's elements when it redraws, so every check
 finds its elements again and treats a stale one as "not yet". Notebook windowing is switched off in
-the test's own settings folder, so no cell is detached while scrolled away. Skips where Chromium, its
+the test's own settings folder, so no cell is detached while scrolled away. A dialog JupyterLab shows (a kernel
+prompt on a loaded machine) is accepted; when cells stay queued and none runs, all cells are run once more; a cell's
+error fails the test at once, and every failure names the prompts, the dialogs and the server's log. Skips where Chromium, its
 driver or Selenium is missing (``.ci/run`` installs them, so CI runs it).
 """
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -77,7 +80,7 @@ def lab(tmp_path):
     try:
         _wait_until(ready, 90, "JupyterLab to start")
         assert server.poll() is None, "JupyterLab exited:\n" + (tmp_path / "jupyterlab.log").read_text()[-3000:]
-        yield url, token
+        yield url, token, tmp_path / "jupyterlab.log"
     finally:
         server.terminate()
         try:
@@ -94,7 +97,7 @@ def test_moving_a_slice_slider_redraws_the_image(lab):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    url, token = lab
+    url, token, server_log = lab
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
@@ -139,8 +142,57 @@ def test_moving_a_slice_slider_redraws_the_image(lab):
             except AssertionError:
                 if attempt == 4:
                     raise
-        _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".widget-slider .noUi-handle"), 300,
-                    "a slice slider (the notebook running)")
+        def ran():  # a cell shows an execution count: the kernel has run something
+            prompts = browser.find_elements(By.CSS_SELECTOR, ".jp-Cell .jp-InputPrompt")
+            return any(p.text.strip()[1:-2].isdigit() for p in prompts)
+
+        def errors() -> list[str]:
+            """The text of every error output shown (a traceback or an ``...Error`` line; progress bars are not)."""
+            found = []
+            for output in browser.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output[data-mime-type*='stderr']"):
+                try:
+                    text = output.text
+                except StaleElementReferenceException:
+                    continue
+                if "Traceback" in text or re.search(r"^\w+Error\b", text, re.MULTILINE):
+                    found.append(text)
+            return found
+
+        def state() -> str:
+            """What the page and the server show, for a failure message."""
+            prompts = [p.text for p in browser.find_elements(By.CSS_SELECTOR, ".jp-Cell .jp-InputPrompt")]
+            kernel = [e.get_attribute("title") or e.text
+                      for e in browser.find_elements(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator")]
+            return (f"prompts {prompts}; kernel indicator {kernel}; dialogs {dialogs}; errors {errors()}\n"
+                    f"JupyterLab log (end):\n{server_log.read_text(errors='replace')[-3000:]}")
+
+        def slider_or_failure():
+            """The slider handles once they are drawn; accepts dialogs meanwhile (JupyterLab may ask for a kernel
+            after Run All) and fails at once on a cell's error."""
+            accept_dialogs()
+            if found := errors():
+                raise AssertionError(f"a cell failed: {found[0][-2000:]}\n{state()}")
+            return browser.find_elements(By.CSS_SELECTOR, ".widget-slider .noUi-handle")
+
+        try:
+            _wait_until(slider_or_failure, 150, "a slice slider")
+        except AssertionError as exc:
+            if "a cell failed" in str(exc):
+                raise
+            if ran():
+                raise AssertionError(f"{exc}\n{state()}") from None
+            # Cells were queued but none ran (the kernel's start was lost): run all once more.
+            browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+            menu = [e for e in browser.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel") if e.text == "Run"]
+            menu[0].click()
+            _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "li[data-command='runmenu:run-all']"),
+                        10, "Run All Cells")[0].click()
+            try:
+                _wait_until(slider_or_failure, 240, "a slice slider after running all cells a second time")
+            except AssertionError as again:
+                if "a cell failed" in str(again):
+                    raise
+                raise AssertionError(f"{again}\n{state()}") from None
 
         def slider_cell():
             """The first slice slider's handle and the cell around it, found afresh."""
