@@ -8,8 +8,11 @@ from skimage.color import rgb2ycbcr
 
 from ivan_core.baselines.fusion import METHODS, average, fuse, fuse_colour, lp_sr
 from ivan_core.core.training.fusion_losses import (
+    difference_magnitude,
     edge_loss,
+    fine_excess_loss,
     signed_edge_loss,
+    sobel_magnitude,
     teacher_fusion_loss,
     unsupervised_fusion_loss,
 )
@@ -201,3 +204,28 @@ def test_edge_loss_takes_another_gradient():
     # the identity as "gradient": T = step, so a zero image misses it on half the pixels
     assert edge_loss(zero, step, step, gradient=lambda img: img).item() == pytest.approx(0.5)
     assert edge_loss(zero, step, step).item() == pytest.approx(1.0)  # Sobel: 4 on two of eight columns
+
+
+def _two_pixel_patterns() -> dict[str, torch.Tensor]:
+    """Patterns on the two-pixel frequencies (the checkerboard measure's): along x, along y, both."""
+    i, j = torch.meshgrid(torch.arange(16), torch.arange(16), indexing="ij")
+    return {"x": (-1.0) ** j, "y": (-1.0) ** i, "both": (-1.0) ** (i + j), "x, ramped": (-1.0) ** j * i / 16}
+
+
+@pytest.mark.parametrize("name", ["x", "y", "both", "x, ramped"])
+def test_sobel_is_blind_to_two_pixel_patterns_and_differences_are_not(name):
+    pattern = _two_pixel_patterns()[name][None, None]
+    inside = (..., slice(1, -1), slice(1, -1))  # away from the replicated borders
+    assert sobel_magnitude(pattern)[inside].abs().max().item() == 0.0
+    assert difference_magnitude(pattern)[inside].min().item() >= 1.0 / 16
+
+
+def test_fine_term_charges_a_checkerboard_neither_source_has():
+    smooth = torch.outer(torch.hann_window(16), torch.hann_window(16))[None, None]
+    checker = smooth + 0.05 * _two_pixel_patterns()["both"][None, None]
+    assert fine_excess_loss(smooth, smooth, 0.5 * smooth).item() == 0.0
+    assert fine_excess_loss(checker, smooth, 0.5 * smooth).item() > 0.1 - 1e-3  # 0.2 per pixel where smooth is flat
+    assert fine_excess_loss(checker, checker, smooth).item() == 0.0  # a source that has it
+    without = unsupervised_fusion_loss(checker, smooth, 0.5 * smooth)
+    assert unsupervised_fusion_loss(checker, smooth, 0.5 * smooth, w_fine=2.0).item() == pytest.approx(
+        without.item() + 2.0 * fine_excess_loss(checker, smooth, 0.5 * smooth).item())

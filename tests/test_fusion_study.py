@@ -179,14 +179,15 @@ def test_fit_fusion_keeps_edge_signs_by_default(tmp_path):
         assert key["name"] == name and key["signed"] is True
 
 
-def test_fit_fusion_passes_the_gradient_weight_to_the_unsupervised_loss(tmp_path):
+def test_fit_fusion_passes_the_gradient_and_fine_weights_to_the_unsupervised_loss(tmp_path):
     from ivan_core.tutorial.fusion_study import fit_fusion
 
     subjects = add_fusion_label([make_subject(f"s{i}", slices=2, size=40, seed=i) for i in range(2)], "average")
     result = fit_fusion(Splits(subjects[:1], subjects[1:], []), fusion_profile("smoke"), tmp_path, "unsupervised",
-                        progress=False, gradient_weight=4.0)
+                        progress=False, gradient_weight=4.0, fine_weight=0.5)
     key = json.loads((result.out_dir / "key.json").read_text())["forward_loss"]
-    assert (key["w_gradient"], key["w_intensity"]) == (4.0, 1.0)
+    assert (key["w_gradient"], key["w_intensity"], key["w_fine"]) == (4.0, 1.0, 0.5)
+    assert "w_fine" not in unsupervised_forward_loss(get_task("t2ct_fusion")).key  # older keys stay valid
 
 
 def test_best_rule_counts_strict_wins_and_needs_a_measured_positive_polarity():

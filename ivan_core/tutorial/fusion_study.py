@@ -107,15 +107,15 @@ def variant_label(variant: str, teacher: str = "laplacian_pyramid") -> str:
 def fit_fusion(labelled: Splits, profile: Profile, models_root: str | Path | None, variant: str = "teacher",
                teacher: str = "laplacian_pyramid", edge_weight: float = 1.0, progress: bool = True,
                pretrained: bool = False, edge_overshoot: float = 1.0, gradient_weight: float = 2.0,
-               task: str | Task = "t2ct_fusion") -> TrainResult:
+               task: str | Task = "t2ct_fusion", fine_weight: float = 0.0) -> TrainResult:
     """Train (or load) one iVAN fusion variant of ``task`` (two sources, one ``"FUSED"`` output) on
     ``labelled.train`` with a :func:`fusion_profile`.
 
     ``"teacher"`` fits the ``"FUSED"`` label plus ``edge_weight`` times the edge term
     (:func:`~ivan_core.core.training.fusion_losses.teacher_forward_loss`); ``"unsupervised"`` uses
     :func:`~ivan_core.core.training.fusion_losses.unsupervised_forward_loss` with ``gradient_weight`` as its
-    ``w_gradient`` (the teacher variant ignores it). The profile's ``signed_edges`` keeps
-    edge signs; ``edge_overshoot`` applies to the magnitude term. A teacher variant without labels, or a profile
+    ``w_gradient`` and ``fine_weight`` as its ``w_fine`` (the teacher variant ignores both). The profile's
+    ``signed_edges`` keeps edge signs; ``edge_overshoot`` applies to the magnitude term. A teacher variant without labels, or a profile
     that does not train the inverse from the repacked output (not a fusion profile), raises ValueError.
     """
     variant_label(variant, teacher)
@@ -131,7 +131,8 @@ def fit_fusion(labelled: Splits, profile: Profile, models_root: str | Path | Non
     if variant == "teacher":
         forward = teacher_forward_loss(task, edge_weight, overshoot=edge_overshoot, signed=signed_edges)
     else:
-        forward = unsupervised_forward_loss(task, signed=signed_edges, w_gradient=gradient_weight)
+        forward = unsupervised_forward_loss(task, signed=signed_edges, w_gradient=gradient_weight,
+                                            w_fine=fine_weight)
     return fit(task, labelled, profile, models_root, progress, forward, pretrained)
 
 

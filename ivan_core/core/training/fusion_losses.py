@@ -29,6 +29,23 @@ def sobel_magnitude(img: torch.Tensor) -> torch.Tensor:
     return sobel_gradients(img).abs().sum(dim=2)
 
 
+def difference_magnitude(img: torch.Tensor) -> torch.Tensor:
+    """Per-channel L1 magnitude of forward differences ``|F[y, x+1] - F[y, x]| + |F[y+1, x] - F[y, x]|``
+    (0 across the last column and row), shape (B, C, H, W). Unlike :func:`sobel_magnitude`, which is 0 for every
+    pattern that alternates from pixel to pixel, it sees the two-pixel frequencies."""
+    dx = F.pad(img[..., :, 1:] - img[..., :, :-1], (0, 1))
+    dy = F.pad(img[..., 1:, :] - img[..., :-1, :], (0, 0, 0, 1))
+    return dx.abs() + dy.abs()
+
+
+def fine_excess_loss(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``mean(relu(|dF| - max(|dA|, |dB|)))`` with ``|d.|`` the :func:`difference_magnitude`: pixel-to-pixel change
+    that neither source has, such as a two-pixel checkerboard. Inputs ``(B, C, H, W)``; a scalar >= 0."""
+    _check_same_shape(fused, a=a, b=b)
+    return F.relu(difference_magnitude(fused)
+                  - torch.maximum(difference_magnitude(a), difference_magnitude(b))).mean()
+
+
 def _check_same_shape(fused: torch.Tensor, **others: torch.Tensor) -> None:
     if fused.ndim != 4:
         raise ValueError(f"expected (B, C, H, W) tensors, got fused of shape {tuple(fused.shape)}")
@@ -86,11 +103,15 @@ def unsupervised_fusion_loss(
     w_intensity: float = 1.0,
     w_gradient: float = 2.0,
     signed: bool = False,
+    w_fine: float = 0.0,
 ) -> torch.Tensor:
-    """Fusion loss without ground truth: ``w_intensity * mean|F - max(A, B)| + w_gradient * E(F, A, B)``.
+    """Fusion loss without ground truth: ``w_intensity * mean|F - max(A, B)| + w_gradient * E(F, A, B)
+    + w_fine * fine_excess_loss(F, A, B)``.
 
     ``fused, a, b`` are ``(B, C, H, W)`` of one shape (else ValueError); ``E`` is :func:`edge_loss`, or
-    :func:`signed_edge_loss` with ``signed``. Returns a scalar >= 0, 0 when ``fused == a == b``.
+    :func:`signed_edge_loss` with ``signed``. Both use Sobel derivatives, which are blind to the two-pixel
+    frequencies; ``w_fine`` weighs :func:`fine_excess_loss`, which is not. Returns a scalar >= 0, 0 when
+    ``fused == a == b``.
 
     References
     ----------
@@ -99,7 +120,8 @@ def unsupervised_fusion_loss(
     """
     _check_same_shape(fused, a=a, b=b)
     intensity = F.l1_loss(fused, torch.maximum(a, b))
-    return w_intensity * intensity + w_gradient * _edge_term(fused, a, b, signed, 1.0)
+    loss = w_intensity * intensity + w_gradient * _edge_term(fused, a, b, signed, 1.0)
+    return loss + w_fine * fine_excess_loss(fused, a, b) if w_fine else loss
 
 
 def teacher_fusion_loss(
@@ -140,14 +162,17 @@ def _fusion_term(task: Task, term: Callable[..., torch.Tensor]) -> ForwardLoss:
 def unsupervised_forward_loss(task: Task, signed: bool = False, **weights: float) -> ForwardTerm:
     """:class:`ForwardTerm` of :func:`unsupervised_fusion_loss`; ``weights`` override its defaults.
 
-    The key holds both weights, and ``signed`` only when True. Unknown weights raise TypeError.
+    The key holds ``w_intensity`` and ``w_gradient``, ``w_fine`` only when not 0 and ``signed`` only when True (older
+    keys stay valid). Unknown weights raise TypeError.
     """
     defaults = inspect.signature(unsupervised_fusion_loss).parameters
-    resolved = {name: float(weights.get(name, defaults[name].default)) for name in ("w_intensity", "w_gradient")}
+    resolved = {name: float(weights.get(name, defaults[name].default)) for name in ("w_intensity", "w_gradient",
+                                                                                    "w_fine")}
     unknown = set(weights) - set(resolved)
     if unknown:
         raise TypeError(f"unknown weight(s) {sorted(unknown)}; unsupervised_fusion_loss takes {sorted(resolved)}")
-    key = {"name": "unsupervised_fusion_loss", **resolved, **({"signed": True} if signed else {})}
+    shown = {k: v for k, v in resolved.items() if k != "w_fine" or v}
+    key = {"name": "unsupervised_fusion_loss", **shown, **({"signed": True} if signed else {})}
     return ForwardTerm(_fusion_term(task, lambda fused, _, a, b: unsupervised_fusion_loss(fused, a, b, **resolved,
                                                                                           signed=signed)), key)
 
