@@ -15,9 +15,11 @@ def _direct(image: np.ndarray) -> float:
     return sum(abs(np.sum(image * np.exp(-2j * np.pi * (u * y / h + v * x / w)))) ** 2 for u, v in freqs)
 
 
-def test_nyquist_power_matches_the_dft_definition():
-    image = np.random.default_rng(0).random((6, 8))
+@pytest.mark.parametrize("shape", [(6, 8), (7, 5), (1, 6)])
+def test_nyquist_power_matches_the_dft_definition(shape):
+    image = np.random.default_rng(0).random(shape)
     assert nyquist_power(image) == pytest.approx(_direct(image), rel=1e-10)
+    assert nyquist_power(np.stack([image, 2 * image])) == pytest.approx(5 * _direct(image), rel=1e-10)
 
 
 @pytest.mark.parametrize("pattern", ["checker", "columns", "rows"])
