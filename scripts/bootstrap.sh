@@ -2,7 +2,7 @@
 # Create the project environment (.venv) if it is missing or stale, then run a command inside it.
 #
 #   bash scripts/bootstrap.sh python -m ivan_core tutorial --profile tutorial   # the main job
-#   bash scripts/bootstrap.sh python -m pytest                                 # the tests
+#   bash scripts/bootstrap.sh python -m pytest -n 2                            # the tests
 #
 # PyTorch is installed first, on its own, so that you choose the build:
 #   IVAN_TORCH (default "torch==2.13.0") is passed to pip as it is. On the project's CI machine

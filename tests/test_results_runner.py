@@ -108,11 +108,9 @@ def test_unknown_profile_is_refused(tmp_path):
 
 
 def test_benchmark_command(tmp_path, capsys):
-    import shutil
-
-    variants = ["fp32", "bf16", "channels_last", "reversible"] + (["compile"] if shutil.which("c++") else [])
+    variants = ["fp32", "bf16", "channels_last", "reversible"]  # "compile": test_training trains with it (minutes)
     main(["benchmark", "--sizes", "16", "--models", "smoke", "--steps", "1", "--variants", *variants,
-          "--out", str(tmp_path / "b.json")])  # compile needs a C++ compiler on CPU (inductor)
+          "--out", str(tmp_path / "b.json")])
     rows = {r["variant"]: r for r in json.loads((tmp_path / "b.json").read_text())}
     assert set(rows) == set(variants)
     fp32 = rows["fp32"]
