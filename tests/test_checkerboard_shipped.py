@@ -11,8 +11,7 @@ ATLAS = find_aanlib()
 CARDS = [c for c in available() if c.get("kind", "ivan") == "ivan"]
 
 #: Shipped networks known to fail, and why; strict, so a fix that makes one pass must remove it here.
-KNOWN = {("t2spect_fusion", "aanlib"): "issue 27: the colour-fusion network's fused luminance holds 3.3 times the T2's "
-                                       "two-pixel power over all 11 SPECT cases (results/tutorial_cpu/checkerboard.md)"}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,7 @@
 """The colour fidelity of a colour fusion (CIEDE2000 in the functional region), on images of known colour."""
 
+import json
+
 import numpy as np
 import pytest
 from skimage.color import rgb2ycbcr, ycbcr2rgb
@@ -72,11 +74,20 @@ def test_with_luminance_puts_back_the_luminance_and_keeps_the_chroma():
 def test_the_colour_fusion_network_trains_on_the_luminance_and_fuses_like_a_rule(tmp_path):
     from conftest import make_subject
     from ivan_core.baselines.fusion import with_luminance
-    from ivan_core.tutorial.colour_fusion import LUMA, TASK, fit_colour_fusion, network_rule
+    from ivan_core.tutorial.colour_fusion import (
+        FINE_WEIGHT,
+        LUMA,
+        MAX_GRAD_NORM,
+        TASK,
+        fit_colour_fusion,
+        network_rule,
+    )
 
     train = [make_subject(f"s{i}", slices=2, size=32, seed=i) for i in range(2)]
     result = fit_colour_fusion(train, tmp_path, "smoke", colour="PET_rgb", progress=False)
     assert result.task is TASK and TASK.inputs == ("T2", LUMA) and TASK.outputs == ("FUSED",)
+    key = json.loads((result.out_dir / "key.json").read_text())
+    assert key["forward_loss"]["w_fine"] == FINE_WEIGHT > 0 and key["config"]["max_grad_norm"] == MAX_GRAD_NORM
     new = make_subject("new", slices=2, size=32, seed=5)
     mri, rgb = new["T2"][1], new["PET_rgb"][1]
     fused_luma = network_rule(result.net)(mri, luminance(rgb))

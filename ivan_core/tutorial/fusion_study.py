@@ -115,8 +115,9 @@ def fit_fusion(labelled: Splits, profile: Profile, models_root: str | Path | Non
     (:func:`~ivan_core.core.training.fusion_losses.teacher_forward_loss`); ``"unsupervised"`` uses
     :func:`~ivan_core.core.training.fusion_losses.unsupervised_forward_loss` with ``gradient_weight`` as its
     ``w_gradient`` and ``fine_weight`` as its ``w_fine`` (the teacher variant ignores both). The profile's
-    ``signed_edges`` keeps edge signs; ``edge_overshoot`` applies to the magnitude term. A teacher variant without labels, or a profile
-    that does not train the inverse from the repacked output (not a fusion profile), raises ValueError.
+    ``signed_edges`` keeps edge signs; ``edge_overshoot`` applies to the magnitude term. A teacher variant without
+    labels, or a profile that does not train the inverse from the repacked output (not a fusion profile), raises
+    ValueError.
     """
     variant_label(variant, teacher)
     if profile.train.inverse_from != "repacked":
