@@ -4,8 +4,9 @@ Starts ``jupyter lab`` on a free local port (stopped at the end), opens a copy o
 cells from JupyterLab's Run menu, presses the right-arrow key on the first slice slider and checks that
 the image above it changes. JupyterLab replaces an output's elements when it redraws, so every check
 finds its elements again and treats a stale one as "not yet". Notebook windowing is switched off in
-the test's own settings folder, so no cell is detached while scrolled away. A dialog JupyterLab shows (a kernel
-prompt on a loaded machine) is accepted; when cells stay queued and none runs, all cells are run once more; a cell's
+the test's own settings folder, so no cell is detached while scrolled away. Run All waits for the server to report
+the notebook's kernel idle; a dialog JupyterLab shows (a kernel prompt on a loaded machine) is accepted; when cells
+stay queued and none runs, all cells are run once more; a cell's
 error fails the test at once, and every failure names the prompts, the dialogs and the server's log. Skips where Chromium, its
 driver or Selenium is missing (``.ci/run`` installs them, so CI runs it).
 """
@@ -47,6 +48,18 @@ def _wait_until(predicate, timeout: float, what: str, every: float = 0.5):
             return value
         time.sleep(every)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def _kernel_idle(url: str, token: str) -> bool:
+    """True once the server holds a session for notebook 01 whose kernel is idle: a Run All sent before the kernel
+    is ready can leave every cell queued and none run."""
+    try:
+        with urllib.request.urlopen(f"{url}/api/sessions?token={token}", timeout=5) as r:
+            sessions = json.load(r)
+    except OSError:
+        return False
+    return any(s.get("path", "").endswith("01_data_preparation.ipynb") and s.get("kernel")
+               and s["kernel"].get("execution_state") == "idle" for s in sessions)
 
 
 @pytest.fixture
@@ -108,6 +121,7 @@ def test_moving_a_slice_slider_redraws_the_image(lab):
         _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"), 120, "the notebook")
         _wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator"), 60,
                     "the kernel indicator")
+        _wait_until(lambda: _kernel_idle(url, token), 120, "the notebook's kernel to start (the server's sessions)")
 
         def started():  # a cell shows an execution count or "[*]"
             prompts = browser.find_elements(By.CSS_SELECTOR, ".jp-Cell .jp-InputPrompt")
@@ -175,7 +189,7 @@ def test_moving_a_slice_slider_redraws_the_image(lab):
             return browser.find_elements(By.CSS_SELECTOR, ".widget-slider .noUi-handle")
 
         try:
-            _wait_until(slider_or_failure, 150, "a slice slider")
+            _wait_until(slider_or_failure, 120, "a slice slider")
         except AssertionError as exc:
             if "a cell failed" in str(exc):
                 raise
