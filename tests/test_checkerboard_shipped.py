@@ -10,8 +10,6 @@ from ivan_core.tutorial.checkerboard import census
 ATLAS = find_aanlib()
 CARDS = [c for c in available() if c.get("kind", "ivan") == "ivan"]
 
-#: Shipped networks known to fail, and why; strict, so a fix that makes one pass must remove it here.
-KNOWN: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -19,10 +17,7 @@ def phantom():
     return {}  # fresh phantom test subjects by profile, simulated once for the module
 
 
-@pytest.mark.parametrize("card", [pytest.param(c, marks=pytest.mark.xfail(reason=KNOWN[c["name"], c["variant"]],
-                                                                          strict=True))
-                                  if (c["name"], c["variant"]) in KNOWN else c for c in CARDS],
-                         ids=[f"{c['name']}-{c['variant'][:30]}" for c in CARDS])
+@pytest.mark.parametrize("card", CARDS, ids=[f"{c['name']}-{c['variant'][:30]}" for c in CARDS])
 def test_no_checkerboard(card, phantom):
     rows = census([card], ATLAS, phantom=phantom)  # every held-out slice, as the census in results/tutorial_cpu
     if not rows:
