@@ -17,7 +17,8 @@ the MRI with the functional image's YCbCr luminance (:func:`~ivan_core.baselines
 Scores on ``--slices`` evenly spaced slices per case, averaged per case: the twelve fusion metrics of
 :func:`~ivan_core.metrics.fusion_metrics` on the luminance (sources: the MRI and the functional luminance; POLARITY
 asks the bright uptake to stay bright inside the head), COLOUR, the mean CIEDE2000 difference from the functional image
-in its active region (:func:`~ivan_core.metrics.colour_fidelity`, lower is better), and iVAN's checkerboard ratio.
+in its active region (:func:`~ivan_core.metrics.colour_fidelity`, lower is better), FROM_MRI, the mean absolute
+difference between the fused luminance and the MRI in that region, and every method's checkerboard ratio.
 Tables, mean ± std over cases, go to ``--results`` (``harvard_colour_fusion.md`` and ``.json``), the middle slice of
 three SPECT cases to ``harvard_colour_fusion_cases.png``.
 """
@@ -36,7 +37,7 @@ from ivan_core.baselines.fusion import METHODS, fuse_colour, luminance
 from ivan_core.baselines.fusion.rules import FusionFn
 from ivan_core.core.io import atomic_write_text, write_json
 from ivan_core.data import case_folds
-from ivan_core.metrics import FUSION_METRICS, checkerboard_ratio, colour_fidelity, fusion_metrics
+from ivan_core.metrics import FUSION_METRICS, checkerboard_ratio, colour_fidelity, functional_region, fusion_metrics
 from ivan_core.plots.fusion import show_fusion_cases
 from ivan_core.store import WEIGHTS
 from ivan_core.tutorial.colour_fusion import fit_colour_fusion, network_rule
@@ -63,7 +64,9 @@ def case_rows(case, mri: str, functional: str, rules: dict[str, FusionFn], slice
     rows = []
     for method, volume in fused.items():
         scores = [{**fusion_metrics(grey[k], luminance(rgb[k]), luminance(volume[k]), mask=sub.mask[k]),
-                   "COLOUR": colour_fidelity(volume[k], rgb[k])} for k in range(sub.n_slices)]
+                   "COLOUR": colour_fidelity(volume[k], rgb[k]),
+                   "FROM_MRI": float(np.abs(luminance(volume[k]) - grey[k])[functional_region(rgb[k])].mean())}
+                  for k in range(sub.n_slices)]
         rows.append({"subject": case.name, "method": method,
                      **{key: float(np.nanmean([s[key] for s in scores])) for key in scores[0]}})
     return rows, fused
@@ -136,7 +139,9 @@ def report(args: argparse.Namespace, command: str) -> int:
                       "computed on the luminance (higher is better; "
                       "POLARITY: the functional image's bright uptake stays bright); COLOUR is the mean CIEDE2000 "
                       "difference from the functional image in its active region (lower is better; about 1 is just "
-                      "visible). CS-MCA is left out (minutes per slice).\n\n" + "\n\n".join(sections)
+                      "visible); FROM_MRI is the mean absolute difference between the fused luminance and the MRI in "
+                      "that region (0: the MRI passed through unchanged). CS-MCA is left out (minutes per slice).\n\n"
+                      + "\n\n".join(sections)
                       + "\n\n## Checkerboard: each method's two-pixel power over the stronger source's (luminance)\n\n"
                       "Per case, on the scored slices; `ratio` is iVAN's. The functional images are enlarged by pixel "
                       "repetition (no two-pixel power), so a rule that switches between the sources from pixel to "
@@ -149,7 +154,7 @@ def report(args: argparse.Namespace, command: str) -> int:
 
 def section(pair: str, what: str, n: int, rows: list[dict], how: str) -> str:
     """The markdown of one pair: the table, the case-by-case wins and the "best" verdict."""
-    table = metrics_table(rows, by=("method",), metrics=(*FUSION_METRICS, "COLOUR"))
+    table = metrics_table(rows, by=("method",), metrics=(*FUSION_METRICS, "COLOUR", "FROM_MRI"))
     wins, verdict = paired_wins(rows, OURS, FUSION_METRICS), best_rule(rows, OURS, FUSION_METRICS)
     return (f"## {pair}: {what}, {n} cases ({how})\n\n" + markdown_table(table.to_dict("records"))
             + f"\n\nCases on which {OURS} scores higher (the twelve fusion metrics):\n\n"
