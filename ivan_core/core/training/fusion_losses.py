@@ -42,8 +42,14 @@ def fine_excess_loss(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> t
     """``mean(relu(|dF| - max(|dA|, |dB|)))`` with ``|d.|`` the :func:`difference_magnitude`: pixel-to-pixel change
     that neither source has, such as a two-pixel checkerboard. Inputs ``(B, C, H, W)``; a scalar >= 0."""
     _check_same_shape(fused, a=a, b=b)
-    return F.relu(difference_magnitude(fused)
-                  - torch.maximum(difference_magnitude(a), difference_magnitude(b))).mean()
+    return F.relu(_excess(fused, a, b, difference_magnitude)).mean()
+
+
+def _excess(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor,
+            gradient: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    """``gradient(F) - max(gradient(A), gradient(B))``, per pixel ``(B, C, H, W)``: where the fused image changes more
+    than the stronger source (positive) or less (negative)."""
+    return gradient(fused) - torch.maximum(gradient(a), gradient(b))
 
 
 def _check_same_shape(fused: torch.Tensor, **others: torch.Tensor) -> None:
@@ -74,7 +80,7 @@ def edge_loss(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor, overshoot: 
     _check_same_shape(fused, a=a, b=b)
     if not 0.0 <= overshoot <= 1.0:
         raise ValueError(f"overshoot must lie in [0, 1], got {overshoot}")
-    excess = gradient(fused) - torch.maximum(gradient(a), gradient(b))
+    excess = _excess(fused, a, b, gradient)
     return (F.relu(-excess) + overshoot * F.relu(excess)).mean()
 
 
