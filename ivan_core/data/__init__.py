@@ -3,6 +3,7 @@
 Every source returns :class:`~ivan_core.core.subject.Subject` records: registered slices scaled to [0, 1].
 """
 
+from ivan_core.data.activity import head_activity, match_activity
 from ivan_core.data.anatomy import load_anatomy, template_slice, tissue_memberships
 from ivan_core.data.loaders import DataError, find_aanlib, load_aanlib, load_brainweb, load_nifti, load_paired_folder
 from ivan_core.data.phantom import cache_dir, make_phantom, noise_free
@@ -29,6 +30,8 @@ __all__ = [
     "pet_to_rgb",
     "rgb_to_pet",
     "rgb_to_spect",
+    "head_activity",
+    "match_activity",
     "load_anatomy",
     "template_slice",
     "tissue_memberships",

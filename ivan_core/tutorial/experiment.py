@@ -20,7 +20,7 @@ from ivan_core.core.tasks import Task, get_task
 from ivan_core.core.training import TrainResult
 from ivan_core.core.training.losses import ForwardTerm
 from ivan_core.core.training.pairs import channels_last
-from ivan_core.data import find_aanlib, load_aanlib, make_phantom, split_subjects
+from ivan_core.data import find_aanlib, load_aanlib, make_phantom, match_activity, split_subjects
 from ivan_core.evaluation import inverse_rows, score, with_ceiling
 from ivan_core.store import BaselineModel, IvanModel, obtain
 from ivan_core.tutorial.profiles import Profile, get_profile
@@ -102,6 +102,15 @@ def ivan_predictor(result: TrainResult) -> Method:
     return Method(lambda subject: synthesise(result.net, result.task, subject),
                   int(sum(row.get("steps", 0) for row in result.history)),
                   float(sum(row["seconds"] for row in result.history)))
+
+
+def range_matched(predict: Method, reference: np.ndarray, modality: str = "SPECT_rgb") -> Method:
+    """``predict`` with the activity of its colour ``modality`` inside each subject's head given the distribution of
+    ``reference`` (:func:`~ivan_core.data.match_activity`; e.g. :func:`~ivan_core.data.head_activity` of the training
+    cases); same fitting cost."""
+    def matched(subject: Subject) -> dict[str, np.ndarray]:
+        return {modality: match_activity(predict(subject)[modality], reference, subject.mask, modality)}
+    return Method(matched, predict.steps, predict.seconds)
 
 
 def _timed(fit_: Callable[[], Any]) -> tuple[Any, float]:
