@@ -1,5 +1,6 @@
-"""Add ``training_inputs`` (:func:`ivan_core.data.familiarity.describe_inputs`) to shipped iVAN cards that lack it,
-and measure how far apart the data sources are (the warning threshold's calibration).
+"""Add ``training_inputs`` (:func:`ivan_core.data.familiarity.describe_inputs`) to shipped iVAN cards that lack it
+(or its ``activity``, where a card was described before that existed), and measure how far apart the data sources
+are (the warning threshold's calibration).
 
     python scripts/describe_shipped_inputs.py
     python scripts/describe_shipped_inputs.py --calibrate results/tutorial_cpu/familiarity.md
@@ -21,6 +22,7 @@ import numpy as np
 from ivan_core.core.io import atomic_write_text, write_json
 from ivan_core.core.tasks import get_task
 from ivan_core.data import load_aanlib
+from ivan_core.data.activity import COLOUR_SCALES
 from ivan_core.data.familiarity import HISTOGRAM_LIMIT, describe_inputs, histogram, histogram_distance
 from ivan_core.data.scaling import match_reference, to_unit
 from ivan_core.store import WEIGHTS
@@ -37,12 +39,22 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def _complete(card: dict) -> bool:
+    """Whether the card's ``training_inputs`` holds everything :func:`describe_inputs` gives now (the ``activity`` of
+    colour-mapped modalities came later than the rest)."""
+    if "training_inputs" not in card:
+        return False
+    mapped = [m for m in get_task(card["task"]["name"]).modalities if m in COLOUR_SCALES]
+    return all(m in card["training_inputs"].get("activity", {}) for m in mapped)
+
+
 def describe_cards() -> None:
-    """Fill in ``training_inputs`` of every shipped iVAN card that lacks it."""
+    """Fill in ``training_inputs`` of every shipped iVAN card that lacks it, and the ``activity`` of cards described
+    before it existed (the rest of their description is kept as it is)."""
     pool: dict[str, object] = {}
     for path in sorted(WEIGHTS.glob("*.json")):
         card = json.loads(path.read_text())
-        if card.get("kind", "ivan") != "ivan" or "training_inputs" in card:
+        if card.get("kind", "ivan") != "ivan" or _complete(card):
             continue
         names = card["data"]["train"]
         for name in names:
@@ -59,7 +71,10 @@ def describe_cards() -> None:
             if changed:
                 print(f"skipped {path.name}: {changed} are not the data it was trained on")
                 continue
-        write_json(path, {**card, "training_inputs": describe_inputs(subjects, task.modalities)})
+        fresh = describe_inputs(subjects, task.modalities)
+        described = ({**card["training_inputs"], "activity": fresh["activity"]} if "training_inputs" in card
+                     else fresh)
+        write_json(path, {**card, "training_inputs": described})
         print(f"described {path.name}")
 
 

@@ -96,3 +96,16 @@ def test_range_matched_predictor_matches_inside_each_head(narrow):
     matched = range_matched(predict, np.random.default_rng(2).random(10_000))
     assert (matched.steps, matched.seconds) == (7, 1.5)
     assert _spread(rgb_to_spect(matched(subject)["SPECT_rgb"])[mask]) > 0.9
+
+
+def test_a_card_description_keeps_the_activity_of_colour_mapped_modalities_only(narrow):
+    from ivan_core.data.familiarity import describe_inputs
+
+    activity, mask = narrow
+    subject = Subject("s", {"T2": activity.astype(np.float32), "SPECT_rgb": _colour(activity)}, mask)
+    described = describe_inputs([subject], ("T2", "SPECT_rgb"))
+    assert set(described["activity"]) == {"SPECT_rgb"}
+    percentiles = np.asarray(described["activity"]["SPECT_rgb"])
+    assert percentiles.shape == (101,) and (np.diff(percentiles) >= 0).all()
+    assert percentiles[[0, 100]] == pytest.approx([0.4, 0.6], abs=2 / 255)
+    assert "activity" not in describe_inputs([subject], ("T2",))

@@ -294,3 +294,38 @@ def test_training_needs_three_subjects_with_the_task_modalities(tmp_path, capsys
     assert "2 subject(s); training needs at least 3" in capsys.readouterr().err
     assert run("train", "t1_to_pet", "--pairs", root, "--out", tmp_path / "run", "--profile", "smoke") == 2
     assert "lacks ['PET_rgb']" in capsys.readouterr().err
+
+
+def test_match_range_gives_a_colour_output_the_training_activity(tmp_path):
+    from ivan_core.data import rgb_to_spect
+    from ivan_core.data.loaders import head_mask
+
+    card = find_card("t2_to_spect", variant="aanlib")
+    reference = np.asarray(card["training_inputs"]["activity"]["SPECT_rgb"])
+    paths = write_subject(make_subject("m", slices=2, size=32), tmp_path / "in", ("T2",))
+    spreads = {}
+    for flag in ((), ("--match-range",)):
+        out = tmp_path / f"spect{len(flag)}.nii.gz"
+        assert run("synthesise", "t2_to_spect", "--input", f"T2={paths['T2']}", "--output", f"SPECT_rgb={out}",
+                   "--colour", "channels", "--quiet", *flag) == 0
+        mask = head_mask([to_slices(read_volume(paths["T2"]))])
+        activity = rgb_to_spect(np.clip(to_slices(read_volume(out)), 0, 1))[mask]
+        spreads[flag] = np.subtract(*np.percentile(activity, [99, 1]))
+    wanted = np.subtract(*np.percentile(reference, [99, 1]))  # the card keeps percentiles 0-100
+    assert spreads[("--match-range",)] == pytest.approx(wanted, abs=0.05)
+    assert spreads[()] < wanted - 0.1  # without it the network's own, narrower range
+
+
+def test_match_range_is_refused_where_it_cannot_apply(tmp_path, capsys):
+    from ivan_core.cli.scans import training_activity
+    from ivan_core.core.tasks import get_task
+
+    paths = write_subject(make_subject("m", slices=2, size=32), tmp_path / "in", ("T1",))
+    assert run("synthesise", "t1_to_t2", "--input", f"T1={paths['T1']}", "--output", f"T2={tmp_path / 't2.nii.gz'}",
+               "--match-range", "--quiet") == 2
+    assert "matches colour-mapped outputs" in capsys.readouterr().err
+    assert not (tmp_path / "t2.nii.gz").exists()
+    card = find_card("t2_to_spect", variant="aanlib")
+    older = {**card, "training_inputs": {k: v for k, v in card["training_inputs"].items() if k != "activity"}}
+    with pytest.raises(ValueError, match="keeps no training activity for SPECT_rgb"):
+        training_activity(older, get_task("t2_to_spect"))

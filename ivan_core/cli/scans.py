@@ -54,6 +54,12 @@ def add_commands(sub: argparse._SubParsersAction, task_lists: bool = True) -> No
         p.add_argument("task", help="task name (listed below)")
         _run_options(p)
         _network_options(p, defaults)
+        if not inverse:
+            p.add_argument("--match-range", action="store_true",
+                           help="colour PET or SPECT outputs: give the activity inside the head the distribution of "
+                                "the network's training cases (its card's training_inputs.activity). A loss toward "
+                                "the mean narrows the colour range; this widens it again, at a cost in PSNR "
+                                "(about 1.5 dB on the Harvard SPECT cases: results/README.md)")
         p.set_defaults(handler=_synthesise if not inverse else _recover)
     text = "fuse a T2 and a CT volume with a classical rule or a trained iVAN, or an MRI and a colour PET or SPECT"
     fus = sub.add_parser("fuse", help=text, description=text + "; give --input T2=... --input CT=... "
@@ -131,12 +137,33 @@ def _apply(args: argparse.Namespace, inverse: bool) -> int:
                  "its output may be poor: `ivan models` lists networks trained on other data, `ivan train` trains "
                  "one on yours")
 
+    matched = getattr(args, "match_range", False)  # `ivan fuse --method ivan` runs here too, without the option
+    options = {} if inverse else {"activity": training_activity(card, task) if matched else None}
     run = recover_volumes if inverse else synthesise_volumes
     results = run(net, task, volumes, card_scaling(card), axis=args.axis, batch_size=args.batch_size,
                   device=None if args.device == "auto" else args.device, progress=not args.quiet,
-                  inspect=warn_if_unlike)
+                  inspect=warn_if_unlike, **options)
     write_outputs(results, outputs, volumes[given[0]], args)
     return 0
+
+
+def training_activity(card: dict[str, Any], task: Any) -> dict[str, list[float]]:
+    """The reference activities ``--match-range`` matches each colour-mapped output of ``task`` to, from the card;
+    ValueError when the task has no such output or the card keeps none."""
+    from ivan_core.cli.network import describe
+    from ivan_core.data.activity import COLOUR_SCALES
+
+    mapped = [m for m in task.outputs if m in COLOUR_SCALES]
+    if not mapped:
+        raise ValueError(f"--match-range matches colour-mapped outputs ({', '.join(sorted(COLOUR_SCALES))}); "
+                         f"task {task.name!r} gives {', '.join(dict.fromkeys(task.outputs))}: leave it out")
+    stored = card.get("training_inputs", {}).get("activity", {})
+    missing = [m for m in mapped if m not in stored]
+    if missing:
+        raise ValueError(f"the {describe(card)} keeps no training activity for {', '.join(missing)} (cards written "
+                         "before 2026-12-08 lack it): train the network again with `ivan train`, whose cards keep it, "
+                         "or leave out --match-range")
+    return {m: stored[m] for m in mapped}
 
 
 def _synthesise(args: argparse.Namespace) -> int:

@@ -38,6 +38,12 @@ def head_activity(subjects: Sequence[Subject], modality: str = "SPECT_rgb") -> n
     return np.concatenate([to_activity(np.clip(s[modality], 0.0, 1.0))[s.mask] for s in subjects]).astype(np.float32)
 
 
+def activity_percentiles(subjects: Sequence[Subject], modality: str = "SPECT_rgb") -> list[float]:
+    """The 0th to 100th percentiles of :func:`head_activity`: 101 values, a compact reference for
+    :func:`match_activity` that a network's card keeps (``training_inputs.activity``)."""
+    return np.percentile(head_activity(subjects, modality), np.arange(101)).round(5).tolist()
+
+
 def match_activity(colour: np.ndarray, reference: np.ndarray, mask: np.ndarray,
                    modality: str = "SPECT_rgb") -> np.ndarray:
     """``colour`` with its activity inside ``mask`` given the distribution of ``reference``.

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ivan_core.core.grid import block_size
+from ivan_core.data.activity import COLOUR_SCALES, activity_percentiles
 
 #: Histogram bins over (0, 1] of the voxels above a volume's minimum.
 BINS = 20
@@ -35,15 +36,18 @@ def describe_inputs(subjects: Iterable[Any], modalities: Iterable[str]) -> dict[
     """What a card keeps about the training inputs: ``{"histogram": {modality: shares}, "sizes": [[H, W], ...],
     "planes": [...], "blocks": {modality: b}}`` over ``subjects`` (:class:`~ivan_core.core.subject.Subject`, slices
     ``(S, H, W[, 3])`` in [0, 1]); ``blocks`` names the modalities enlarged by pixel repetition in every subject
-    (:func:`~ivan_core.core.grid.block_size` > 1)."""
+    (:func:`~ivan_core.core.grid.block_size` > 1); ``activity``, only where a modality is colour-mapped
+    (:data:`~ivan_core.data.activity.COLOUR_SCALES`), holds its :func:`~ivan_core.data.activity.activity_percentiles`
+    inside the heads, what ``ivan synthesise --match-range`` matches a prediction to."""
     subjects = list(subjects)
     hist = {m: histogram(np.concatenate([s.images[m].ravel() for s in subjects]))
             for m in modalities if subjects and all(m in s.images for s in subjects)}
     sizes = sorted({tuple(int(v) for v in next(iter(s.images.values())).shape[1:3]) for s in subjects})
     planes = sorted({s.meta.get("plane", "axial") for s in subjects})
     blocks = {m: block_size(s.images[m] for s in subjects) for m in hist}
+    activity = {m: activity_percentiles(subjects, m) for m in hist if m in COLOUR_SCALES}
     return {"histogram": hist, "sizes": [list(s) for s in sizes], "planes": planes,
-            "blocks": {m: b for m, b in blocks.items() if b > 1}}
+            "blocks": {m: b for m, b in blocks.items() if b > 1}, **({"activity": activity} if activity else {})}
 
 
 def histogram_distance(a: list[float], b: list[float]) -> float:

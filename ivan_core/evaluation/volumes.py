@@ -6,7 +6,7 @@ slices along an RAS+ axis, run in batches, and put back into the first input's v
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,9 @@ from ivan_core.core.inference import recover, synthesise
 from ivan_core.core.model import IVAN
 from ivan_core.core.subject import is_colour
 from ivan_core.core.tasks import Task
+from ivan_core.data.activity import match_activity
 from ivan_core.data.errors import DataError
+from ivan_core.data.loaders import head_mask
 from ivan_core.data.scaling import PERCENTILE, match_reference, to_unit
 from ivan_core.data.volumes import Volume, check_same_grid, from_slices, to_slices
 
@@ -76,19 +78,29 @@ def _finish(slices: Images, like: Volume, axis: int) -> Images:
 
 def synthesise_volumes(net: IVAN, task: Task, volumes: Mapping[str, Volume], scaling: Mapping[str, Any],
                        axis: int = 2, batch_size: int = 8, device: str | torch.device | None = None,
-                       progress: bool = True, inspect: Callable[[Images], None] | None = None) -> Images:
+                       progress: bool = True, inspect: Callable[[Images], None] | None = None,
+                       activity: Mapping[str, Sequence[float]] | None = None) -> Images:
     """The forward pass over whole volumes: ``{output modality: (X, Y, Z[, 3])}`` float32 in [0, 1], first input's voxel order.
 
     ``volumes`` are exactly the task's inputs, registered on one grid (else DataError); ``scaling`` is :func:`card_scaling`
     of the network's card; ``axis`` the RAS+ axis to cut along (2 axial, 1 coronal, 0 sagittal); ``inspect`` sees
     the scaled slices ``{modality: (S, H, W[, 3])}`` before the network runs (e.g. to warn about unlike data).
+    ``activity`` maps colour-mapped outputs to reference activities (a card's ``training_inputs.activity``): their
+    activity inside the head, found on the inputs (:func:`~ivan_core.data.loaders.head_mask`), is given that
+    distribution (:func:`~ivan_core.data.match_activity`).
     """
     check_modalities(volumes, task.inputs, f"task {task.name!r}")
+    unknown = sorted(set(activity or {}) - set(task.outputs))
+    if unknown:
+        raise ValueError(f"activity given for {unknown}, which task {task.name!r} does not output")
     slices = scaled_slices(volumes, scaling, axis)
     if inspect is not None:
         inspect(slices)
     out = _in_chunks(lambda part: synthesise(net, task, part, batch_size=batch_size, device=device), slices,
                      batch_size, f"synthesise {task.name}", progress)
+    if activity:
+        mask = head_mask(list(slices.values()))
+        out |= {m: match_activity(out[m], reference, mask, m) for m, reference in activity.items()}
     return _finish(out, next(iter(volumes.values())), axis)
 
 
