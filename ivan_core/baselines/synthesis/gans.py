@@ -55,11 +55,12 @@ def _patch_discriminator(in_channels: int, channels: int, layers: int) -> nn.Mod
                               num_layers_d=layers, norm="BATCH")
 
 
-def _basic_unet(in_channels: int, out_channels: int, features: Sequence[int], norm: str | tuple) -> nn.Module:
+def _basic_unet(in_channels: int, out_channels: int, features: Sequence[int], norm: str | tuple,
+                upsample: str = "deconv") -> nn.Module:
     from monai.networks.nets import BasicUNet
 
     return BasicUNet(spatial_dims=2, in_channels=in_channels, out_channels=out_channels, features=tuple(features),
-                     norm=norm)
+                     norm=norm, upsample=upsample)
 
 
 def _logits(discriminator: nn.Module, images: torch.Tensor) -> torch.Tensor:
@@ -380,13 +381,17 @@ class CycleGAN(AdversarialBaseline):
 
     LSGAN losses plus cycle L1 (``cycle_weight``) and identity L1 (``cycle_weight * identity_weight``, only where ``X``
     and ``Y`` have as many channels: :attr:`uses_identity`); fakes reach the discriminators through :class:`ImagePool`.
-    Deviation: U-Net generators (the paper's are ResNets).
+    Deviation: U-Net generators (the paper's are ResNets), by default upsampling by a convolution and bilinear
+    interpolation rather than by transposed convolutions, whose uneven overlaps draw checkerboards (Odena, Dumoulin &
+    Olah 2016, "Deconvolution and checkerboard artifacts", Distill).
 
     Parameters
     ----------
     task : Task or str
     features, norm
         BasicUNet widths (sides must be multiples of 16) and normalisation of both generators.
+    upsample : str
+        The generators' upsampling, a BasicUNet ``upsample`` mode: ``"nontrainable"`` (default) or ``"deconv"``.
     disc_channels, disc_layers : int
         PatchGAN width and depth.
     cycle_weight, identity_weight : float
@@ -406,8 +411,10 @@ class CycleGAN(AdversarialBaseline):
 
     def __init__(self, task: Task | str, features: Sequence[int] = FEATURES, norm: str | tuple = NORM,
                  disc_channels: int = DISC_CHANNELS, disc_layers: int = DISC_LAYERS, cycle_weight: float = 10.0,
-                 identity_weight: float = 0.5, pool_size: int = 50, seed: int = 0):
-        self.features, self.norm = tuple(features), norm
+                 identity_weight: float = 0.5, pool_size: int = 50, seed: int = 0, upsample: str = "nontrainable"):
+        if upsample not in ("nontrainable", "deconv"):
+            raise ValueError(f"upsample must be 'nontrainable' or 'deconv', got {upsample!r}")
+        self.features, self.norm, self.upsample = tuple(features), norm, upsample
         self.disc_channels, self.disc_layers = disc_channels, disc_layers
         self.cycle_weight, self.identity_weight, self.pool_size = float(cycle_weight), float(identity_weight), pool_size
         self.pools: dict[str, ImagePool] = {}
@@ -420,7 +427,8 @@ class CycleGAN(AdversarialBaseline):
 
     def _build(self) -> tuple[dict[str, nn.Module], dict[str, nn.Module]]:
         cx, cy = self.in_channels, self.out_channels
-        generators = {"G": _basic_unet(cx, cy, self.features, self.norm), "F": _basic_unet(cy, cx, self.features, self.norm)}
+        generators = {"G": _basic_unet(cx, cy, self.features, self.norm, self.upsample),
+                      "F": _basic_unet(cy, cx, self.features, self.norm, self.upsample)}
         discriminators = {"D_Y": _patch_discriminator(cy, self.disc_channels, self.disc_layers),
                           "D_X": _patch_discriminator(cx, self.disc_channels, self.disc_layers)}
         return generators, discriminators
@@ -428,7 +436,9 @@ class CycleGAN(AdversarialBaseline):
     def describe(self) -> dict:
         return _as_plain({"name": self.name,
                           "generator": {"name": "monai.BasicUNet", "features": self.features, "norm": self.norm,
-                                        "input": "distinct inputs"},
+                                        "input": "distinct inputs",
+                                        # networks trained before the option existed upsampled by deconvolution
+                                        **({"upsample": self.upsample} if self.upsample != "deconv" else {})},
                           "discriminator": {"name": "monai.PatchDiscriminator", "channels": self.disc_channels,
                                             "layers": self.disc_layers, "conditioned": False},
                           "loss": {"adversarial": "lsgan", "cycle": self.cycle_weight, "identity": self.identity_weight,
@@ -678,7 +688,8 @@ def from_describe(task: Task | str, described: dict, seed: int = 0) -> Adversari
         model = Pix2Pix(task, gen["features"], _norm(gen["norm"]), l1_weight=loss["l1"], seed=seed, **common)
     elif name == "CycleGAN":
         model = CycleGAN(task, gen["features"], _norm(gen["norm"]), cycle_weight=loss["cycle"],
-                         identity_weight=loss["identity"], pool_size=described["pool_size"], seed=seed, **common)
+                         identity_weight=loss["identity"], pool_size=described["pool_size"], seed=seed,
+                         upsample=gen.get("upsample", "deconv"), **common)
     elif name == "Hi-Net":
         model = HiNet(task, gen["features"], gen["levels"], l1_weight=loss["l1"],
                       reconstruction_weight=loss["reconstruction"], seed=seed, **common)
