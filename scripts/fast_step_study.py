@@ -84,6 +84,8 @@ def main(argv: list[str]) -> int:
                         help="with --screen: the architectures to run")
     parser.add_argument("--dense-layers", type=int, default=FAST["dense_layers"])
     parser.add_argument("--hidden", type=int, default=None, help="growth channels (default: the tutorial profile's)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="iVAN's epochs, its learning-rate steps stretched alike (default: the tutorial profile's)")
     parser.add_argument("--name", default="equal_wall_clock", help="stem of the result files")
     args = parser.parse_args(argv)
     if args.threads:
@@ -107,7 +109,11 @@ def main(argv: list[str]) -> int:
         print(screen_table(rows), flush=True)
         return 0
     fast = {**FAST, "dense_layers": args.dense_layers} | ({"hidden": args.hidden} if args.hidden else {})
-    profile = get_profile("tutorial").changed(**fast)
+    tutorial = get_profile("tutorial")
+    if args.epochs:
+        fast |= {"epochs": args.epochs,
+                 "lr_step": round(tutorial.train.lr_step * args.epochs / tutorial.train.epochs)}
+    profile = tutorial.changed(**fast)
     rows = baseline_comparison(phantom_splits("tutorial"), profile, args.models, tasks=tuple(args.tasks))
     write_json(args.out / f"{args.name}.json", {"command": command, "architecture": fast, "rows": rows})
     atomic_write_text(args.out / f"{args.name}.md",
