@@ -59,7 +59,7 @@ def add_commands(sub: argparse._SubParsersAction, task_lists: bool = True) -> No
                            help="colour PET or SPECT outputs: give the activity inside the head the distribution of "
                                 "the network's training cases (its card's training_inputs.activity). A loss toward "
                                 "the mean narrows the colour range; this widens it again, at a cost in PSNR "
-                                "(about 1.5 dB on the Harvard SPECT cases: results/README.md)")
+                                "(measured in results/README.md)")
         p.set_defaults(handler=_synthesise if not inverse else _recover)
     text = "fuse a T2 and a CT volume with a classical rule or a trained iVAN, or an MRI and a colour PET or SPECT"
     fus = sub.add_parser("fuse", help=text, description=text + "; give --input T2=... --input CT=... "
