@@ -20,9 +20,9 @@ from scipy import ndimage
 from skimage.filters import threshold_otsu
 
 from ivan_core.core.subject import Subject, is_colour
+from ivan_core.data.activity import COLOUR_SCALES
 from ivan_core.data.errors import DataError, check_exists, check_finite
 from ivan_core.data.scaling import display_to_unit, to_unit
-from ivan_core.data.sequences import rgb_to_pet, rgb_to_spect
 from ivan_core.data.volumes import Volume, check_same_grid, radiological_slices, ras_affine, read_volume, to_ras
 
 PathLike = str | os.PathLike
@@ -33,8 +33,6 @@ AANLIB_MODALITIES: dict[str, dict[str, str]] = {
     "PET-MRI": {"PET": "PET_rgb", "MRI": "T1"},
     "SPECT-MRI": {"SPECT": "SPECT_rgb", "MRI": "T2"},
 }
-#: Grey activity of each colour-mapped atlas modality, and the inverse of its colour map.
-AANLIB_ACTIVITY = {"PET_rgb": ("PET", rgb_to_pet), "SPECT_rgb": ("SPECT", rgb_to_spect)}
 #: Cutting plane of the atlas cases that are not axial (from the data's README).
 AANLIB_PLANES: dict[tuple[str, str], str] = {("PET-MRI", "25"): "coronal", ("PET-MRI", "30"): "sagittal"}
 #: BrainWeb 1 mm volume size as (x, y, z).
@@ -431,9 +429,10 @@ def load_aanlib(
         idx = sorted((i for i, s in enumerate(stems) if case_of[s] == case), key=lambda i: int(stems[i][-3:]))
         images = {key: _stack([files[key][i] for i in idx], is_colour(key)) for key in files}
         _check_same_size(images, {key: files[key][idx[0]] for key in files})
-        for colour, (grey, invert) in AANLIB_ACTIVITY.items():
+        for colour, (_, invert) in COLOUR_SCALES.items():  # e.g. SPECT_rgb -> the grey SPECT behind its colour scale
             if colour in images:  # colormap position as an 8-bit index, like the PNG it came from
-                images[grey] = np.round(invert(images[colour].astype(np.float32) / 255.0) * 255.0).astype(np.uint8)
+                images[colour.removesuffix("_rgb")] = np.round(
+                    invert(images[colour].astype(np.float32) / 255.0) * 255.0).astype(np.uint8)
         meta = {
             "source": "aanlib",
             "pair": pair,
