@@ -4,10 +4,13 @@
     python scripts/harvard_fusion_nested.py --report            # choose on validation, score the test cases once
     python scripts/harvard_fusion_nested.py --ship              # the recipe most folds chose, trained on all 8 cases
 
-The candidates are the unsupervised fusion recipe (:func:`~ivan_core.tutorial.fusion_study.fit_fusion`, crops on
-the Haar grid) with the edge term weighted 2 (the frozen recipe of ``harvard_fusion_cv_unsupervised_aligned.md``)
-or 4. Every fold of :func:`~ivan_core.data.case_folds` (seed 0, one validation case) trains both on its training
-cases; its validation case picks one by :data:`CHOICE_RULE`; only the picked network fuses the fold's test cases.
+The candidates (:data:`CANDIDATES`, all with crops on the Haar grid and gradients clipped as for the colour-fusion
+network of :mod:`ivan_core.tutorial.colour_fusion`): the unsupervised loss with edge weight 2 and that network's fine
+term (both set before any CT-MRI network was scored with them), and the teacher loss (a label plus the edge term,
+weight 1, the shipped recipe's) with the Laplacian pyramid or the maximum rule as the teacher. Every fold of
+:func:`~ivan_core.data.case_folds` (seed 0, one validation case) trains each on its training cases; its validation
+case picks one by :data:`CHOICE_RULE` (:func:`choose`, the classical methods fused on the validation case beside
+them); only the picked network fuses the fold's test cases.
 The test cases never enter a choice. Tables (the full fusion metric set, per-case wins, the "best" rule of
 :func:`~ivan_core.tutorial.fusion_cv.best_rule`, the checkerboard ratio of every fold's pick) go to ``--results``
 (``harvard_fusion_nested.json`` and ``.md``), with the middle slice of three test cases
@@ -22,7 +25,7 @@ import json
 import shlex
 import sys
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -36,39 +39,63 @@ from ivan_core.evaluation.scoring import fusion_rows
 from ivan_core.metrics import FUSION_METRICS, checkerboard_ratio
 from ivan_core.plots.fusion import show_fusion_cases
 from ivan_core.store import WEIGHTS
+from ivan_core.tutorial.colour_fusion import FINE_WEIGHT, MAX_GRAD_NORM
 from ivan_core.tutorial.experiment import Splits, harvard_cases
 from ivan_core.tutorial.fusion_cv import FusionCrossValidation, best_rule, paired_wins
-from ivan_core.tutorial.fusion_study import evenly_spaced, fit_fusion, fusion_profile, score_fusion
+from ivan_core.tutorial.fusion_study import evenly_spaced, fit_fusion, fuse_volume, fusion_profile, score_fusion
 from ivan_core.tutorial.reporting import markdown_table, metrics_table
 from ivan_core.tutorial.ship import export_model
 
-#: The candidate recipes: label -> the unsupervised loss's edge weight.
-CANDIDATES = {"edge weight 2": 2.0, "edge weight 4": 4.0}
-#: How the validation case picks: the candidates with positive POLARITY there, then the highest Q_ABF.
-CHOICE_RULE = "POLARITY > 0 on the validation case, then the highest Q_ABF there"
-OURS = "iVAN (unsupervised, nested)"
-#: The output the training pairs carry (as in ``ship_harvard_fusion.py``, so the networks' keys match its runs).
+
+@dataclass(frozen=True)
+class Recipe:
+    """One candidate: the fusion loss (``"unsupervised"`` or ``"teacher"``), the teacher whose fused image is the
+    label, and the unsupervised loss's edge and fine weights (the teacher loss's edge weight is 1)."""
+
+    variant: str
+    teacher: str = "laplacian_pyramid"
+    gradient_weight: float = 2.0
+    fine_weight: float = 0.0
+
+
+#: The candidate recipes, by label.
+CANDIDATES = {
+    "unsupervised, fine term": Recipe("unsupervised", fine_weight=FINE_WEIGHT),
+    "teacher: Laplacian pyramid": Recipe("teacher", "laplacian_pyramid"),
+    "teacher: maximum": Recipe("teacher", "maximum"),
+}
+#: The most two-pixel power a candidate may draw on the validation case, over the stronger source's.
+MAX_CHECKERBOARD = 2.0
+#: How the validation case picks (:func:`choose`).
+CHOICE_RULE = ("candidates ranked by: POLARITY > 0 and checkerboard ratio <= "
+               f"{MAX_CHECKERBOARD:g} on the validation case, then no classical method higher on more than half of the "
+               "12 metrics there, then the highest Q_ABF there")
+OURS = "iVAN (nested)"
+#: The fused image the test cases carry: it starts the inverse pass's "inverse synthesis" row.
 LABEL = "laplacian_pyramid"
-K = 4
 
 
 def profile_of(name: str):
-    """The Harvard fusion profile with crops on the Haar grid."""
-    return fusion_profile(name, harvard=True).changed(aligned_crops=True)
+    """The Harvard fusion profile with crops on the Haar grid, gradients clipped at the colour fusion's norm."""
+    return fusion_profile(name, harvard=True).changed(aligned_crops=True, max_grad_norm=MAX_GRAD_NORM)
 
 
-def candidate(train, val, args: argparse.Namespace, fold: str, weight: float, progress: bool = True):
-    """Train (or load) one candidate on ``train``, validated on ``val``. The pairs carry the Laplacian pyramid's
-    fused image as their output (:data:`LABEL`); the unsupervised loss never reads it."""
-    labelled = Splits(add_fusion_label(train, LABEL), add_fusion_label(val, LABEL), [])
-    return fit_fusion(labelled, profile_of(args.profile), args.models / fold, "unsupervised",
-                      progress=progress, gradient_weight=weight)
+def candidate(train, val, args: argparse.Namespace, fold: str, recipe: Recipe, progress: bool = True):
+    """Train (or load) one candidate ``recipe`` on ``train``, validated on ``val``. The pairs carry the recipe's
+    teacher's fused image as their output; the unsupervised loss never reads it."""
+    labelled = Splits(add_fusion_label(train, recipe.teacher), add_fusion_label(val, recipe.teacher), [])
+    return fit_fusion(labelled, profile_of(args.profile), args.models / fold, recipe.variant, recipe.teacher,
+                      progress=progress, gradient_weight=recipe.gradient_weight, fine_weight=recipe.fine_weight)
 
 
-def choose(val_rows: list[dict]) -> str:
-    """The candidate :data:`CHOICE_RULE` picks from its validation rows (one per candidate)."""
-    kept = [r for r in val_rows if r["POLARITY"] > 0] or val_rows
-    return max(kept, key=lambda r: r["Q_ABF"])["method"]
+def choose(val_rows: list[dict], classical: list[dict]) -> str:
+    """The candidate :data:`CHOICE_RULE` picks from its validation rows (one per candidate, each with its
+    ``"CHECKERBOARD"`` ratio), judged beside the ``classical`` methods' rows on the same case."""
+    def passes(row: dict) -> tuple[bool, bool, float]:
+        clean = row["POLARITY"] > 0 and row["CHECKERBOARD"] <= MAX_CHECKERBOARD
+        undominated = not best_rule([row, *classical], row["method"])["beaten_by"]
+        return clean, undominated, row["Q_ABF"]
+    return max(val_rows, key=passes)["method"]
 
 
 def report(cases, args: argparse.Namespace) -> dict:
@@ -76,15 +103,20 @@ def report(cases, args: argparse.Namespace) -> dict:
     task = get_task("t2ct_fusion")
     cache = args.fused_cache
     rows, separation, folds, choices, checker, pictures, few = [], [], [], [], [], {}, []
-    for i, (train, val, test) in enumerate(case_folds(cases, K)):
-        nets = {label: candidate(train, val, args, f"fold{i}", w, progress=False).net for label, w in CANDIDATES.items()}
+    for i, (train, val, test) in enumerate(case_folds(cases, args.k)):
+        nets = {label: candidate(train, val, args, f"fold{i}", r, progress=False).net for label, r in CANDIDATES.items()}
         (val_case,) = val
-        val_rows = fusion_rows(val_case, {label: synthesise(net, task, val_case)["FUSED"]
-                                          for label, net in nets.items()})
-        picked = choose(val_rows)
+        val_fused = {label: synthesise(net, task, val_case)["FUSED"] for label, net in nets.items()}
+        val_rows = [{**r, "CHECKERBOARD": checkerboard_ratio(val_fused[r["method"]], [val_case["T2"], val_case["CT"]])}
+                    for r in fusion_rows(val_case, val_fused)]
+        classical = fusion_rows(val_case, {m: fuse_volume(m, val_case["T2"], val_case["CT"], cache)
+                                           for m in args.methods})
+        picked = choose(val_rows, classical)
         choices.append({"fold": i, "val": val_case.name, "picked": picked,
-                        "val_scores": {r["method"]: {m: r[m] for m in ("Q_ABF", "POLARITY", "SCD", "AG")}
-                                       for r in val_rows}})
+                        "val_scores": {r["method"]: {m: r[m] for m in ("Q_ABF", "POLARITY", "CHECKERBOARD", "SCD", "AG")}
+                                       for r in val_rows},
+                        "val_beaten_by": {r["method"]: best_rule([r, *classical], r["method"])["beaten_by"]
+                                          for r in val_rows}})
         labelled = add_fusion_label(test, LABEL)  # the label starts the inverse pass's "inverse synthesis" row
         scored, separated, fused = score_fusion({OURS: nets[picked]}, labelled, args.methods, cache)
         rows += [{**r, "fold": i} for r in scored]
@@ -105,9 +137,11 @@ def report(cases, args: argparse.Namespace) -> dict:
     cv = FusionCrossValidation(rows, separation, folds)
     wins, rule = paired_wins(rows, OURS), best_rule(rows, OURS)
     table = metrics_table(rows, by=("method",), metrics=FUSION_METRICS)
-    command = shlex.join(["python", "scripts/harvard_fusion_nested.py", "--report"])
+    k_flag = ["--k", str(args.k)] if args.k != 4 else []
+    command = shlex.join(["python", "scripts/harvard_fusion_nested.py", "--report", *k_flag])
     few_rule = best_rule(few, OURS) if few else {}
-    out = {"ours": OURS, "candidates": CANDIDATES, "choice_rule": CHOICE_RULE, "choices": choices,
+    out = {"ours": OURS, "candidates": {label: asdict(r) for label, r in CANDIDATES.items()}, "choice_rule": CHOICE_RULE,
+           "choices": choices,
            "checkerboard": checker, "wins": wins, "best_rule": rule, "with_cs_mca": {"slices_per_case": args.cs_mca_slices,
            "table": few, "wins": paired_wins(few, OURS) if few else [], "best_rule": few_rule}, **asdict(cv)}
     write_json(args.results / "harvard_fusion_nested.json", out)
@@ -115,13 +149,16 @@ def report(cases, args: argparse.Namespace) -> dict:
                f"of the {len(FUSION_METRICS)} fusion metrics: {rule['beaten_by'] or 'none'}.")
     picks = markdown_table([{"fold": c["fold"], "validation case": c["val"], "picked": c["picked"],
                              **{f"{lab}: {m}": f"{c['val_scores'][lab][m]:.3f}" for lab in CANDIDATES
-                                for m in ("Q_ABF", "POLARITY")}} for c in choices])
+                                for m in ("Q_ABF", "POLARITY", "CHECKERBOARD")},
+                             **{f"{lab}: beaten by": ", ".join(c["val_beaten_by"][lab]) or "none" for lab in CANDIDATES}}
+                            for c in choices])
     boards = markdown_table([{**c, "ratio": f"{c['ratio']:.2f}"} for c in checker])
     atomic_write_text(args.results / "harvard_fusion_nested.md",
-                      f"# Harvard CT-MRI fusion, {K}-fold cross-validation over {len(cases)} cases, recipe chosen "
+                      f"# Harvard CT-MRI fusion, {args.k}-fold cross-validation over {len(cases)} cases, recipe chosen "
                       f"inside each fold\n\nMean ± std over cases (`{command}`). Candidates: "
-                      + ", ".join(f"unsupervised, {c}" for c in CANDIDATES)
-                      + f" (crops on the Haar grid). Each fold's validation case picks by: {CHOICE_RULE}; "
+                      + "; ".join(CANDIDATES)
+                      + f" (crops on the Haar grid, gradients clipped at {MAX_GRAD_NORM:g}; the fine term weighs "
+                      f"{FINE_WEIGHT:g}). Each fold's validation case picks by: {CHOICE_RULE}; "
                       "the test cases enter no choice.\n\n## The choice in each fold\n\n" + picks
                       + "\n\n## Test cases\n\n" + markdown_table(table.to_dict("records"))
                       + f"\n\nCases on which {OURS} scores higher:\n\n"
@@ -151,10 +188,9 @@ def ship(cases, args: argparse.Namespace) -> None:
     result = json.loads(nested.read_text())
     votes = Counter(c["picked"] for c in result["choices"])
     label = max(CANDIDATES, key=lambda lab: votes[lab])  # max keeps the first on ties
-    trained = fit_fusion(Splits(add_fusion_label(cases, LABEL), [], []), profile_of(args.profile), args.models / "all",
-                         "unsupervised", gradient_weight=CANDIDATES[label])
+    trained = candidate(cases, [], args, "all", CANDIDATES[label])
     cv = {k: result[k] for k in ("table", "separation", "folds")}
-    extra = {"method": OURS, "recipe": f"unsupervised, {label}", "cross_validation": cv,
+    extra = {"method": OURS, "recipe": label, "cross_validation": cv,
              "nested_choice": {"rule": CHOICE_RULE, "choices": result["choices"]}}
     card = export_model(trained.out_dir, args.profile, args.dest, variant="harvard",
                         command="python scripts/harvard_fusion_nested.py --ship", card_extra=extra)
@@ -165,7 +201,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--aanlib", default=None, help="folder of the Harvard pairs (default: IVAN_AANLIB, then "
                                                        "../shared/data/aanlib)")
-    parser.add_argument("--models", type=Path, default=Path("runs/harvard-fusion-aligned/aanlib-cv"),
+    parser.add_argument("--models", type=Path, default=Path("runs/harvard-fusion-fine/aanlib-cv"),
                         help="where the fold networks are kept (fold<i>/) and the shipped one trains (all/)")
     parser.add_argument("--fused-cache", type=Path, default=Path("runs/harvard-fusion/aanlib-cv/fused"),
                         help="the classical methods' fused volumes")
@@ -176,6 +212,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--cs-mca-slices", type=int, default=2,
                         help="CS-MCA (about a minute per 256 x 256 slice on one core) and every other method are also "
                              "scored on this many evenly spaced slices of each test case; 0 leaves CS-MCA out")
+    parser.add_argument("--k", type=int, default=4, help="the number of folds")
     parser.add_argument("--fold", type=int, action="append", default=[], help="train this fold's candidates")
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--ship", action="store_true")
@@ -187,11 +224,11 @@ def main(argv: list[str]) -> int:
     cases = harvard_cases("CT-MRI", args.aanlib)
     if cases is None:
         return 2
-    folds = case_folds(cases, K)
+    folds = case_folds(cases, args.k)
     for i in args.fold:
         train, val, _ = folds[i]
-        for weight in CANDIDATES.values():
-            candidate(train, val, args, f"fold{i}", weight)
+        for recipe in CANDIDATES.values():
+            candidate(train, val, args, f"fold{i}", recipe)
     if args.report:
         report(cases, args)
     if args.ship:
