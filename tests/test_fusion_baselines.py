@@ -229,3 +229,6 @@ def test_fine_term_charges_a_checkerboard_neither_source_has():
     without = unsupervised_fusion_loss(checker, smooth, 0.5 * smooth)
     assert unsupervised_fusion_loss(checker, smooth, 0.5 * smooth, w_fine=2.0).item() == pytest.approx(
         without.item() + 2.0 * fine_excess_loss(checker, smooth, 0.5 * smooth).item())
+    taught = teacher_fusion_loss(checker, smooth, smooth, 0.5 * smooth)
+    assert teacher_fusion_loss(checker, smooth, smooth, 0.5 * smooth, w_fine=1.0).item() == pytest.approx(
+        taught.item() + fine_excess_loss(checker, smooth, 0.5 * smooth).item())

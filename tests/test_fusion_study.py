@@ -188,6 +188,10 @@ def test_fit_fusion_passes_the_gradient_and_fine_weights_to_the_unsupervised_los
     key = json.loads((result.out_dir / "key.json").read_text())["forward_loss"]
     assert (key["w_gradient"], key["w_intensity"], key["w_fine"]) == (4.0, 1.0, 0.5)
     assert "w_fine" not in unsupervised_forward_loss(get_task("t2ct_fusion")).key  # older keys stay valid
+    taught = fit_fusion(Splits(subjects[:1], subjects[1:], []), fusion_profile("smoke"), tmp_path, "teacher",
+                        progress=False, fine_weight=0.5)
+    assert json.loads((taught.out_dir / "key.json").read_text())["forward_loss"]["w_fine"] == 0.5
+    assert "w_fine" not in teacher_forward_loss(get_task("t2ct_fusion")).key
 
 
 def test_best_rule_counts_strict_wins_and_needs_a_measured_positive_polarity():

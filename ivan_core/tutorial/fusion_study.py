@@ -114,7 +114,7 @@ def fit_fusion(labelled: Splits, profile: Profile, models_root: str | Path | Non
     ``"teacher"`` fits the ``"FUSED"`` label plus ``edge_weight`` times the edge term
     (:func:`~ivan_core.core.training.fusion_losses.teacher_forward_loss`); ``"unsupervised"`` uses
     :func:`~ivan_core.core.training.fusion_losses.unsupervised_forward_loss` with ``gradient_weight`` as its
-    ``w_gradient`` and ``fine_weight`` as its ``w_fine`` (the teacher variant ignores both). The profile's
+    ``w_gradient`` (the teacher variant ignores it). Both take ``fine_weight`` as their ``w_fine``. The profile's
     ``signed_edges`` keeps edge signs; ``edge_overshoot`` applies to the magnitude term. A teacher variant without
     labels, or a profile that does not train the inverse from the repacked output (not a fusion profile), raises
     ValueError.
@@ -130,7 +130,8 @@ def fit_fusion(labelled: Splits, profile: Profile, models_root: str | Path | Non
         raise ValueError(f"the teacher variant fits a label: add {teacher!r}'s fused image to every training subject "
                          "first (ivan_core.baselines.fusion.methods.add_fusion_label)")
     if variant == "teacher":
-        forward = teacher_forward_loss(task, edge_weight, overshoot=edge_overshoot, signed=signed_edges)
+        forward = teacher_forward_loss(task, edge_weight, overshoot=edge_overshoot, signed=signed_edges,
+                                       w_fine=fine_weight)
     else:
         forward = unsupervised_forward_loss(task, signed=signed_edges, w_gradient=gradient_weight,
                                             w_fine=fine_weight)

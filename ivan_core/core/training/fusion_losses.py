@@ -139,14 +139,17 @@ def teacher_fusion_loss(
     norm: Norm = "l2",
     overshoot: float = 1.0,
     signed: bool = False,
+    w_fine: float = 0.0,
 ) -> torch.Tensor:
-    """Teacher label plus edge term: ``||F - label|| + w_edge * E(F, A, B)``, a scalar >= 0.
+    """Teacher label plus edge term: ``||F - label|| + w_edge * E(F, A, B) + w_fine * fine_excess_loss(F, A, B)``,
+    a scalar >= 0.
 
     ``fused, label, a, b`` are ``(B, C, H, W)`` of one shape; ``norm`` is ``"l2"`` or ``"l1"``; ``E`` is
     :func:`edge_loss` (with ``overshoot``), or :func:`signed_edge_loss` with ``signed`` (then ``overshoot`` must be 1).
     """
     _check_same_shape(fused, label=label, a=a, b=b)
-    return distance(fused, label, norm) + w_edge * _edge_term(fused, a, b, signed, overshoot)
+    loss = distance(fused, label, norm) + w_edge * _edge_term(fused, a, b, signed, overshoot)
+    return loss + w_fine * fine_excess_loss(fused, a, b) if w_fine else loss
 
 
 ForwardLoss = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
@@ -184,15 +187,18 @@ def unsupervised_forward_loss(task: Task, signed: bool = False, **weights: float
 
 
 def teacher_forward_loss(task: Task, w_edge: float = 1.0, norm: Norm = "l2", overshoot: float = 1.0,
-                         signed: bool = False) -> ForwardTerm:
+                         signed: bool = False, w_fine: float = 0.0) -> ForwardTerm:
     """:class:`ForwardTerm` of :func:`teacher_fusion_loss`.
 
-    The key names ``overshoot`` only when not 1 and ``signed`` only when True (older keys stay valid).
+    The key names ``overshoot`` only when not 1, ``signed`` only when True and ``w_fine`` only when not 0 (older keys
+    stay valid).
     """
     key = {"name": "teacher_fusion_loss", "w_edge": float(w_edge), "norm": norm}
     if overshoot != 1.0:
         key["overshoot"] = float(overshoot)
     if signed:
         key["signed"] = True
+    if w_fine:
+        key["w_fine"] = float(w_fine)
     return ForwardTerm(_fusion_term(task, lambda fused, label, a, b: teacher_fusion_loss(
-        fused, label, a, b, w_edge, norm, overshoot, signed)), key)
+        fused, label, a, b, w_edge, norm, overshoot, signed, w_fine)), key)
