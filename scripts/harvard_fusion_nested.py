@@ -7,7 +7,8 @@
 The candidates (:data:`CANDIDATES`, all with crops on the Haar grid and gradients clipped as for the colour-fusion
 network of :mod:`ivan_core.tutorial.colour_fusion`): the unsupervised loss with edge weight 2 and that network's fine
 term (both set before any CT-MRI network was scored with them), and the teacher loss (a label plus the edge term,
-weight 1, the shipped recipe's) with the Laplacian pyramid or the maximum rule as the teacher. Every fold of
+weight 1, the shipped recipe's) with the Laplacian pyramid or the maximum rule as the teacher, the latter also with
+the fine term (weight 1, the edge term's, as in the colour fusion). Every fold of
 :func:`~ivan_core.data.case_folds` (seed 0, one validation case) trains each on its training cases; its validation
 case picks one by :data:`CHOICE_RULE` (:func:`choose`, the classical methods fused on the validation case beside
 them); only the picked network fuses the fold's test cases.
@@ -50,7 +51,7 @@ from ivan_core.tutorial.ship import export_model
 @dataclass(frozen=True)
 class Recipe:
     """One candidate: the fusion loss (``"unsupervised"`` or ``"teacher"``), the teacher whose fused image is the
-    label, and the unsupervised loss's edge and fine weights (the teacher loss's edge weight is 1)."""
+    label, the unsupervised loss's edge weight (the teacher loss's is 1) and the fine term's weight."""
 
     variant: str
     teacher: str = "laplacian_pyramid"
@@ -63,6 +64,7 @@ CANDIDATES = {
     "unsupervised, fine term": Recipe("unsupervised", fine_weight=FINE_WEIGHT),
     "teacher: Laplacian pyramid": Recipe("teacher", "laplacian_pyramid"),
     "teacher: maximum": Recipe("teacher", "maximum"),
+    "teacher: maximum, fine term": Recipe("teacher", "maximum", fine_weight=1.0),
 }
 #: The most two-pixel power a candidate may draw on the validation case, over the stronger source's.
 MAX_CHECKERBOARD = 2.0
@@ -157,8 +159,9 @@ def report(cases, args: argparse.Namespace) -> dict:
                       f"# Harvard CT-MRI fusion, {args.k}-fold cross-validation over {len(cases)} cases, recipe chosen "
                       f"inside each fold\n\nMean ± std over cases (`{command}`). Candidates: "
                       + "; ".join(CANDIDATES)
-                      + f" (crops on the Haar grid, gradients clipped at {MAX_GRAD_NORM:g}; the fine term weighs "
-                      f"{FINE_WEIGHT:g}). Each fold's validation case picks by: {CHOICE_RULE}; "
+                      + f" (crops on the Haar grid, gradients clipped at {MAX_GRAD_NORM:g}; the fine term weighs as "
+                      "much as the edge term, 2 in the unsupervised loss and 1 in the teacher loss). "
+                      f"Each fold's validation case picks by: {CHOICE_RULE}; "
                       "the test cases enter no choice.\n\n## The choice in each fold\n\n" + picks
                       + "\n\n## Test cases\n\n" + markdown_table(table.to_dict("records"))
                       + f"\n\nCases on which {OURS} scores higher:\n\n"
