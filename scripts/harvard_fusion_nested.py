@@ -14,8 +14,9 @@ case picks one by :data:`CHOICE_RULE` (:func:`choose`, the classical methods fus
 them); only the picked network fuses the fold's test cases.
 The test cases never enter a choice. Tables (the full fusion metric set, per-case wins, the "best" rule of
 :func:`~ivan_core.tutorial.fusion_cv.best_rule`, the checkerboard ratio of every fold's pick) go to ``--results``
-(``harvard_fusion_nested.json`` and ``.md``), with the middle slice of three test cases
-(``harvard_fusion_nested_cases.png``). ``--ship`` replaces the shipped ``harvard`` variant, its card holding the
+(``harvard_fusion_nested.json`` and ``.md``, another stem with ``--name``), with the middle slice of three test
+cases (``harvard_fusion_nested_cases.png``). ``--candidates`` trains and chooses among some of them; with one, the
+recipe is frozen and only cross-validated. ``--ship`` replaces the shipped ``harvard`` variant, its card holding the
 nested cross-validation.
 """
 
@@ -73,6 +74,8 @@ CHOICE_RULE = ("candidates ranked by: POLARITY > 0 and checkerboard ratio <= "
                f"{MAX_CHECKERBOARD:g} on the validation case, then no classical method higher on more than half of the "
                "12 metrics there, then the highest Q_ABF there")
 OURS = "iVAN (nested)"
+#: The stem of the result files.
+NAME = "harvard_fusion_nested"
 #: The fused image the test cases carry: it starts the inverse pass's "inverse synthesis" row.
 LABEL = "laplacian_pyramid"
 
@@ -103,10 +106,11 @@ def choose(val_rows: list[dict], classical: list[dict]) -> str:
 def report(cases, args: argparse.Namespace) -> dict:
     """Choose in every fold, fuse its test cases once; write the tables and the picture."""
     task = get_task("t2ct_fusion")
+    candidates = {label: CANDIDATES[label] for label in args.candidates}
     cache = args.fused_cache
     rows, separation, folds, choices, checker, pictures, few = [], [], [], [], [], {}, []
     for i, (train, val, test) in enumerate(case_folds(cases, args.k)):
-        nets = {label: candidate(train, val, args, f"fold{i}", r, progress=False).net for label, r in CANDIDATES.items()}
+        nets = {label: candidate(train, val, args, f"fold{i}", r, progress=False).net for label, r in candidates.items()}
         (val_case,) = val
         val_fused = {label: synthesise(net, task, val_case)["FUSED"] for label, net in nets.items()}
         val_rows = [{**r, "CHECKERBOARD": checkerboard_ratio(val_fused[r["method"]], [val_case["T2"], val_case["CT"]])}
@@ -139,26 +143,27 @@ def report(cases, args: argparse.Namespace) -> dict:
     cv = FusionCrossValidation(rows, separation, folds)
     wins, rule = paired_wins(rows, OURS), best_rule(rows, OURS)
     table = metrics_table(rows, by=("method",), metrics=FUSION_METRICS)
-    k_flag = ["--k", str(args.k)] if args.k != 4 else []
-    command = shlex.join(["python", "scripts/harvard_fusion_nested.py", "--report", *k_flag])
+    flags = (["--k", str(args.k)] if args.k != 4 else []) + (["--candidates", *candidates] if len(candidates) < len(
+        CANDIDATES) else []) + (["--name", args.name] if args.name != NAME else [])
+    command = shlex.join(["python", "scripts/harvard_fusion_nested.py", "--report", *flags])
     few_rule = best_rule(few, OURS) if few else {}
-    out = {"ours": OURS, "candidates": {label: asdict(r) for label, r in CANDIDATES.items()}, "choice_rule": CHOICE_RULE,
+    out = {"ours": OURS, "candidates": {label: asdict(r) for label, r in candidates.items()}, "choice_rule": CHOICE_RULE,
            "choices": choices,
            "checkerboard": checker, "wins": wins, "best_rule": rule, "with_cs_mca": {"slices_per_case": args.cs_mca_slices,
            "table": few, "wins": paired_wins(few, OURS) if few else [], "best_rule": few_rule}, **asdict(cv)}
-    write_json(args.results / "harvard_fusion_nested.json", out)
+    write_json(args.results / f"{args.name}.json", out)
     verdict = (f"{OURS}: mean POLARITY {rule['polarity']:+.3f}; methods that beat it case by case on more than half "
                f"of the {len(FUSION_METRICS)} fusion metrics: {rule['beaten_by'] or 'none'}.")
     picks = markdown_table([{"fold": c["fold"], "validation case": c["val"], "picked": c["picked"],
-                             **{f"{lab}: {m}": f"{c['val_scores'][lab][m]:.3f}" for lab in CANDIDATES
+                             **{f"{lab}: {m}": f"{c['val_scores'][lab][m]:.3f}" for lab in candidates
                                 for m in ("Q_ABF", "POLARITY", "CHECKERBOARD")},
-                             **{f"{lab}: beaten by": ", ".join(c["val_beaten_by"][lab]) or "none" for lab in CANDIDATES}}
+                             **{f"{lab}: beaten by": ", ".join(c["val_beaten_by"][lab]) or "none" for lab in candidates}}
                             for c in choices])
     boards = markdown_table([{**c, "ratio": f"{c['ratio']:.2f}"} for c in checker])
-    atomic_write_text(args.results / "harvard_fusion_nested.md",
+    atomic_write_text(args.results / f"{args.name}.md",
                       f"# Harvard CT-MRI fusion, {args.k}-fold cross-validation over {len(cases)} cases, recipe chosen "
                       f"inside each fold\n\nMean ± std over cases (`{command}`). Candidates: "
-                      + "; ".join(CANDIDATES)
+                      + "; ".join(candidates)
                       + f" (crops on the Haar grid, gradients clipped at {MAX_GRAD_NORM:g}; the fine term weighs as "
                       "much as the edge term, 2 in the unsupervised loss and 1 in the teacher loss). "
                       f"Each fold's validation case picks by: {CHOICE_RULE}; "
@@ -170,7 +175,7 @@ def report(cases, args: argparse.Namespace) -> dict:
                       + f"## Checkerboard: two-pixel power over the stronger source's\n\n{boards}\n")
     fig = show_fusion_cases(pictures, title="Harvard CT-MRI: each case fused by the network its fold chose "
                                             "on validation, never trained on it")
-    fig.savefig(args.results / "harvard_fusion_nested_cases.png", dpi=110)
+    fig.savefig(args.results / f"{args.name}_cases.png", dpi=110)
     print(verdict, flush=True)
     return out
 
@@ -185,7 +190,7 @@ def with_cs_mca(rows: list[dict], rule: dict, slices: int) -> str:
 
 def ship(cases, args: argparse.Namespace) -> None:
     """Train the recipe most folds picked on every case and ship it as ``harvard`` (ties: the first candidate)."""
-    nested = args.results / "harvard_fusion_nested.json"
+    nested = args.results / f"{args.name}.json"
     if not nested.is_file():
         raise SystemExit(f"{nested}: missing; run --report first")
     result = json.loads(nested.read_text())
@@ -216,6 +221,9 @@ def main(argv: list[str]) -> int:
                         help="CS-MCA (about a minute per 256 x 256 slice on one core) and every other method are also "
                              "scored on this many evenly spaced slices of each test case; 0 leaves CS-MCA out")
     parser.add_argument("--k", type=int, default=4, help="the number of folds")
+    parser.add_argument("--candidates", nargs="+", choices=list(CANDIDATES), default=list(CANDIDATES),
+                        help="the recipes to train and choose among (one: a recipe frozen before, cross-validated)")
+    parser.add_argument("--name", default=NAME, help="the stem of the result files in --results")
     parser.add_argument("--fold", type=int, action="append", default=[], help="train this fold's candidates")
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--ship", action="store_true")
@@ -230,8 +238,8 @@ def main(argv: list[str]) -> int:
     folds = case_folds(cases, args.k)
     for i in args.fold:
         train, val, _ = folds[i]
-        for recipe in CANDIDATES.values():
-            candidate(train, val, args, f"fold{i}", recipe)
+        for label in args.candidates:
+            candidate(train, val, args, f"fold{i}", CANDIDATES[label])
     if args.report:
         report(cases, args)
     if args.ship:

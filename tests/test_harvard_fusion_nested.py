@@ -49,3 +49,17 @@ def test_nested_cross_validation_chooses_on_validation_then_ships(nested, tmp_pa
     card = find_card("t2ct_fusion", "smoke", "harvard", tmp_path / "weights")
     assert card["method"] == nested.OURS and card["recipe"] in nested.CANDIDATES and len(card["data"]["train"]) == 4
     assert shipped_cross_validation("harvard", "smoke", tmp_path / "weights").table == result["table"]
+
+
+def test_one_candidate_is_a_frozen_recipe_cross_validated_under_its_own_name(nested, tmp_path):
+    atlas = write_fake_atlas(tmp_path / "atlas", cases=(3, 5, 7, 9), slices=2)
+    label = "teacher: maximum, fine term"
+    assert nested.main(["--aanlib", str(atlas), "--profile", "smoke", "--k", "2", "--models", str(tmp_path / "models"),
+                        "--fused-cache", str(tmp_path / "fused"), "--methods", "maximum", "--cs-mca-slices", "0",
+                        "--candidates", label, "--name", "frozen", "--fold", "0", "--fold", "1", "--report",
+                        "--results", str(tmp_path / "results")]) == 0
+    result = json.loads((tmp_path / "results" / "frozen.json").read_text())
+    assert list(result["candidates"]) == [label] and {c["picked"] for c in result["choices"]} == {label}
+    assert len(list((tmp_path / "models" / "fold0").glob("*/model.pt"))) == 1
+    assert "--candidates 'teacher: maximum, fine term' --name frozen" in (tmp_path / "results" / "frozen.md").read_text()
+
