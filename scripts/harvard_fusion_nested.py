@@ -163,9 +163,8 @@ def report(cases, args: argparse.Namespace) -> dict:
     atomic_write_text(args.results / f"{args.name}.md",
                       f"# Harvard CT-MRI fusion, {args.k}-fold cross-validation over {len(cases)} cases, recipe chosen "
                       f"inside each fold\n\nMean ± std over cases (`{command}`). Candidates: "
-                      + "; ".join(candidates)
-                      + f" (crops on the Haar grid, gradients clipped at {MAX_GRAD_NORM:g}; the fine term weighs as "
-                      "much as the edge term, 2 in the unsupervised loss and 1 in the teacher loss). "
+                      + "; ".join(f"{label} (fine term {r.fine_weight:g})" for label, r in candidates.items())
+                      + f"; crops on the Haar grid, gradients clipped at {MAX_GRAD_NORM:g}. "
                       f"Each fold's validation case picks by: {CHOICE_RULE}; "
                       "the test cases enter no choice.\n\n## The choice in each fold\n\n" + picks
                       + "\n\n## Test cases\n\n" + markdown_table(table.to_dict("records"))
